@@ -1,0 +1,74 @@
+#pragma once
+
+#include "routing/failure_reason.hpp"
+#include "routing/time.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+
+namespace baton::routing {
+
+/// Mutable per-deployment state shared by every reactor thread and kept across config reloads (keyed by
+/// deployment id in health_registry). Hot-path reads (cooling? in flight? latency? usage?) are lock-free
+/// atomics; failure bookkeeping, which is rare, takes the mutex. Times are steady-clock nanoseconds since
+/// the clock's epoch, passed in by the caller.
+class deployment_health {
+public:
+    deployment_health(std::string id, std::string group) : id_(std::move(id)), group_(std::move(group)) {}
+
+    const std::string& id() const noexcept { return id_; }
+    const std::string& group() const noexcept { return group_; }
+
+    /// True while a cooldown runs at `now`. Lock-free.
+    bool cooling(time_point now) const noexcept;
+    /// Remaining cooldown at `now` (zero when not cooling). Lock-free.
+    duration cooldown_remaining(time_point now) const noexcept;
+
+    /// Requests currently sent to this deployment, from every reactor (least-busy, max_parallel_requests).
+    int in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+    void begin_request() noexcept { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+    void end_request() noexcept { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+
+    /// Exponentially weighted moving average of successful attempt latency in ms; < 0 when never measured.
+    double latency_ewma_ms() const noexcept { return latency_ewma_ms_.load(std::memory_order_relaxed); }
+    void record_latency(double ms) noexcept;
+
+    /// Requests and tokens used in the minute that contains `now` (usage-based routing, rpm/tpm limits).
+    std::uint64_t requests_this_minute(time_point now) const noexcept;
+    std::uint64_t tokens_this_minute(time_point now) const noexcept;
+    void record_usage(time_point now, std::uint64_t requests, std::uint64_t tokens) noexcept;
+
+    /// Snapshot for /v1/health (takes the mutex).
+    struct snapshot {
+        bool healthy = true;
+        int consecutive_failures = 0;
+        std::string last_error;  ///< a failure_reason name, never upstream text (it may echo secrets)
+        double cooldown_remaining_seconds = 0;
+        std::uint64_t cooldowns_total = 0;
+    };
+    snapshot snap(time_point now) const;
+
+private:
+    friend class health_registry;
+
+    std::string id_;
+    std::string group_;
+    std::atomic<std::int64_t> cooldown_until_ns_{0};
+    std::atomic<int> in_flight_{0};
+    std::atomic<double> latency_ewma_ms_{-1.0};
+    std::atomic<std::int64_t> usage_minute_{-1};
+    std::atomic<std::uint64_t> usage_requests_{0};
+    std::atomic<std::uint64_t> usage_tokens_{0};
+
+    mutable std::mutex mutex_;              // guards everything below
+    std::deque<time_point> recent_failures_;  // counted failures within the last 60 s
+    int consecutive_failures_ = 0;
+    failure_reason last_error_ = failure_reason::none;
+    bool reported_cooling_ = false;          // last state announced to listeners
+    std::uint64_t cooldowns_total_ = 0;
+};
+
+}  // namespace baton::routing
