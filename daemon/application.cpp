@@ -1,1 +1,242 @@
-// (being written)
+#include "daemon/application.hpp"
+
+#include "daemon/config/config_loader.hpp"
+#include "daemon/logger.hpp"
+#include "daemon/request_handler.hpp"
+#include "daemon/sd_notify.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/array.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace baton::daemon {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+routing::cooldown_policy policy_of(const routing::router_settings& s)
+{
+    routing::cooldown_policy p;
+    p.allowed_fails = s.allowed_fails;
+    p.cooldown_time = routing::seconds_to_duration(s.cooldown_time);
+    p.retry_after_cap = routing::seconds_to_duration(s.retry_after_cap);
+    return p;
+}
+
+void log_warnings(const config& cfg)
+{
+    for (const auto& w : cfg.warnings) logger::global().warning("config_warning", {{"message", w}});
+    if (cfg.general.master_key.empty() && cfg.keys.empty()) {
+        logger::global().warning("no_auth", {{"message", "no master_key and no keys configured: every client is "
+                                                         "accepted without authentication"}});
+    }
+}
+
+}  // namespace
+
+application::application(std::string config_path, config initial) : config_path_(std::move(config_path))
+{
+    shared_.health.set_policy(policy_of(initial.routes.settings));
+    apply_side_settings(initial);
+    log_warnings(initial);
+    shared_.configs.replace(make_snapshot(std::move(initial)));
+    shared_.health.add_listener([](const routing::health_event& e) {
+        json::object f{{"deployment", e.deployment_id}, {"model_group", e.model_group}, {"healthy", e.healthy}};
+        if (!e.healthy) {
+            f["reason"] = routing::to_string(e.reason);
+            f["cooldown_seconds"] = std::chrono::duration<double>(e.cooldown).count();
+        }
+        logger::global().info(e.healthy ? "cooldown_end" : "cooldown_start", std::move(f));
+    });
+    shared_.health.set_error_sink([](const std::string& what) {
+        logger::global().error("health_listener_failed", {{"what", what}});
+    });
+}
+
+application::~application() = default;
+
+void application::apply_side_settings(const config& cfg)
+{
+    if (auto level = log_level_from_string(cfg.general.log_level)) logger::global().set_level(*level);
+}
+
+int application::run()
+{
+    const auto snap = shared_.configs.current();
+    const auto& general = snap->cfg.general;
+    std::size_t threads = general.threads > 0 ? static_cast<std::size_t>(general.threads)
+                                              : std::max(1u, std::thread::hardware_concurrency());
+
+    for (std::size_t i = 0; i < threads; ++i) {
+        reactors_.push_back(std::make_unique<reactor>(i, shared_));
+        shared_.reactors.push_back(reactors_.back().get());
+    }
+    // Reactor 0 binds first; a port 0 becomes a real port that the others then share (SO_REUSEPORT).
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    for (const auto& l : general.listen) {
+        asio::ip::address addr;
+        boost::system::error_code ec;
+        addr = asio::ip::make_address(l.host == "localhost" ? "127.0.0.1" : l.host, ec);
+        if (ec) throw std::runtime_error("general_settings.listen: cannot use host " + l.host);
+        endpoints.emplace_back(addr, l.port);
+    }
+    for (auto& r : reactors_) {
+        r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r), snap->limits,
+                                                       connections_);
+        for (auto& ep : endpoints) {
+            const auto bound = r->server->listen(ep);
+            if (r->index() == 0) ep = bound;
+        }
+    }
+    for (const auto& ep : endpoints) {
+        json::object f{{"address", ep.address().to_string() + ":" + std::to_string(ep.port())},
+                       {"reactors", static_cast<std::int64_t>(threads)},
+                       {"config", config_path_}};
+        logger::global().info("listening", std::move(f));
+    }
+
+    auto& main_ioc = reactors_.front()->ioc();
+    signals_.emplace(main_ioc, SIGHUP, SIGTERM, SIGINT);
+    wait_signals();
+    tick_timer_.emplace(main_ioc);
+    drain_timer_.emplace(main_ioc);
+    next_watchdog_ = std::chrono::steady_clock::now();
+    schedule_tick();
+
+    for (auto& r : reactors_) r->server->start();
+    for (std::size_t i = 1; i < reactors_.size(); ++i) {
+        auto* r = reactors_[i].get();
+        r->thread = std::thread([r] { r->ioc().run(); });
+    }
+    sd_notify::ready();
+    sd_notify::status("serving");
+    main_ioc.run();
+    for (auto& r : reactors_) {
+        if (r->thread.joinable()) r->thread.join();
+    }
+    logger::global().info("stopped", {});
+    return 0;
+}
+
+void application::wait_signals()
+{
+    signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            reload();
+            wait_signals();
+        } else {
+            if (!stopping_) begin_drain();
+            else finish_drain();  // a second SIGTERM/SIGINT: stop now
+        }
+    });
+}
+
+void application::schedule_tick()
+{
+    tick_timer_->expires_after(1s);
+    tick_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        const auto now = std::chrono::steady_clock::now();
+        shared_.health.tick(now);
+        // A wedged reactor 0 stops these pings and systemd restarts the service.
+        if (auto interval = sd_notify::watchdog_interval(); interval && now >= next_watchdog_) {
+            sd_notify::watchdog();
+            next_watchdog_ = now + *interval / 2;
+        }
+        schedule_tick();
+    });
+}
+
+void application::reload()
+{
+    sd_notify::reloading();
+    auto result = load_config_file(config_path_, process_environment(), shared_.health);
+    if (!result.ok()) {
+        shared_.reloads_error.fetch_add(1);
+        json::array errors;
+        for (const auto& e : result.errors) errors.push_back(json::value(e));
+        logger::global().error("reload_rejected", {{"config", config_path_},
+                                                   {"errors", std::move(errors)},
+                                                   {"message", "the running config is kept"}});
+        sd_notify::ready();
+        return;
+    }
+    auto next = std::move(*result.value);
+    const auto old = shared_.configs.current();
+    if (next.general.threads != old->cfg.general.threads || next.general.listen.size() != old->cfg.general.listen.size()) {
+        logger::global().warning("reload_partial",
+                                 {{"message", "general_settings.listen and threads take effect at the next restart"}});
+    }
+    std::vector<std::string> live;
+    for (const auto& d : next.routes.deployments()) live.push_back(d.id);
+    shared_.health.set_policy(policy_of(next.routes.settings));
+    apply_side_settings(next);
+    log_warnings(next);
+    const auto deployments = static_cast<std::int64_t>(next.routes.deployments().size());
+    auto snap = make_snapshot(std::move(next));
+    for (auto& r : reactors_) {
+        asio::post(r->ioc(), [r = r.get(), limits = snap->limits] { r->server->set_limits(limits); });
+    }
+    shared_.configs.replace(std::move(snap));
+    shared_.health.retain_only(live);
+    shared_.reloads_ok.fetch_add(1);
+    logger::global().info("reload_ok", {{"config", config_path_}, {"deployments", deployments}});
+    sd_notify::ready();
+}
+
+void application::begin_drain()
+{
+    stopping_ = true;
+    shared_.draining.store(true);
+    sd_notify::stopping();
+    const auto grace = shared_.configs.current()->cfg.general.graceful_shutdown_seconds;
+    logger::global().info("draining", {{"graceful_shutdown_seconds", grace},
+                                       {"connections", static_cast<std::int64_t>(connections_->load())}});
+    tick_timer_->cancel();
+    for (auto& r : reactors_) {
+        asio::post(r->ioc(), [r = r.get()] { r->server->drain(); });
+    }
+    drain_deadline_ = std::chrono::steady_clock::now() + routing::seconds_to_duration(grace);
+    wait_signals();
+    schedule_drain_check();
+}
+
+void application::schedule_drain_check()
+{
+    // Polls the shared connection count: in-flight requests and streams finish on their own.
+    drain_timer_->expires_after(20ms);
+    drain_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (connections_->load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+            finish_drain();
+        } else {
+            schedule_drain_check();
+        }
+    });
+}
+
+void application::finish_drain()
+{
+    if (connections_->load() != 0) {
+        logger::global().warning("drain_timeout", {{"connections", static_cast<std::int64_t>(connections_->load())}});
+    }
+    signals_->cancel();
+    drain_timer_->cancel();
+    tick_timer_->cancel();
+    for (auto& r : reactors_) {
+        asio::post(r->ioc(), [r = r.get()] {
+            r->server->close_all();
+            // Sessions unwind on their own once cut; then nothing is left and the reactor stops.
+            r->ioc().stop();
+        });
+    }
+}
+
+}  // namespace baton::daemon

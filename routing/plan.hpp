@@ -6,6 +6,8 @@
 #include "routing/route_table.hpp"
 #include "routing/time.hpp"
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,27 +17,40 @@
 
 namespace baton::routing {
 
-/// What a request adds to routing (SPEC §4 body extensions and the calling key).
+/// What a request adds to routing (SPEC §4 body extensions and the calling key). A plain value, copied into
+/// the plan.
 struct request_options {
-    std::optional<std::vector<std::string>> fallbacks;  ///< per-request `fallbacks` (replaces backup_models)
-    std::vector<std::string> backup_models;             ///< the calling key's backup_models
-    bool disable_fallbacks = false;                     ///< stop after the groups the model names
-    std::optional<int> num_retries;                     ///< overrides router_settings.num_retries
-    time_point deadline = time_point::max();            ///< no backoff wait crosses it
+    /// Per-request `fallbacks`: when set (even to an empty list) it replaces backup_models in step 2 of §5.4.
+    std::optional<std::vector<std::string>> fallbacks;
+    /// The calling key's backup_models (step 2 when `fallbacks` is unset). Group or alias names; entries that
+    /// name nothing are skipped with a note.
+    std::vector<std::string> backup_models;
+    /// `disable_fallbacks: true`: only the groups the model itself names (an alias's whole chain included);
+    /// no backup, configured, default, context-window or content-policy fallbacks.
+    bool disable_fallbacks = false;
+    /// Overrides router_settings.num_retries when set; negative counts as 0.
+    std::optional<int> num_retries;
+    /// No backoff wait crosses it (a wait that would end after it is not taken: the plan moves on). The
+    /// default is "none". Attempts themselves are not bounded by it: the caller enforces its own total
+    /// timeout.
+    time_point deadline = time_point::max();
 };
 
-/// One upstream attempt, as listed in `fallbacks_exhausted` errors (SPEC §4).
+/// One entry of the request's attempt list, as listed in `fallbacks_exhausted` errors (SPEC §4).
 struct attempt {
     std::string deployment_id;
-    std::string model_group;
-    failure_reason reason = failure_reason::none;  ///< none for the successful attempt
+    std::string model_group;  ///< configured group name (the wildcard pattern for a wildcard group)
+    /// none for the successful attempt; cooling_down for skips.
+    failure_reason reason = failure_reason::none;
     int status = 0;            ///< upstream HTTP status; 0 for transport failures and skips
     bool skipped = false;      ///< passed over because it was cooling down (never sent)
-    double latency_ms = 0;
+    double latency_ms = 0;     ///< outcome::latency in milliseconds; 0 for skips
 };
 
-/// A move from one deployment to the next after a failure: `from_group == to_group` for a same-group
-/// re-pick. One per hop, for baton_fallback_total and the routing log.
+/// A move from one deployment to the next: `from_group == to_group` for a same-group re-pick (or a new
+/// num_retries round). `reason` is the failure that caused it; cooling_down when the first request goes to a
+/// later group because every deployment before it was passed over. One per hop, for baton_fallback_total
+/// and the routing log.
 struct transition {
     std::string from_group;
     std::string to_group;
@@ -44,95 +59,152 @@ struct transition {
 
 /// What an attempt came to, as the daemon reports it.
 struct outcome {
-    failure_reason reason = failure_reason::none;  ///< none = success
+    failure_reason reason = failure_reason::none;  ///< none = success (use classify() for the rest)
     int status = 0;                                ///< upstream HTTP status, 0 when none
-    std::optional<duration> retry_after;           ///< parsed Retry-After, when given
+    std::optional<duration> retry_after;           ///< parsed Retry-After, when given (any status)
     duration latency = duration::zero();           ///< time spent on this attempt
 };
 
 /// The routing plan of one request (SPEC §5): which deployment to try next given what happened so far.
 /// Pure: the caller passes `now` and a uniform random draw in [0, 1); the plan reads no clock and does no
-/// I/O. It records outcomes in the shared health_registry (cooldowns) and keeps the request's excluded ids.
-/// Not thread-safe: a plan belongs to one request on one reactor. The route_table and health_registry
-/// must outlive it.
+/// I/O. It records outcomes in the shared health_registry (cooldowns, latency) and keeps the request's
+/// excluded ids. Not thread-safe: a plan belongs to one request on one reactor. The route_table and
+/// health_registry must outlive it.
+///
+/// Use: loop on next(); for try_deployment send the request and report() how it ended before calling
+/// next() again; for wait, wait then call next(); exhausted and give_back end the request (a success ends it
+/// too: next() then says give_back, i.e. "answer with what the upstream sent").
+///
+/// Plan order for model M (§5.4), each (group, wildcard model) at most once:
+///  1. what M names, after one model_group_alias rename: an exact group, else an alias (its chain, in order),
+///     else the best wildcard group; empty M means default_model;
+///  2. request fallbacks, else the key's backup_models (each entry a group, alias or wildcard match);
+///  3. router_settings.fallbacks looked up by M, then by M renamed, then by the first group of step 1, then
+///     by the generic "*" entry; only M's own entry is used, never the fallback groups' own (no recursion);
+///  4. default_fallbacks.
+/// Within a group, a retryable failure excludes the deployment for the request and re-picks among the rest
+/// (router_settings.strategy; when enable_weighted_failover is off the group ends instead), for every
+/// strategy. When nothing is eligible, the next group at once. A group that failed for real gets up to
+/// num_retries more rounds, each after a `wait`. Every move to another group counts against max_fallbacks.
+/// context_window / content_policy failures drop the rest of the plan for the matching *_fallbacks of M
+/// (looked up as in 3), and give_back when there are none; format failures give_back at once.
 class plan {
 public:
-    /// Send the request to `target`. `upstream_model` is the model name to put in the upstream body (the
-    /// deployment's own, or the requested name's wildcard part). `hop` is set for every attempt after
-    /// the first.
+    /// Send the request to `target` (a deployment of `table`, valid while the table lives) as part of
+    /// `group` (its configured group name). `upstream_model` is the model name to put in the upstream body:
+    /// the deployment's own, except that a '*' in it is replaced by what the wildcard group's '*' matched in
+    /// the requested name (deployment "*" in group "openai/*", request "openai/gpt-4o" → "gpt-4o"). `hop`
+    /// is set for every attempt after the first, and for a first attempt that goes to a later group than the
+    /// primary one (reason cooling_down).
     struct try_deployment {
         const deployment* target = nullptr;
         std::string group;
         std::string upstream_model;
         std::optional<transition> hop;
     };
-    /// Wait `delay` (backoff before another round, honouring Retry-After), then call next() again.
+    /// Wait `delay`, then call next() again. Comes before another num_retries round over the same group:
+    /// 0.25 s doubling per round, capped at 8 s, times (0.5 + 0.5 × draw) for jitter; at least the largest
+    /// Retry-After of the round (capped by router_settings.retry_after_cap). Never offered when it would end
+    /// after request_options::deadline, or when every deployment of the group would still be cooling down.
     struct wait {
         duration delay = duration::zero();
     };
-    /// Nothing is left: answer `fallbacks_exhausted` with `status` and attempts().
+    /// Nothing is left: answer `fallbacks_exhausted` with `status` and attempts(). `status`: 503 when nothing
+    /// was sent (every candidate cooling down or saturated); 429 when every sent attempt was rate-limited;
+    /// 504 when every sent attempt timed out; 502 otherwise.
     struct exhausted {
         int status = 502;
     };
     /// Return the last upstream response to the client as it is (format errors; context window or
-    /// content policy errors with no such fallbacks configured).
+    /// content policy errors with no such fallbacks configured or allowed; also after a success).
     struct give_back {};
 
     using step = std::variant<try_deployment, wait, exhausted, give_back>;
 
-    /// Resolves `model` (empty = default_model) through model_group_alias and aliases into the plan of
-    /// §5.4. Returns nullopt when it names no group, alias or wildcard match (model_not_found). Entries of
-    /// fallbacks/backup_models that name nothing are skipped; each skip adds a line to `notes`.
+    /// Resolves `model` (empty = table.default_model) into the plan described above. Returns nullopt when it
+    /// names no group, alias or wildcard match, or an alias none of whose chain entries exists
+    /// (model_not_found). Entries of fallbacks/backup_models/fallbacks maps that name nothing are skipped;
+    /// each skip adds a line to `notes` (when given) and to notes(). Does not touch the health registry.
     static std::optional<plan> make(const route_table& table, health_registry& health, std::string_view model,
                                     request_options options, std::vector<std::string>* notes = nullptr);
 
-    /// The next step given everything reported so far. Cooling-down deployments met on the way are
-    /// recorded as skipped attempts and never returned.
+    /// The next step given everything reported so far, at `now`, with `draw` uniform in [0, 1) (used for the
+    /// pick and for the backoff jitter). Cooling-down deployments met on the way are recorded as skipped
+    /// attempts (once per request) and never returned. Calling it again after the plan ended repeats the
+    /// ending (exhausted with the same status, or give_back).
     step next(time_point now, double draw);
 
     /// Reports how the attempt at `target` (returned by the last next()) ended: records the attempt, the
-    /// exclusion and the health/cooldown update. A success ends the plan.
+    /// exclusion and the health update (record_success + record_latency, or record_failure with
+    /// retry_after). A success ends the plan. Reason cooling_down (the caller found it cooling and did not
+    /// send) is recorded as a skip. Ignored once the plan has ended. The plan does not touch in_flight or the
+    /// per-minute usage: the caller brackets each upstream call with begin_request()/end_request() and
+    /// calls record_usage() when it knows the tokens.
     void report(const deployment& target, const outcome& o, time_point now);
 
-    /// Every attempt so far, in order (skips included).
+    /// Every attempt so far, in order (skips included, the successful one last).
     const std::vector<attempt>& attempts() const noexcept { return attempts_; }
     /// Upstream attempts actually sent (x-baton-attempts).
     int attempts_sent() const noexcept;
-    /// Cross-group hops taken so far (x-baton-fallbacks).
+    /// Hops to another group taken so far (x-baton-fallbacks); at most router_settings.max_fallbacks.
     int fallbacks_taken() const noexcept { return fallbacks_taken_; }
-    /// The alias the request named, or empty when it named a plain group.
+    /// The alias (an `aliases:` entry) the request named, directly or through model_group_alias; empty when
+    /// it named a plain group or a wildcard match (baton_alias_resolved_total counts only the former).
     const std::string& alias_name() const noexcept { return alias_; }
     /// The name the request asked for, after default_model (for logs).
     const std::string& requested() const noexcept { return requested_; }
     /// The group of the plan's first stage (metrics label before any group served).
     const std::string& primary_group() const noexcept;
+    /// Why entries were left out of the plan (fallbacks naming nothing), one line each, for the routing
+    /// log. The lines passed to make() come first; entries of context-window/content-policy fallbacks met
+    /// later are added when the plan switches to them.
+    const std::vector<std::string>& notes() const noexcept { return notes_; }
 
 private:
     plan(const route_table& table, health_registry& health) : table_(&table), health_(&health) {}
 
     struct stage_group {
-        std::string name;           // configured group name
-        std::string upstream_model; // non-empty for a wildcard group: the model to send
+        std::string name;            // configured group name
+        std::string upstream_model;  // for a wildcard group: what the '*' matched (the model to send)
     };
+    enum class ending { running, succeeded, gave_back, exhausted };
+
+    bool add_entry(const std::string& entry, bool primary);
+    bool add_group(const std::string& name);
+    void add_stage(stage_group g);
+    void add_list(const std::vector<std::string>& entries, std::string_view what);
+    const std::vector<std::string>* lookup(
+        const std::map<std::string, std::vector<std::string>, std::less<>>& fallbacks) const;
+    std::shared_ptr<deployment_health> health_of(const deployment& d) const;
+    std::optional<duration> retry_delay(time_point now, double draw);
+    void advance();
+    void take_special_path(failure_reason r);
+    int exhausted_status() const;
+    step finish(ending e);  // ends the plan; the step that says so
 
     const route_table* table_;
     health_registry* health_;
     request_options options_;
     std::string requested_;
     std::string alias_;
-    std::vector<stage_group> groups_;        // the plan, in order, each group once
-    std::size_t primary_count_ = 0;          // how many of groups_ come from step 1 (the model itself)
-    std::size_t current_ = 0;                // index into groups_
-    std::set<std::string> excluded_;         // deployment ids never to try again in this request/round
-    std::set<std::string> skipped_;          // ids already recorded as skipped
+    std::vector<std::string> lookup_keys_;  // names the fallbacks maps are looked up by, in order
+    std::vector<stage_group> groups_;       // the plan, in order, each (group, model) once
+    std::size_t current_ = 0;               // index into groups_
+    // Per stage (index into groups_): ids never to try again in this request (cleared for a num_retries
+    // round). Per stage rather than per request only because a wildcard deployment asked for another model
+    // by a later stage is another target; every other deployment belongs to exactly one stage.
+    std::map<std::size_t, std::set<std::string, std::less<>>> excluded_;
+    std::set<std::string> skipped_;  // ids already recorded as skipped
     std::vector<attempt> attempts_;
+    std::vector<std::string> notes_;
     int fallbacks_taken_ = 0;
-    int rounds_used_ = 0;
-    bool done_ = false;
+    int rounds_used_ = 0;                    // extra rounds used on the current group
+    int sent_in_round_ = 0;                  // attempts sent in the current group's current round
+    bool round_over_ = false;                // weighted failover off: a failure ends the group's round
+    std::optional<std::size_t> last_stage_;  // stage of the last attempt handed out
     failure_reason last_reason_ = failure_reason::none;
-    std::string last_group_;
     std::optional<duration> round_retry_after_;
-    bool special_path_ = false;              // switched to context-window/content-policy fallbacks
+    ending ending_ = ending::running;
 };
 
 }  // namespace baton::routing

@@ -1,0 +1,49 @@
+#pragma once
+
+#include "daemon/config/config.hpp"
+#include "daemon/reactor.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace baton::daemon {
+
+/// The composition root of batond: reactors (one io_context and thread each, each with its own
+/// SO_REUSEPORT acceptor), signals (SIGHUP reload, SIGTERM/SIGINT drain), the health tick, sd_notify.
+class application {
+public:
+    /// `config_path` is re-read on SIGHUP; `initial` is its already-validated content.
+    application(std::string config_path, config initial);
+    ~application();
+
+    /// Binds, serves and blocks until a drain completes. Returns the process exit code (0 after a drain).
+    /// Throws on a start-up failure (e.g. the address is in use).
+    int run();
+
+private:
+    void reload();
+    void begin_drain();
+    void schedule_drain_check();
+    void finish_drain();
+    void schedule_tick();
+    void wait_signals();
+    void apply_side_settings(const config& cfg);
+
+    std::string config_path_;
+    shared_state shared_;
+    std::vector<std::unique_ptr<reactor>> reactors_;
+    std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
+    std::optional<boost::asio::signal_set> signals_;
+    std::optional<boost::asio::steady_timer> tick_timer_;
+    std::optional<boost::asio::steady_timer> drain_timer_;
+    std::chrono::steady_clock::time_point drain_deadline_;
+    std::chrono::steady_clock::time_point next_watchdog_;
+    bool stopping_ = false;
+};
+
+}  // namespace baton::daemon

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "daemon/config/config_diagnostics.hpp"
+#include "daemon/config/config_path.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace baton::daemon::config_detail {
+
+/// One key of a YAML mapping, with the path of its value.
+struct map_entry {
+    std::string key;
+    YAML::Node value;
+    config_path path;
+};
+
+/// A YAML mapping as the loader reads it: keys in document order, duplicates already reported and dropped,
+/// `<<` merge keys already expanded (see yaml_reader::map). Value type.
+class yaml_map {
+public:
+    yaml_map() = default;
+    explicit yaml_map(std::vector<map_entry> entries) : entries_(std::move(entries)) {}
+
+    /// The entry for `key`, or nullptr. An entry whose value is YAML null (`key:` or `key: ~`) counts as
+    /// absent: nullptr too.
+    const map_entry* find(std::string_view key) const;
+    /// Every entry in document order (null values included).
+    const std::vector<map_entry>& entries() const noexcept { return entries_; }
+
+    /// Reports every key not in `known` to `diag` as an unknown key (a warning, never an error).
+    void warn_unknown(config_diagnostics& diag, std::initializer_list<std::string_view> known) const;
+
+private:
+    std::vector<map_entry> entries_;
+};
+
+}  // namespace baton::daemon::config_detail

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "daemon/config_store.hpp"
+#include "daemon/metrics_shard.hpp"
+#include "net/http_server.hpp"
+#include "net/upstream_client.hpp"
+#include "routing/health_registry.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace baton::daemon {
+
+class reactor;
+
+/// State shared by every reactor of the process. Each member has a narrow, thread-safe API.
+struct shared_state {
+    config_store configs;              ///< the running config snapshot (atomically swapped on reload)
+    routing::health_registry health;   ///< cooldowns and health, keyed by deployment id, kept across reloads
+    std::atomic<bool> draining{false}; ///< set on SIGTERM: readiness turns false, keep-alive ends
+    std::atomic<std::uint64_t> reloads_ok{0};
+    std::atomic<std::uint64_t> reloads_error{0};
+    std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::vector<reactor*> reactors;    ///< fixed after start-up (metrics scrape visits each)
+};
+
+/// One reactor: an io_context run by one thread, with everything a connection needs on that thread
+/// (upstream pools, metrics shard, random generator, cached config snapshot). A connection lives and
+/// dies on its reactor; nothing here is touched from another thread except through asio::post.
+class reactor {
+public:
+    reactor(std::size_t index, shared_state& shared);
+
+    std::size_t index() const noexcept { return index_; }
+    boost::asio::io_context& ioc() noexcept { return ioc_; }
+    shared_state& shared() noexcept { return shared_; }
+    net::upstream_client& upstream() noexcept { return upstream_; }
+    metrics_shard& metrics() noexcept { return metrics_; }
+
+    /// A uniform draw in [0, 1) for the routing plan.
+    double draw() { return dist_(rng_); }
+    /// A new request id, unique in the process ("req-" + reactor + counter + random suffix).
+    std::string next_request_id();
+
+    /// The running snapshot; refreshed from the shared store only when its generation changed (one
+    /// atomic load per request in the steady state).
+    const std::shared_ptr<const snapshot>& config();
+
+    std::unique_ptr<net::http_server> server;
+    std::thread thread;
+
+private:
+    std::size_t index_;
+    shared_state& shared_;
+    boost::asio::io_context ioc_{1};
+    net::upstream_client upstream_;
+    metrics_shard metrics_;
+    std::mt19937_64 rng_;
+    std::uniform_real_distribution<double> dist_{0.0, 1.0};
+    std::uint64_t request_counter_ = 0;
+    std::uint64_t id_salt_ = 0;
+    std::shared_ptr<const snapshot> cached_;
+    std::uint64_t cached_generation_ = ~std::uint64_t{0};
+};
+
+}  // namespace baton::daemon

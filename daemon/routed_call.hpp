@@ -1,0 +1,114 @@
+#pragma once
+
+#include "daemon/config_store.hpp"
+#include "daemon/echo_provider.hpp"
+#include "daemon/logger.hpp"
+#include "daemon/reactor.hpp"
+#include "net/http_server.hpp"
+#include "net/upstream_client.hpp"
+#include "routing/plan.hpp"
+#include "streaming/sse_parser.hpp"
+#include "streaming/stream_state.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace baton::daemon {
+
+/// Carries out the routing plan of one routed request (chat completions, completions, embeddings):
+/// picks, sends, fails over, relays, and answers the client. The policy lives in routing::plan and
+/// streaming::stream_state; this class only performs what they decide, measures, and reports.
+/// Lives on one reactor for the duration of one request.
+class routed_call {
+public:
+    routed_call(reactor& r, std::shared_ptr<const snapshot> snap, api_endpoint endpoint, net::downstream& out,
+                std::string request_id, const client_key* key);
+
+    /// Validates the body, builds the plan and answers the client. Never throws for expected failures.
+    boost::asio::awaitable<void> run(std::string body);
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    struct last_response {
+        unsigned status = 0;
+        std::string content_type;
+        std::string body;
+    };
+
+    boost::asio::awaitable<void> execute();
+    boost::asio::awaitable<void> run_unary();
+    boost::asio::awaitable<void> run_stream();
+    boost::asio::awaitable<bool> wait(routing::duration d);
+
+    /// Non-streamed attempt at `t`; on success the response is written and true returned.
+    boost::asio::awaitable<bool> attempt_unary(const routing::plan::try_deployment& t);
+    /// Streamed hop at `t`; true when the stream completed (or ended for good).
+    boost::asio::awaitable<bool> attempt_stream(const routing::plan::try_deployment& t);
+    /// Relays the complete events now in sse_buffer_; sets *failure or *finished.
+    boost::asio::awaitable<bool> relay_buffered(const routing::plan::try_deployment& t,
+                                                std::optional<streaming::stream_trigger>* failure, bool* finished);
+    boost::asio::awaitable<bool> ensure_head(const routing::plan::try_deployment& t);
+    boost::asio::awaitable<void> end_stream_with_error();
+
+    boost::asio::awaitable<void> write_json(unsigned status, std::string body, bool with_routing_headers);
+    boost::asio::awaitable<void> write_error(unsigned status, std::string_view message, std::string_view type,
+                                             std::string_view code, std::string_view param = {});
+    boost::asio::awaitable<void> write_exhausted(int status);
+    boost::asio::awaitable<void> write_give_back();
+
+    std::string body_for(const routing::plan::try_deployment& t);
+    std::optional<net::upstream_request> upstream_request_for(const routing::plan::try_deployment& t,
+                                                              std::string body) const;
+    void report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
+                std::optional<routing::duration> retry_after, clock::duration latency);
+    void note_hop(const routing::plan::try_deployment& t);
+    void set_routing_headers(boost::beast::http::fields& h) const;
+    void finish_log(unsigned status);
+    std::string exhausted_body(int status) const;
+    void log_event(log_level level, std::string_view event, std::pair<std::string_view, std::string> field) const;
+    void log_stream_start(const routing::plan::try_deployment& t) const;
+    void log_stream_failover(const routing::plan::try_deployment& t, std::string_view trigger) const;
+
+    reactor& reactor_;
+    std::shared_ptr<const snapshot> snap_;
+    api_endpoint endpoint_;
+    net::downstream& out_;
+    std::string request_id_;
+    const client_key* key_;
+
+    clock::time_point started_ = clock::now();
+    clock::duration upstream_time_{};
+    std::optional<clock::time_point> first_token_at_;
+    boost::json::object body_;
+    std::string requested_model_;
+    bool streamed_ = false;
+    bool client_wants_usage_ = false;
+    routing::stream_failover_mode stream_mode_ = routing::stream_failover_mode::continue_;
+    std::optional<routing::plan> plan_;
+    net::upstream_abort abort_;
+    bool client_gone_ = false;
+    last_response last_;
+
+    // What served (for headers, metrics and the access log).
+    const routing::deployment* served_ = nullptr;
+    std::string served_group_;
+    std::string served_model_;
+    std::int64_t prompt_tokens_ = 0;
+    std::int64_t completion_tokens_ = 0;
+    unsigned final_status_ = 0;
+
+    // Streaming state.
+    std::optional<streaming::stream_state> stream_;
+    streaming::sse_parser parser_;
+    boost::beast::flat_buffer sse_buffer_;
+    bool head_written_ = false;
+};
+
+}  // namespace baton::daemon

@@ -1,0 +1,121 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace baton::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+/// Limits and deadlines of the downstream (client-facing) HTTP/1.1 server.
+struct server_limits {
+    std::size_t body_limit = 10 * 1024 * 1024;  ///< bytes; a larger request body gets 413
+    std::chrono::milliseconds header_timeout{10'000};  ///< first byte to end of headers; cuts slow clients
+    std::chrono::milliseconds body_timeout{60'000};    ///< end of headers to end of body
+    std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive wait for the next request
+    std::chrono::milliseconds write_timeout{60'000};   ///< one write to the client (slow readers)
+    std::size_t max_connections = 10'000;  ///< across all reactors; more are answered 503 and closed
+};
+
+class session;
+
+/// The client side of one request, handed to the request handler: the connection to write the response
+/// on, plus helpers that apply the server's write deadline. Lives on the connection's reactor.
+class downstream {
+public:
+    downstream(beast::tcp_stream& stream, const server_limits& limits) : stream_(stream), limits_(limits) {}
+
+    beast::tcp_stream& stream() noexcept { return stream_; }
+    const server_limits& limits() const noexcept { return limits_; }
+
+    /// Writes a whole response. Errors (client gone, write timeout) are returned, never thrown.
+    asio::awaitable<boost::system::error_code> write(http::response<http::string_body>& res);
+
+    /// Starts a chunked response: writes the head (`res` must have chunked(true); its body is ignored).
+    asio::awaitable<boost::system::error_code> write_head(http::response<http::empty_body>& res);
+    /// Writes one chunk made of `data` (no copy); the caller keeps `data` alive until it completes.
+    asio::awaitable<boost::system::error_code> write_chunk(std::string_view data);
+    /// Writes the last chunk of a chunked response.
+    asio::awaitable<boost::system::error_code> write_last_chunk();
+
+    /// Completes when the client closes its side of the connection (EOF or error) — used to cancel the
+    /// upstream request of a client that went away. Pipelined bytes are left unread. Cancel it (e.g. with
+    /// `||`) when the request ends first.
+    asio::awaitable<void> wait_client_gone();
+
+    /// Set by the handler when the connection must not be kept alive after this response.
+    bool close_after = false;
+    /// True once any byte of the response was written.
+    bool head_written = false;
+
+private:
+    beast::tcp_stream& stream_;
+    const server_limits& limits_;
+};
+
+/// Handles one request on one reactor. Implemented by the daemon (routing, admin endpoints).
+class request_handler {
+public:
+    virtual ~request_handler() = default;
+    /// Answers `req` on `out`. Returns normally for every expected failure (it writes the error response
+    /// itself); an exception is a programming error, caught by the session (500, connection closed).
+    virtual asio::awaitable<void> handle(http::request<http::string_body>& req, downstream& out) = 0;
+};
+
+/// The downstream HTTP/1.1 server of one reactor: its own SO_REUSEPORT acceptors and the sessions they
+/// accepted. Every member is called on the reactor's thread, except the constructor.
+class http_server {
+public:
+    http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
+                std::shared_ptr<std::atomic<std::size_t>> connection_count);
+    ~http_server();
+
+    /// Binds and listens on `ep` with SO_REUSEPORT (several reactors share a port). Returns the bound
+    /// endpoint (port 0 resolved) or throws on failure (a startup error).
+    tcp::endpoint listen(const tcp::endpoint& ep);
+    /// Starts the accept loops.
+    void start();
+    /// Closes the acceptors: no new connections.
+    void stop_accepting();
+    /// Draining: idle keep-alive connections are closed now, busy ones after their current response.
+    void drain();
+    /// Cuts every connection at once (the end of the drain period).
+    void close_all();
+    /// Open connections on this reactor.
+    std::size_t session_count() const noexcept { return sessions_.size(); }
+
+    void set_limits(const server_limits& l) { limits_ = l; }
+    const server_limits& limits() const noexcept { return limits_; }
+
+private:
+    friend class session;
+    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
+    asio::awaitable<void> run_session(tcp::socket socket);
+
+    asio::io_context& ioc_;
+    std::shared_ptr<request_handler> handler_;
+    server_limits limits_;
+    std::shared_ptr<std::atomic<std::size_t>> connection_count_;
+    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+    std::list<session*> sessions_;
+    bool draining_ = false;
+};
+
+}  // namespace baton::net

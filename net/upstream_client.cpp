@@ -1,0 +1,480 @@
+#include "net/upstream_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace baton::net {
+
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_idle_per_origin = 256;
+constexpr std::size_t max_response_body = 64 * 1024 * 1024;
+
+upstream_error fail(upstream_errc c, std::string detail = {})
+{
+    return upstream_error{c, std::move(detail)};
+}
+
+bool is_timeout(const boost::system::error_code& ec)
+{
+    return ec == beast::error::timeout;
+}
+
+}  // namespace
+
+std::string origin::key() const
+{
+    std::string k = tls ? "https://" : "http://";
+    k += host;
+    k += ':';
+    k += port;
+    if (!verify) k += "#noverify";
+    return k;
+}
+
+std::optional<std::pair<origin, std::string>> split_url(std::string_view url, bool verify)
+{
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return std::nullopt;
+    origin o;
+    const auto scheme = parsed->scheme();
+    if (scheme == "https") {
+        o.tls = true;
+    } else if (scheme != "http") {
+        return std::nullopt;
+    }
+    o.host = parsed->host_address();
+    if (o.host.empty()) return std::nullopt;
+    o.port = parsed->has_port() ? std::string(parsed->port()) : std::string(o.tls ? "443" : "80");
+    o.verify = verify;
+    std::string path(parsed->encoded_path());
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    return std::make_pair(std::move(o), std::move(path));
+}
+
+std::string_view to_string(upstream_errc e) noexcept
+{
+    switch (e) {
+        case upstream_errc::connect_timeout: return "connect_timeout";
+        case upstream_errc::tls_timeout: return "tls_timeout";
+        case upstream_errc::head_timeout: return "head_timeout";
+        case upstream_errc::first_event_timeout: return "first_event_timeout";
+        case upstream_errc::idle_timeout: return "idle_timeout";
+        case upstream_errc::total_timeout: return "total_timeout";
+        case upstream_errc::connection: return "connection";
+        case upstream_errc::tls: return "tls";
+        case upstream_errc::bad_response: return "bad_response";
+        case upstream_errc::cancelled: return "cancelled";
+    }
+    return "connection";
+}
+
+routing::transport_failure to_transport_failure(upstream_errc e) noexcept
+{
+    using tf = routing::transport_failure;
+    switch (e) {
+        case upstream_errc::connect_timeout: return tf::connect_timeout;
+        case upstream_errc::tls_timeout: return tf::tls_timeout;
+        case upstream_errc::head_timeout: return tf::head_timeout;
+        case upstream_errc::first_event_timeout: return tf::first_event_timeout;
+        case upstream_errc::idle_timeout: return tf::idle_timeout;
+        case upstream_errc::total_timeout: return tf::total_timeout;
+        case upstream_errc::connection: return tf::connection;
+        case upstream_errc::tls: return tf::tls;
+        case upstream_errc::bad_response: return tf::bad_response;
+        case upstream_errc::cancelled: return tf::connection;
+    }
+    return tf::connection;
+}
+
+/// One pooled HTTP/1.1 connection, plain or TLS.
+class upstream_connection {
+public:
+    std::string key;
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+    beast::flat_buffer buffer;
+    bool reused = false;
+
+    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+    void abort()
+    {
+        boost::system::error_code ignored;
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close();
+    }
+
+    /// A pooled connection the peer has closed (or sent unexpected bytes on) must not be reused.
+    bool still_usable()
+    {
+        if (!lowest().socket().is_open() || buffer.size() != 0) return false;
+        char c = 0;
+        const auto n = ::recv(lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+};
+
+void upstream_abort::abort()
+{
+    aborted_ = true;
+    if (active_) active_->abort();
+}
+
+struct upstream_stream::state {
+    upstream_client* client = nullptr;
+    std::weak_ptr<bool> client_alive;
+    std::unique_ptr<upstream_connection> conn;
+    http::response_parser<http::buffer_body> parser;
+    upstream_abort* abort = nullptr;
+    bool failed = false;
+};
+
+upstream_stream::upstream_stream(std::unique_ptr<state> s) : s_(std::move(s)) {}
+upstream_stream::upstream_stream(upstream_stream&&) noexcept = default;
+
+upstream_stream::~upstream_stream()
+{
+    if (!s_) return;
+    if (s_->abort && s_->abort->active_ == s_->conn.get()) s_->abort->active_ = nullptr;
+    if (s_->conn && !s_->failed && s_->parser.is_done() && s_->parser.keep_alive() && !s_->client_alive.expired()) {
+        s_->client->give_back(std::move(s_->conn));
+    }
+}
+
+namespace {
+
+template <class Stream>
+asio::awaitable<boost::system::error_code> write_request(Stream& stream, http::request<http::string_body>& req)
+{
+    auto [ec, n] = co_await http::async_write(stream, req, use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+template <class Stream, class Parser>
+asio::awaitable<boost::system::error_code> read_head(Stream& stream, beast::flat_buffer& buf, Parser& p)
+{
+    auto [ec, n] = co_await http::async_read_header(stream, buf, p, use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+template <class Stream, class Parser>
+asio::awaitable<boost::system::error_code> read_all(Stream& stream, beast::flat_buffer& buf, Parser& p)
+{
+    auto [ec, n] = co_await http::async_read(stream, buf, p, use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+template <class Stream, class Parser>
+asio::awaitable<boost::system::error_code> read_some_of(Stream& stream, beast::flat_buffer& buf, Parser& p)
+{
+    auto [ec, n] = co_await http::async_read_some(stream, buf, p, use_tuple);
+    (void)n;
+    co_return ec;
+}
+
+http::request<http::string_body> make_request(const upstream_request& r)
+{
+    http::request<http::string_body> req{http::verb::post, r.target, 11};
+    req.set(http::field::host, r.where.host);
+    req.set(http::field::user_agent, "baton/0.1");
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, r.streamed ? "text/event-stream" : "application/json");
+    for (const auto& [name, value] : r.headers) req.set(name, value);
+    req.body() = r.body;
+    req.keep_alive(true);
+    req.prepare_payload();
+    return req;
+}
+
+/// Maps a read/write error to the exchange's failure class.
+upstream_error classify_io(const boost::system::error_code& ec, upstream_errc timeout_kind, const upstream_abort* ab)
+{
+    if (ab && ab->aborted()) return fail(upstream_errc::cancelled, "aborted");
+    if (is_timeout(ec)) return fail(timeout_kind, ec.message());
+    if (ec.category() == asio::error::get_ssl_category()) return fail(upstream_errc::tls, ec.message());
+    if (ec == http::error::bad_version || ec == http::error::bad_status || ec == http::error::bad_reason ||
+        ec == http::error::bad_field || ec == http::error::bad_value || ec == http::error::bad_chunk ||
+        ec == http::error::bad_chunk_extension || ec == http::error::bad_content_length ||
+        ec == http::error::bad_transfer_encoding || ec == http::error::bad_line_ending ||
+        ec == http::error::body_limit || ec == http::error::header_limit) {
+        return fail(upstream_errc::bad_response, ec.message());
+    }
+    return fail(upstream_errc::connection, ec.message());
+}
+
+bool retry_on_fresh(const boost::system::error_code& ec)
+{
+    return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == http::error::partial_message;
+}
+
+}  // namespace
+
+upstream_client::upstream_client(asio::any_io_executor ex)
+    : ex_(std::move(ex)),
+      verify_ctx_(asio::ssl::context::tls_client),
+      noverify_ctx_(asio::ssl::context::tls_client),
+      alive_(std::make_shared<bool>(true))
+{
+    verify_ctx_.set_default_verify_paths();
+    verify_ctx_.set_verify_mode(asio::ssl::verify_peer);
+    noverify_ctx_.set_verify_mode(asio::ssl::verify_none);
+}
+
+upstream_client::~upstream_client() = default;
+
+std::size_t upstream_client::idle_connections() const
+{
+    std::size_t n = 0;
+    for (const auto& [k, v] : idle_) n += v.size();
+    return n;
+}
+
+std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
+{
+    auto it = idle_.find(o.key());
+    if (it == idle_.end()) return nullptr;
+    auto& pool = it->second;
+    while (!pool.empty()) {
+        auto c = std::move(pool.back());
+        pool.pop_back();
+        if (c->still_usable()) {
+            c->reused = true;
+            return c;
+        }
+    }
+    return nullptr;
+}
+
+void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
+{
+    if (!c || !c->lowest().socket().is_open() || c->buffer.size() != 0) return;
+    auto& pool = idle_[c->key];
+    if (pool.size() >= max_idle_per_origin) return;
+    c->lowest().expires_never();
+    pool.push_back(std::move(c));
+}
+
+asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
+    const upstream_request& req)
+{
+    const auto& o = req.where;
+    auto conn = std::make_unique<upstream_connection>();
+    conn->key = o.key();
+    beast::tcp_stream stream{ex_};
+
+    std::vector<tcp::endpoint> endpoints;
+    boost::system::error_code aec;
+    const auto port = static_cast<unsigned short>(std::stoul(o.port));
+    if (auto addr = asio::ip::make_address(o.host, aec); !aec) {
+        endpoints.emplace_back(addr, port);
+    } else {
+        // Name resolution runs on Asio's resolver thread; the connect deadline bounds it.
+        tcp::resolver resolver{ex_};
+        asio::steady_timer timer{ex_, req.timeouts.connect};
+        using namespace asio::experimental::awaitable_operators;
+        auto r = co_await (resolver.async_resolve(o.host, o.port, use_tuple) || timer.async_wait(use_tuple));
+        if (r.index() == 1) co_return fail(upstream_errc::connect_timeout, "resolve timed out");
+        auto [rec, results] = std::get<0>(std::move(r));
+        if (rec) co_return fail(upstream_errc::connection, "resolve: " + rec.message());
+        for (const auto& e : results) endpoints.push_back(e.endpoint());
+    }
+
+    // Connect deadline: covers every endpoint tried.
+    stream.expires_after(req.timeouts.connect);
+    auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
+    (void)ep;
+    if (cec) {
+        co_return fail(is_timeout(cec) ? upstream_errc::connect_timeout : upstream_errc::connection,
+                       "connect: " + cec.message());
+    }
+    boost::system::error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);
+
+    if (!o.tls) {
+        conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
+        co_return conn;
+    }
+    conn->tls =
+        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(stream), o.verify ? verify_ctx_ : noverify_ctx_);
+    if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), o.host.c_str())) {
+        co_return fail(upstream_errc::tls, "SNI");
+    }
+    if (o.verify) conn->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
+    // TLS handshake deadline.
+    beast::get_lowest_layer(*conn->tls).expires_after(req.timeouts.tls);
+    auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (hec) {
+        co_return fail(is_timeout(hec) ? upstream_errc::tls_timeout : upstream_errc::tls, "handshake: " + hec.message());
+    }
+    co_return conn;
+}
+
+asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstream_client::send(
+    const upstream_request& req, upstream_abort* abort)
+{
+    auto wire = make_request(req);
+    const auto head_timeout = std::min(req.timeouts.head, req.timeouts.total);
+    for (int round = 0; round < 2; ++round) {
+        if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
+        auto conn = take_idle(req.where);
+        if (!conn) {
+            auto c = co_await connect(req);
+            if (!c) co_return c.error();
+            conn = std::move(*c);
+        }
+        if (abort) abort->active_ = conn.get();
+        const auto started = std::chrono::steady_clock::now();
+        auto& low = conn->lowest();
+        // Writing the request and waiting for the head share the head deadline.
+        low.expires_after(head_timeout);
+        auto wec = conn->tls ? co_await write_request(*conn->tls, wire) : co_await write_request(*conn->plain, wire);
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(max_response_body);
+        boost::system::error_code hec = wec;
+        if (!wec) {
+            hec = conn->tls ? co_await read_head(*conn->tls, conn->buffer, parser)
+                            : co_await read_head(*conn->plain, conn->buffer, parser);
+        }
+        if (hec) {
+            if (abort) abort->active_ = nullptr;
+            if (conn->reused && round == 0 && retry_on_fresh(hec) && !(abort && abort->aborted())) continue;
+            co_return classify_io(hec, upstream_errc::head_timeout, abort);
+        }
+        // The body must be complete within the attempt's total deadline.
+        low.expires_at(started + req.timeouts.total);
+        auto bec = conn->tls ? co_await read_all(*conn->tls, conn->buffer, parser)
+                             : co_await read_all(*conn->plain, conn->buffer, parser);
+        if (abort) abort->active_ = nullptr;
+        if (bec) co_return classify_io(bec, upstream_errc::total_timeout, abort);
+        auto res = parser.release();
+        upstream_response out;
+        out.status = res.result_int();
+        out.content_type = std::string(res[http::field::content_type]);
+        out.retry_after = std::string(res[http::field::retry_after]);
+        out.body = std::move(res.body());
+        if (res.keep_alive()) give_back(std::move(conn));
+        co_return out;
+    }
+    co_return fail(upstream_errc::connection, "stale connection");
+}
+
+asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream_client::open(
+    const upstream_request& req, upstream_abort* abort)
+{
+    auto wire = make_request(req);
+    for (int round = 0; round < 2; ++round) {
+        if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
+        auto conn = take_idle(req.where);
+        if (!conn) {
+            auto c = co_await connect(req);
+            if (!c) co_return c.error();
+            conn = std::move(*c);
+        }
+        if (abort) abort->active_ = conn.get();
+        auto st = std::make_unique<upstream_stream::state>();
+        st->client = this;
+        st->client_alive = alive_;
+        st->abort = abort;
+        st->parser.body_limit(boost::none);
+        auto& low = conn->lowest();
+        // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
+        low.expires_after(req.timeouts.first_event);
+        auto wec = conn->tls ? co_await write_request(*conn->tls, wire) : co_await write_request(*conn->plain, wire);
+        boost::system::error_code hec = wec;
+        if (!wec) {
+            hec = conn->tls ? co_await read_head(*conn->tls, conn->buffer, st->parser)
+                            : co_await read_head(*conn->plain, conn->buffer, st->parser);
+        }
+        if (hec) {
+            if (abort) abort->active_ = nullptr;
+            if (conn->reused && round == 0 && retry_on_fresh(hec) && !(abort && abort->aborted())) continue;
+            co_return classify_io(hec, upstream_errc::first_event_timeout, abort);
+        }
+        low.expires_never();
+        st->conn = std::move(conn);
+        const auto& head = st->parser.get();
+        upstream_stream s{std::move(st)};
+        s.status_ = head.result_int();
+        s.content_type_ = std::string(head[http::field::content_type]);
+        s.retry_after_ = std::string(head[http::field::retry_after]);
+        co_return s;
+    }
+    co_return fail(upstream_errc::connection, "stale connection");
+}
+
+asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_stream::read_some(
+    beast::flat_buffer& out, std::chrono::milliseconds timeout, upstream_errc timeout_kind)
+{
+    auto& st = *s_;
+    if (st.failed || !st.conn) co_return fail(upstream_errc::connection, "stream already failed");
+    if (st.abort && st.abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
+    if (st.parser.is_done()) co_return std::size_t{0};
+    if (st.abort) st.abort->active_ = st.conn.get();
+    auto mb = out.prepare(16 * 1024);
+    auto& body = st.parser.get().body();
+    // Deadline for this read: the caller's first-event or idle-between-events timeout.
+    st.conn->lowest().expires_after(timeout);
+    std::size_t got = 0;
+    for (;;) {
+        body.data = static_cast<char*>(mb.data()) + got;
+        body.size = mb.size() - got;
+        auto ec = st.conn->tls ? co_await read_some_of(*st.conn->tls, st.conn->buffer, st.parser)
+                               : co_await read_some_of(*st.conn->plain, st.conn->buffer, st.parser);
+        got = mb.size() - body.size;
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+            st.failed = true;
+            if (st.abort) st.abort->active_ = nullptr;
+            co_return classify_io(ec, timeout_kind, st.abort);
+        }
+        if (got > 0 || st.parser.is_done()) break;
+    }
+    st.conn->lowest().expires_never();
+    if (st.abort) st.abort->active_ = nullptr;
+    out.commit(got);
+    co_return got;
+}
+
+asio::awaitable<boost::system::result<std::string, upstream_error>> upstream_stream::read_rest(
+    std::chrono::milliseconds timeout, std::size_t limit)
+{
+    beast::flat_buffer buf;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buf.size() < limit) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) co_return fail(upstream_errc::total_timeout, "error body");
+        auto n = co_await read_some(buf, left, upstream_errc::total_timeout);
+        if (!n) co_return n.error();
+        if (*n == 0) break;
+    }
+    co_return beast::buffers_to_string(buf.data());
+}
+
+}  // namespace baton::net

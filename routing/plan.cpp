@@ -1,0 +1,388 @@
+#include "routing/plan.hpp"
+
+#include "routing/picker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace baton::routing {
+
+namespace {
+
+// Backoff before another round over the same group (num_retries): 0.25 s doubling per round, at most 8 s,
+// with "equal jitter" (between half and all of it) so concurrent retries spread out but never collapse to 0.
+constexpr double backoff_base_seconds = 0.25;
+constexpr double backoff_cap_seconds = 8.0;
+
+}  // namespace
+
+std::optional<plan> plan::make(const route_table& table, health_registry& health, std::string_view model,
+                               request_options options, std::vector<std::string>* notes)
+{
+    plan p(table, health);
+    p.options_ = std::move(options);
+    p.requested_ = model.empty() ? table.default_model : std::string(model);
+    if (p.requested_.empty()) {
+        return std::nullopt;
+    }
+
+    // Step 1: what the name itself stands for.
+    p.lookup_keys_.push_back(p.requested_);
+    if (!p.add_entry(p.requested_, true)) {
+        return std::nullopt;
+    }
+    if (const auto it = table.settings.model_group_alias.find(p.requested_);
+        it != table.settings.model_group_alias.end() && it->second != p.requested_) {
+        p.lookup_keys_.push_back(it->second);
+    }
+    if (std::find(p.lookup_keys_.begin(), p.lookup_keys_.end(), p.groups_.front().name) ==
+        p.lookup_keys_.end()) {
+        p.lookup_keys_.push_back(p.groups_.front().name);
+    }
+
+    if (!p.options_.disable_fallbacks) {
+        // Step 2: the request's own fallbacks replace the key's backup_models.
+        if (p.options_.fallbacks) {
+            p.add_list(*p.options_.fallbacks, "fallbacks");
+        } else {
+            p.add_list(p.options_.backup_models, "backup_models");
+        }
+        // Step 3: router_settings.fallbacks for this model (never for the fallback groups themselves).
+        if (const auto* configured = p.lookup(table.settings.fallbacks)) {
+            p.add_list(*configured, "router_settings.fallbacks");
+        }
+        // Step 4.
+        p.add_list(table.settings.default_fallbacks, "router_settings.default_fallbacks");
+    }
+
+    if (notes != nullptr) {
+        notes->insert(notes->end(), p.notes_.begin(), p.notes_.end());
+    }
+    return p;
+}
+
+bool plan::add_entry(const std::string& entry, bool primary)
+{
+    std::string name = entry;
+    if (const auto it = table_->settings.model_group_alias.find(name);
+        it != table_->settings.model_group_alias.end()) {
+        name = it->second;  // one level: a rename never chains into another rename
+    }
+    if (table_->group(name) != nullptr) {
+        add_stage({name, {}});
+        return true;
+    }
+    // An alias is looked up before wildcards, so an "*" group never swallows alias names.
+    if (const alias* a = table_->find_alias(name)) {
+        const std::size_t before = groups_.size();
+        bool any = false;
+        for (const auto& link : a->chain) {
+            if (add_group(link)) {
+                any = true;
+            } else {
+                notes_.push_back("alias '" + a->name + "': chain entry '" + link +
+                                 "' names no configured group; skipped");
+            }
+        }
+        if (primary && groups_.size() > before) {
+            alias_ = a->name;
+        }
+        return any;
+    }
+    return add_group(name);
+}
+
+bool plan::add_group(const std::string& name)
+{
+    std::string matched;
+    if (table_->match_group(name, &matched) == nullptr) {
+        return false;
+    }
+    std::string part;
+    if (matched != name) {
+        part = std::string(route_table::wildcard_capture(matched, name).value_or(std::string_view{}));
+    }
+    add_stage({std::move(matched), std::move(part)});
+    return true;
+}
+
+void plan::add_stage(stage_group g)
+{
+    const bool present = std::any_of(groups_.begin(), groups_.end(), [&](const stage_group& s) {
+        return s.name == g.name && s.upstream_model == g.upstream_model;
+    });
+    if (!present) {
+        groups_.push_back(std::move(g));
+    }
+}
+
+void plan::add_list(const std::vector<std::string>& entries, std::string_view what)
+{
+    for (const auto& entry : entries) {
+        if (!add_entry(entry, false)) {
+            notes_.push_back(std::string(what) + " entry '" + entry +
+                             "' names no configured group or alias; skipped");
+        }
+    }
+}
+
+const std::vector<std::string>* plan::lookup(
+    const std::map<std::string, std::vector<std::string>, std::less<>>& fallbacks) const
+{
+    for (const auto& key : lookup_keys_) {
+        if (const auto it = fallbacks.find(key); it != fallbacks.end()) {
+            return &it->second;
+        }
+    }
+    // LiteLLM's generic entry: `fallbacks: [{"*": [...]}]` applies to every model without its own.
+    if (const auto it = fallbacks.find(std::string_view("*")); it != fallbacks.end()) {
+        return &it->second;
+    }
+    return nullptr;
+}
+
+std::shared_ptr<deployment_health> plan::health_of(const deployment& d) const
+{
+    return d.health ? d.health : health_->cell(d.id, d.group);
+}
+
+plan::step plan::next(time_point now, double draw)
+{
+    switch (ending_) {
+    case ending::running:
+        break;
+    case ending::succeeded:
+    case ending::gave_back:
+        return give_back{};
+    case ending::exhausted:
+        return exhausted{exhausted_status()};
+    }
+
+    const picker choose(table_->settings.strategy);
+    const int max_fallbacks = std::max(table_->settings.max_fallbacks, 0);
+    while (current_ < groups_.size()) {
+        const stage_group& stage = groups_[current_];
+        // Every move to another group is a hop, counted against max_fallbacks when a request goes there.
+        const bool cross = current_ != last_stage_.value_or(0);
+        if (cross && fallbacks_taken_ >= max_fallbacks) {
+            break;
+        }
+        if (!round_over_) {
+            std::vector<const deployment*> members;
+            if (const auto* indices = table_->group(stage.name)) {
+                for (const std::size_t index : *indices) {
+                    members.push_back(&table_->deployments()[index]);
+                }
+            }
+            std::vector<const deployment*> candidates;
+            for (const deployment* d : picker::without(members, excluded_[current_])) {
+                if (health_of(*d)->cooling(now)) {
+                    if (skipped_.insert(d->id).second) {
+                        attempts_.push_back({d->id, stage.name, failure_reason::cooling_down, 0, true, 0});
+                    }
+                    continue;
+                }
+                candidates.push_back(d);
+            }
+            if (const deployment* target = choose.pick(candidates, now, draw)) {
+                try_deployment t;
+                t.target = target;
+                t.group = stage.name;
+                t.upstream_model = target->upstream_model;
+                if (!stage.upstream_model.empty()) {
+                    if (const auto star = t.upstream_model.find('*'); star != std::string::npos) {
+                        t.upstream_model.replace(star, 1, stage.upstream_model);
+                    }
+                }
+                if (last_stage_) {
+                    t.hop = transition{groups_[*last_stage_].name, stage.name, last_reason_};
+                } else if (cross) {
+                    // The first request goes to a later group: everything before it was passed over.
+                    t.hop = transition{groups_.front().name, stage.name, failure_reason::cooling_down};
+                }
+                if (cross) {
+                    ++fallbacks_taken_;
+                }
+                last_stage_ = current_;
+                ++sent_in_round_;
+                return t;
+            }
+        }
+        // Nothing eligible is left in this group for this round.
+        if (const auto delay = retry_delay(now, draw)) {
+            return wait{*delay};
+        }
+        advance();
+    }
+    return finish(ending::exhausted);
+}
+
+std::optional<duration> plan::retry_delay(time_point now, double draw)
+{
+    const int retries = std::max(options_.num_retries.value_or(table_->settings.num_retries), 0);
+    // Only a group that failed for real gets another round: one that was all cooling down would not be
+    // any better after a fraction of a second.
+    if (sent_in_round_ == 0 || rounds_used_ >= retries || current_ >= groups_.size()) {
+        return std::nullopt;
+    }
+    draw = std::isfinite(draw) ? std::clamp(draw, 0.0, 1.0) : 0.0;
+    const double backoff = std::min(backoff_base_seconds * std::exp2(rounds_used_), backoff_cap_seconds);
+    duration delay = seconds_to_duration(backoff * (0.5 + 0.5 * draw));
+    if (round_retry_after_) {
+        const duration cap =
+            std::max(seconds_to_duration(table_->settings.retry_after_cap), duration::zero());
+        delay = std::max(delay, std::min(*round_retry_after_, cap));
+    }
+    if (options_.deadline != time_point::max() &&
+        (options_.deadline <= now || delay > options_.deadline - now)) {
+        return std::nullopt;
+    }
+
+    // The new round may use every deployment of the group again, but only if one will be out of cooldown
+    // by the time the wait is over; otherwise the plan moves on at once.
+    const stage_group& stage = groups_[current_];
+    const auto* members = table_->group(stage.name);
+    if (members == nullptr) {
+        return std::nullopt;
+    }
+    bool any_ready = false;
+    for (const std::size_t index : *members) {
+        const deployment& d = table_->deployments()[index];
+        any_ready = any_ready || !health_of(d)->cooling(now + delay);
+    }
+    if (!any_ready) {
+        return std::nullopt;
+    }
+    excluded_.erase(current_);
+    ++rounds_used_;
+    sent_in_round_ = 0;
+    round_over_ = false;
+    round_retry_after_.reset();
+    return delay;
+}
+
+void plan::advance()
+{
+    ++current_;
+    rounds_used_ = 0;
+    sent_in_round_ = 0;
+    round_over_ = false;
+    round_retry_after_.reset();
+}
+
+void plan::report(const deployment& target, const outcome& o, time_point now)
+{
+    if (ending_ != ending::running || current_ >= groups_.size()) {
+        return;  // the plan is over; nothing more can change it
+    }
+    const stage_group& stage = groups_[current_];
+    const double latency_ms = std::chrono::duration<double, std::milli>(o.latency).count();
+    // The caller found it cooling at the last moment and did not send: a skip, not an attempt.
+    const bool skipped = o.reason == failure_reason::cooling_down;
+    attempts_.push_back(
+        {target.id, stage.name, o.reason, skipped ? 0 : o.status, skipped, skipped ? 0 : latency_ms});
+    if (skipped) {
+        skipped_.insert(target.id);
+        sent_in_round_ = std::max(sent_in_round_ - 1, 0);
+    }
+    const auto h = health_of(target);
+
+    if (o.reason == failure_reason::none) {
+        health_->record_success(*h, now);
+        h->record_latency(latency_ms);
+        ending_ = ending::succeeded;
+        return;
+    }
+
+    health_->record_failure(*h, o.reason, now, o.retry_after);
+    excluded_[current_].insert(target.id);
+    last_reason_ = o.reason;
+    if (o.retry_after) {
+        round_retry_after_ = std::max(round_retry_after_.value_or(duration::zero()), *o.retry_after);
+    }
+
+    switch (o.reason) {
+    case failure_reason::format:
+        ending_ = ending::gave_back;
+        break;
+    case failure_reason::context_window:
+    case failure_reason::content_policy:
+        take_special_path(o.reason);
+        break;
+    default:
+        if (!table_->settings.enable_weighted_failover) {
+            round_over_ = true;  // no re-pick in this group: on to another round or the next group
+        }
+        break;
+    }
+}
+
+void plan::take_special_path(failure_reason r)
+{
+    // The request itself is the problem (too long, or refused): another deployment of the same kind would
+    // fail the same way, so the rest of the plan is dropped for the fallbacks made for exactly this case.
+    if (options_.disable_fallbacks || fallbacks_taken_ >= std::max(table_->settings.max_fallbacks, 0)) {
+        ending_ = ending::gave_back;  // no hop allowed: the upstream's answer stands
+        return;
+    }
+    const auto& settings = table_->settings;
+    const auto* list = lookup(r == failure_reason::context_window ? settings.context_window_fallbacks
+                                                                  : settings.content_policy_fallbacks);
+    groups_.resize(current_ + 1);
+    if (list != nullptr) {
+        add_list(*list, r == failure_reason::context_window ? "router_settings.context_window_fallbacks"
+                                                            : "router_settings.content_policy_fallbacks");
+    }
+    if (groups_.size() == current_ + 1) {
+        ending_ = ending::gave_back;  // none configured (or all tried already): the upstream's answer stands
+        return;
+    }
+    advance();
+}
+
+int plan::exhausted_status() const
+{
+    int sent = 0;
+    int rate_limited = 0;
+    int timed_out = 0;
+    for (const auto& a : attempts_) {
+        if (a.skipped) {
+            continue;
+        }
+        ++sent;
+        rate_limited += a.reason == failure_reason::rate_limit ? 1 : 0;
+        timed_out += a.reason == failure_reason::timeout ? 1 : 0;
+    }
+    if (sent == 0) {
+        return 503;
+    }
+    if (rate_limited == sent) {
+        return 429;
+    }
+    if (timed_out == sent) {
+        return 504;
+    }
+    return 502;
+}
+
+plan::step plan::finish(ending e)
+{
+    ending_ = e;
+    if (e == ending::exhausted) {
+        return exhausted{exhausted_status()};
+    }
+    return give_back{};
+}
+
+int plan::attempts_sent() const noexcept
+{
+    return static_cast<int>(
+        std::count_if(attempts_.begin(), attempts_.end(), [](const attempt& a) { return !a.skipped; }));
+}
+
+const std::string& plan::primary_group() const noexcept
+{
+    return groups_.front().name;
+}
+
+}  // namespace baton::routing

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "streaming/stream_options.hpp"
+#include "streaming/stream_trigger.hpp"
+
+#include <string>
+
+namespace baton::streaming {
+
+/// The exact bytes that end a committed stream when its last hop failed and no candidate is left (SPEC §6):
+/// `data: {"error":{"message":"...","type":"server_error","param":null,"code":"..."}}\n\n`, no [DONE]
+/// after it. The message names the trigger (to_string(trigger)) and why the stream could not go on; the
+/// code is "fallbacks_exhausted", or "stream_failed" when `mode` is off (no failover was tried). Pure.
+std::string final_error_event(stream_trigger trigger, routing::stream_failover_mode mode);
+
+}  // namespace baton::streaming

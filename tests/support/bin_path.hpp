@@ -1,0 +1,15 @@
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace baton::test {
+
+/// `$BATON_BIN_DIR/<name>` (CTest sets BATON_BIN_DIR to the build directory, see baton_add_test()).
+/// Throws std::runtime_error when BATON_BIN_DIR is unset or the file does not exist.
+std::filesystem::path bin_path(std::string_view name);
+
+/// `$BATON_SOURCE_DIR` (the repository root). Throws std::runtime_error when unset.
+std::filesystem::path source_dir();
+
+}  // namespace baton::test
