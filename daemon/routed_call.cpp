@@ -66,6 +66,11 @@ std::string format_ms(std::chrono::steady_clock::duration d)
     return buf;
 }
 
+std::uint64_t token_count(const streaming::token_usage& u)
+{
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.total_tokens));
+}
+
 bool is_baton_provider(const routing::deployment& d)
 {
     return d.provider == "baton";
@@ -315,14 +320,17 @@ void routed_call::note_hop(const routing::plan::try_deployment& t)
 }
 
 void routed_call::report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
-                         std::optional<routing::duration> retry_after, clock::duration latency)
+                         std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens)
 {
     routing::outcome o;
     o.reason = reason;
     o.status = status;
     o.retry_after = retry_after;
     o.latency = latency;
-    plan_->report(*t.target, o, clock::now());
+    const auto now = clock::now();
+    plan_->report(*t.target, o, now);
+    // rpm/tpm use of this minute, for usage-based routing (tokens are known only for a success).
+    if (reason != routing::failure_reason::cooling_down) t.target->health->record_usage(now, 1, tokens);
     reactor_.metrics().upstream_request(t.target->id,
                                         reason == routing::failure_reason::none ? "success" : routing::to_string(reason));
     if (reason != routing::failure_reason::none) {
@@ -440,11 +448,11 @@ asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deploy
     const auto t0 = clock::now();
     if (is_baton_provider(d)) {
         auto body = echo_provider::respond(endpoint_, body_, t.upstream_model);
-        report(t, routing::failure_reason::none, 200, std::nullopt, clock::now() - t0);
+        const auto u = scan_usage(body);
+        report(t, routing::failure_reason::none, 200, std::nullopt, clock::now() - t0, token_count(u));
         served_ = &d;
         served_group_ = t.group;
         served_model_ = t.upstream_model;
-        const auto u = scan_usage(body);
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
         co_await write_json(200, std::move(body), true);
@@ -482,11 +490,11 @@ asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deploy
             report(t, routing::failure_reason::bad_response, static_cast<int>(res.status), std::nullopt, latency);
             co_return false;
         }
-        report(t, routing::failure_reason::none, static_cast<int>(res.status), std::nullopt, latency);
+        const auto u = scan_usage(res.body);
+        report(t, routing::failure_reason::none, static_cast<int>(res.status), std::nullopt, latency, token_count(u));
         served_ = &d;
         served_group_ = t.group;
         served_model_ = t.upstream_model;
-        const auto u = scan_usage(res.body);
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
         http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
@@ -767,8 +775,8 @@ asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deplo
 
     const auto latency = clock::now() - t0;
     if (finished) {
-        report(t, routing::failure_reason::none, 200, std::nullopt, latency);
         const auto u = stream_->usage();
+        report(t, routing::failure_reason::none, 200, std::nullopt, latency, token_count(stream_->hops().back().usage));
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
         co_return true;
