@@ -66,7 +66,7 @@ void fake_state::reset() {
     calls_.clear();
     per_name_.clear();
     scripts_.clear();
-    next_seq_ = 0;
+    // next_seq_ goes on: a response still running from before the reset must not finish a new call.
 }
 
 std::size_t fake_state::count(const std::string& name, bool closed_only) const {

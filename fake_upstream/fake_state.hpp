@@ -22,7 +22,7 @@ namespace baton::fake {
 
 /// One request received on a deployment path, as the control API reports it.
 struct call_record {
-    std::uint64_t seq = 0;  ///< global arrival order, from 0 (reset by reset())
+    std::uint64_t seq = 0;  ///< global arrival order, from 0 for the process's lifetime
     std::string name;       ///< scripted deployment name ("default" for /v1/...)
     std::string method;
     std::string path;              ///< request target as received (query string included)
@@ -62,7 +62,7 @@ public:
     /// Forgets recorded calls (per-name indexes restart at 0; scripts and step counters are kept).
     void clear_calls();
 
-    /// Forgets scripts, calls and counters.
+    /// Forgets scripts, calls and per-name counters (seq goes on).
     void reset();
 
     /// Number of recorded calls of `name` (all names when empty), or of those that saw the client close.

@@ -12,8 +12,8 @@ namespace baton::daemon {
 /// One `general_settings.listen` address. `host` is a name or an IP literal without brackets ("::1");
 /// port 0 asks the OS for a free port (tests).
 struct listen_address {
-    std::string host;
-    std::uint16_t port = 0;
+    std::string host;        ///< name or IP literal, never empty after loading
+    std::uint16_t port = 0;  ///< 0-65535
 
     /// "host:port", with brackets around an IPv6 literal ("[::1]:4000").
     std::string to_string() const

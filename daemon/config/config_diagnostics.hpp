@@ -26,7 +26,9 @@ public:
     /// there; a close one is suggested ("did you mean \"weight\"?").
     void unknown_key(const config_path& at, std::span<const std::string_view> known);
 
+    /// True once any error was recorded.
     bool has_errors() const noexcept { return !errors_.empty(); }
+    /// Errors so far; compare before and after reading a part to tell whether that part was valid.
     std::size_t error_count() const noexcept { return errors_.size(); }
 
     /// The errors so far, in order.

@@ -21,6 +21,7 @@ public:
 
     /// The printed form; empty for the top level.
     const std::string& str() const noexcept { return text_; }
+    /// True for the top level (no key or index yet).
     bool empty() const noexcept { return text_.empty(); }
 
     /// The path with every list index replaced by `[]`: the same key in different entries of a list shares

@@ -12,7 +12,8 @@
 
 namespace baton::daemon::config_detail {
 
-/// One key of a YAML mapping, with the path of its value.
+/// One key of a YAML mapping, with the path of its value. Construct or copy-construct it, never assign one:
+/// assigning a YAML::Node writes through to the document the node belongs to.
 struct map_entry {
     std::string key;
     YAML::Node value;
@@ -23,7 +24,9 @@ struct map_entry {
 /// `<<` merge keys already expanded (see yaml_reader::map). Value type.
 class yaml_map {
 public:
+    /// An empty mapping.
     yaml_map() = default;
+    /// A mapping of `entries`, already checked (see yaml_reader::map).
     explicit yaml_map(std::vector<map_entry> entries) : entries_(std::move(entries)) {}
 
     /// The entry for `key`, or nullptr. An entry whose value is YAML null (`key:` or `key: ~`) counts as

@@ -19,7 +19,8 @@ namespace baton::daemon::config_detail {
 /// The range a number must fall in; the error names the bound ("must be >= 0", "must be > 0").
 enum class bound { any, non_negative, positive };
 
-/// One item of a YAML list, with its path.
+/// One item of a YAML list, with its path. Like map_entry: never assign one (YAML::Node assignment writes
+/// through to the document).
 struct list_item {
     YAML::Node value;
     config_path path;
@@ -33,8 +34,10 @@ struct list_item {
 /// Not thread-safe (one per load).
 class yaml_reader {
 public:
+    /// Reports to `diag` and resolves `os.environ/` through `env`; both must outlive the reader.
     yaml_reader(config_diagnostics& diag, const env_lookup& env) : diag_(diag), env_(env) {}
 
+    /// Where this reader reports (for checks the callers make themselves).
     config_diagnostics& diag() noexcept { return diag_; }
 
     /// The environment variable `name` itself (not an error when unset): LiteLLM-style fallbacks such as

@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <utility>
@@ -343,7 +345,7 @@ BOOST_AUTO_TEST_CASE(wait_times_out_with_408_and_reset_forgets_everything) {
     fake.reset();
     BOOST_TEST(fake.calls().empty());
     BOOST_TEST(client.post_json("/a/v1/chat/completions", chat()).status == 200u);
-    BOOST_TEST(fake.calls().at(0).at("seq").as_int64() == 0);
+    BOOST_TEST(fake.calls().at(0).at("index").as_int64() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(wait_answers_as_soon_as_the_count_is_reached) {
@@ -431,4 +433,81 @@ BOOST_AUTO_TEST_CASE(bad_script_file_fails_start) {
     fake_upstream_process::options opts;
     opts.extra_args = {"--script", file.string()};
     BOOST_CHECK_THROW(fake_upstream_process{opts}, std::runtime_error);
+}
+
+namespace {
+
+// Points the harness (BATON_BIN_DIR) at another directory for one test.
+class scoped_bin_dir {
+public:
+    explicit scoped_bin_dir(const std::filesystem::path& dir) {
+        const char* old = std::getenv("BATON_BIN_DIR");
+        saved_ = old != nullptr ? old : "";
+        ::setenv("BATON_BIN_DIR", dir.c_str(), 1);
+    }
+    ~scoped_bin_dir() { ::setenv("BATON_BIN_DIR", saved_.c_str(), 1); }
+    scoped_bin_dir(const scoped_bin_dir&) = delete;
+    scoped_bin_dir& operator=(const scoped_bin_dir&) = delete;
+
+private:
+    std::string saved_;
+};
+
+}  // namespace
+
+// baton_process against a stand-in that follows batond's logging contract (priority-prefixed JSON lines on
+// stderr, "listening" with the address, SIGHUP reload, SIGTERM exit 0), so the harness is checked before
+// batond itself exists.
+BOOST_AUTO_TEST_CASE(baton_process_follows_the_batond_contract) {
+    temp_dir bin;
+    const auto stub = bin.write_file("batond", R"(#!/bin/sh
+trap 'echo "<6>{\"event\":\"config_reloaded\"}" >&2' HUP
+trap 'echo "<6>{\"event\":\"stopped\"}" >&2; exit 0' TERM
+echo "not json at all" >&2
+echo "<6>{\"level\":\"info\",\"event\":\"listening\",\"address\":\"127.0.0.1:4242\",\"config\":\"$2\"}" >&2
+while :; do sleep 1 & wait $!; done
+)");
+    std::filesystem::permissions(stub, std::filesystem::perms::owner_all);
+
+    const scoped_bin_dir use_stub(bin.path());
+
+    baton_process baton("model_list: []\n");
+    BOOST_TEST(baton.port() == 4242);
+    BOOST_TEST(read_file(baton.config_path()) == "model_list: []\n");
+    const auto events = baton.log_events();
+    BOOST_TEST_REQUIRE(events.size() == 1u);  // the non-JSON line is skipped, the prefix stripped
+    BOOST_TEST(events[0].at("config").as_string() == baton.config_path().string());
+
+    const auto mark = baton.log_size();
+    baton.reload("model_list: [{}]\n");
+    BOOST_TEST(baton.wait_log("config_reloaded", deadline_after(5s), mark).has_value());
+    BOOST_TEST(read_file(baton.config_path()) == "model_list: [{}]\n");
+
+    const auto status = baton.stop(5s);
+    BOOST_TEST_REQUIRE(status.has_value());
+    BOOST_TEST(status->success(), to_string(*status));
+    BOOST_TEST(baton.log().find("stopped") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(baton_process_reports_a_daemon_that_never_listens) {
+    temp_dir bin;
+    const auto stub = bin.write_file("batond", "#!/bin/sh\necho 'config: bad things' >&2\nexit 1\n");
+    std::filesystem::permissions(stub, std::filesystem::perms::owner_all);
+    const scoped_bin_dir use_stub(bin.path());
+
+    const auto start = clock::now();
+    try {
+        baton_process baton("x: 1\n");
+        BOOST_FAIL("expected baton_process to throw");
+    } catch (const std::runtime_error& e) {
+        BOOST_TEST(std::string(e.what()).find("config: bad things") != std::string::npos);
+    }
+    BOOST_TEST((clock::now() - start) < 10s);  // noticed the exit, did not wait for the start timeout
+
+    baton_process::options opts;
+    opts.wait_listening = false;
+    baton_process rejected("x: 1\n", opts);
+    const auto status = rejected.process().wait_exit(deadline_after(5s));
+    BOOST_TEST_REQUIRE(status.has_value());
+    BOOST_TEST(status->code == 1);
 }

@@ -48,7 +48,7 @@ public:
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
     /// DELETE /_control/calls: forgets calls (scripts and their step counters stay).
     void clear_calls();
-    /// POST /_control/reset: forgets scripts, calls and counters.
+    /// POST /_control/reset: forgets scripts, calls and per-name counters.
     void reset();
 
     child_process& process() { return *process_; }

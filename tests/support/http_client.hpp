@@ -33,7 +33,7 @@ struct http_response {
 
     /// The header's value, nullopt when absent. `name` is matched case-insensitively.
     std::optional<std::string> header(std::string_view name) const;
-    /// The body parsed as JSON; throws std::system_error when it is not JSON.
+    /// The body parsed as JSON; throws boost::system::system_error when it is not JSON.
     boost::json::value json() const;
 };
 
@@ -45,7 +45,7 @@ struct sse_event {
     clock::time_point arrived;  ///< when the bytes that completed it were read
 
     bool is_done() const { return data == "[DONE]"; }
-    /// `data` parsed as JSON; throws std::system_error when it is not JSON.
+    /// `data` parsed as JSON; throws boost::system::system_error when it is not JSON.
     boost::json::value json() const;
 };
 
@@ -74,8 +74,8 @@ struct stream_result {
 };
 
 /// Connects lazily to host:port and keeps the connection for later requests (reconnecting when the server
-/// closed it). Throws std::system_error on connect/write/read failures and timeouts of request(); the
-/// streaming calls report them as values instead. Not thread-safe.
+/// closed it). Throws boost::system::system_error on connect/write/read failures and timeouts of request();
+/// the streaming calls report them as values instead. Not thread-safe.
 class http_client {
 public:
     explicit http_client(std::uint16_t port, std::string host = "127.0.0.1");
@@ -96,7 +96,7 @@ public:
 
     /// Sends a request and reads only the response head (status and headers; body empty). Then read the
     /// body incrementally with next_event()/read_events(), or whole with read_body() (e.g. a JSON error
-    /// instead of a stream). Throws std::system_error when no head arrives by `d`.
+    /// instead of a stream). Throws boost::system::system_error when no head arrives by `d`.
     http_response open_stream(std::string_view method, std::string_view target, std::string body,
                               const header_list& headers, deadline d);
     http_response open_stream(std::string_view target, const boost::json::value& body, deadline d,
@@ -107,7 +107,7 @@ public:
     stream_item next_event(deadline d);
     /// Events until the stream ends, breaks or `d` passes.
     stream_result read_events(deadline d);
-    /// The rest of the open response's body; throws std::system_error on errors and timeout.
+    /// The rest of the open response's body; throws boost::system::system_error on errors and timeout.
     std::string read_body(deadline d);
 
     /// Closes the connection at once (FIN), e.g. mid-stream to test a client disconnect.
@@ -148,7 +148,7 @@ struct raw_result {
 /// A bare TCP connection, for malformed requests: send any bytes, read whatever comes back.
 class raw_connection {
 public:
-    /// Connects to host:port; throws std::system_error on failure.
+    /// Connects to host:port; throws boost::system::system_error on failure.
     explicit raw_connection(std::uint16_t port, std::string_view host = "127.0.0.1",
                             clock::duration timeout = std::chrono::seconds(10));
     ~raw_connection();
