@@ -31,11 +31,8 @@ routing::cooldown_policy policy_of(const routing::router_settings& s)
 
 void log_warnings(const config& cfg)
 {
+    // Includes the loader's warning when neither master_key nor keys are configured (no authentication).
     for (const auto& w : cfg.warnings) logger::global().warning("config_warning", {{"message", w}});
-    if (cfg.general.master_key.empty() && cfg.keys.empty()) {
-        logger::global().warning("no_auth", {{"message", "no master_key and no keys configured: every client is "
-                                                         "accepted without authentication"}});
-    }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "daemon/request_handler.hpp"
 
+#include "daemon/config/sha256_hex.hpp"
 #include "daemon/logger.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/process_stats.hpp"
@@ -13,7 +14,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -71,20 +71,6 @@ constexpr auto route_entries = [] {
     for (std::size_t i = 0; i < routes.size(); ++i) out[i] = {routes[i].method, routes[i].path};
     return out;
 }();
-
-std::string sha256_hex(std::string_view s)
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out(len * 2, '0');
-    for (unsigned int i = 0; i < len; ++i) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    return out;
-}
 
 bool equal_hashes(std::string_view a, std::string_view b)
 {

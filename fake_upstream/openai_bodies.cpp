@@ -100,7 +100,7 @@ std::string default_body(const body_context& ctx, const json::value& request,
         case endpoint::embeddings: {
             json::array data;
             for (std::size_t i = 0; i < embedding_count(request); ++i) {
-                const double base = static_cast<double>(i + 1);
+                const auto base = static_cast<double>(i + 1);
                 data.push_back(json::object{{"object", "embedding"},
                                             {"index", i},
                                             {"embedding", json::array{0.1 * base, 0.2, 0.3, 0.4}}});

@@ -33,8 +33,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
-constexpr std::size_t body_limit = 64 * 1024 * 1024;
-constexpr std::size_t pipelined_limit = 1024 * 1024;
+constexpr std::size_t body_limit = std::size_t{64} << 20;
+constexpr std::size_t pipelined_limit = std::size_t{1} << 20;
 constexpr int default_wait_ms = 10'000;
 constexpr int max_wait_ms = 600'000;
 

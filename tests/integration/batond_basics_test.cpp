@@ -1,2 +1,883 @@
 #define BOOST_TEST_MODULE batond_basics
 #include <boost/test/unit_test.hpp>
+
+// The foundation of batond through a real daemon and the scripted fake upstream: non-streamed and streamed
+// proxying, request rewriting, routing headers, bad input, downstream limits and timeouts, client
+// disconnects, graceful drain, admin/health endpoints, --check-config and the built-in echo provider.
+
+#include "support/harness.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <regex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using namespace baton::test;
+
+namespace {
+
+constexpr std::string_view upstream_key = "sk-upstream-key-1234567890";
+constexpr std::string_view azure_key = "azure-secret-key-0987654321";
+
+/// A port on 127.0.0.1 that nobody listens on: bound by the OS, then released.
+std::uint16_t unused_port()
+{
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::acceptor a{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    const auto port = a.local_endpoint().port();
+    a.close();
+    return port;
+}
+
+json::object user_message(std::string_view text)
+{
+    return json::object{{"role", "user"}, {"content", text}};
+}
+
+json::object chat_body(std::string_view model, bool stream = false, bool include_usage = false)
+{
+    json::object o{{"model", model}, {"messages", json::array{user_message("hi there")}}};
+    if (stream) o["stream"] = true;
+    if (include_usage) o["stream_options"] = json::object{{"include_usage", true}};
+    return o;
+}
+
+std::string http_request(std::string_view method, std::string_view target, std::string_view body = {},
+                         std::string_view extra_headers = {})
+{
+    std::string r = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!body.empty()) {
+        r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    r += extra_headers;
+    r += "\r\n";
+    r += body;
+    return r;
+}
+
+/// Checks `r` is an OpenAI-shaped error: {"error": {"message", "type", "param", "code"}}.
+void check_openai_error(const http_response& r, unsigned status, std::string_view code = {})
+{
+    BOOST_TEST(r.status == status);
+    BOOST_TEST(r.header("content-type").value_or("").starts_with("application/json"));
+    json::value v;
+    BOOST_REQUIRE_NO_THROW(v = r.json());
+    BOOST_REQUIRE(v.is_object());
+    const auto* e = v.as_object().if_contains("error");
+    BOOST_REQUIRE(e);
+    BOOST_REQUIRE(e->is_object());
+    const auto& err = e->as_object();
+    BOOST_TEST(err.contains("message"));
+    BOOST_TEST(err.contains("type"));
+    BOOST_TEST(err.contains("param"));
+    BOOST_TEST(err.contains("code"));
+    if (const auto* m = err.if_contains("message")) {
+        BOOST_TEST(m->is_string());
+        if (m->is_string()) BOOST_TEST(!m->as_string().empty());
+    }
+    if (const auto* t = err.if_contains("type")) BOOST_TEST(t->is_string());
+    if (!code.empty()) {
+        const auto* c = err.if_contains("code");
+        BOOST_TEST((c && c->is_string() && c->as_string() == code), "error.code is " << (c ? json::serialize(*c) : "absent")
+                                                                                      << ", expected " << code);
+    }
+}
+
+/// The content text of a chat stream chunk ("" when it has none).
+std::string delta_content(const sse_event& e)
+{
+    const auto v = e.json();
+    const auto& choices = v.at("choices").as_array();
+    if (choices.empty()) return {};
+    const auto* delta = choices[0].as_object().if_contains("delta");
+    if (!delta) return {};
+    const auto* c = delta->as_object().if_contains("content");
+    return c && c->is_string() ? std::string(c->as_string()) : std::string{};
+}
+
+/// True for a usage-only chunk (`choices: []` with a usage object).
+bool is_usage_chunk(const sse_event& e)
+{
+    if (e.is_done()) return false;
+    const auto v = e.json();
+    const auto* u = v.as_object().if_contains("usage");
+    return u && u->is_object();
+}
+
+/// An upstream event with the per-call fields (id, created) normalized: two calls can then be compared
+/// byte for byte.
+std::string normalized(std::string_view raw)
+{
+    static const std::regex id{R"re("id":"(chatcmpl|cmpl)-fake-[0-9]+")re"};
+    static const std::regex created{R"re("created":[0-9]+)re"};
+    auto s = std::regex_replace(std::string(raw), id, R"("id":"ID")");
+    return std::regex_replace(s, created, R"("created":0)");
+}
+
+double seconds(clock::duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
+
+/// One fake upstream, and the config of a batond in front of it:
+///   grp  → deployment "dep"  (openai/up-model, key upstream_key, id dep-1)
+///   az   → deployment "az"   (azure/my-deploy, api_version 2024-10-21, key azure_key, id az-1)
+///   dead → a port nobody listens on (id dead-1)
+///   both → alias: [grp, az]
+struct fixture {
+    fake_upstream_process fake;
+    std::uint16_t dead_port = unused_port();
+
+    std::string config(std::string_view general_extra = "", std::string_view router_extra = "") const
+    {
+        std::string y;
+        y += "model_list:\n";
+        y += "  - model_name: grp\n";
+        y += "    litellm_params:\n";
+        y += "      model: openai/up-model\n";
+        y += "      api_base: " + fake.base_url("dep") + "\n";
+        y += "      api_key: " + std::string(upstream_key) + "\n";
+        y += "    model_info:\n";
+        y += "      id: dep-1\n";
+        y += "  - model_name: az\n";
+        y += "    litellm_params:\n";
+        y += "      model: azure/my-deploy\n";
+        y += "      api_base: " + fake.root_url() + "/az\n";
+        y += "      api_key: " + std::string(azure_key) + "\n";
+        y += "      api_version: \"2024-10-21\"\n";
+        y += "    model_info:\n";
+        y += "      id: az-1\n";
+        y += "  - model_name: dead\n";
+        y += "    litellm_params:\n";
+        y += "      model: openai/dead-model\n";
+        y += "      api_base: http://127.0.0.1:" + std::to_string(dead_port) + "/v1\n";
+        y += "      api_key: sk-dead-key-000000000000\n";
+        y += "    model_info:\n";
+        y += "      id: dead-1\n";
+        y += "router_settings:\n";
+        y += "  num_retries: 0\n";
+        y += "  cooldown_time: 1\n";
+        y += "  stream_idle_timeout: 3\n";
+        y += router_extra;
+        y += "aliases:\n";
+        y += "  both:\n";
+        y += "    description: \"grp then az\"\n";
+        y += "    chain: [grp, az]\n";
+        y += "general_settings:\n";
+        y += "  listen: 127.0.0.1:0\n";
+        y += "  graceful_shutdown_seconds: 5\n";
+        y += general_extra;
+        return y;
+    }
+
+    void install(std::string_view name, std::string_view script_json) { fake.set_script(name, json::parse(script_json)); }
+};
+
+/// The routing headers every routed response carries, for a call served by `dep-1` at the first attempt.
+void check_routing_headers(const http_response& r)
+{
+    BOOST_TEST(!r.header("x-baton-request-id").value_or("").empty());
+    BOOST_TEST(r.header("x-baton-model-group").value_or("<absent>") == "grp");
+    BOOST_TEST(r.header("x-baton-deployment-id").value_or("<absent>") == "dep-1");
+    BOOST_TEST(r.header("x-baton-resolved").value_or("<absent>") == "openai/up-model");
+    BOOST_TEST(r.header("x-baton-attempts").value_or("<absent>") == "1");
+    BOOST_TEST(r.header("x-baton-fallbacks").value_or("<absent>") == "0");
+    const auto overhead = r.header("x-baton-overhead-ms");
+    BOOST_REQUIRE(overhead.has_value());
+    double ms = -1;
+    BOOST_REQUIRE_NO_THROW(ms = std::stod(*overhead));
+    BOOST_TEST(ms >= 0.0);
+    BOOST_TEST(ms < 2000.0);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(proxying, fixture)
+
+BOOST_AUTO_TEST_CASE(chat_is_forwarded_rewritten_and_answered_with_upstream_body)
+{
+    // A raw body with its own spacing and key order: the client must get exactly these bytes.
+    const std::string upstream_body =
+        R"({"id": "chatcmpl-raw-1",  "object": "chat.completion", "created": 7, "model": "up-model",)"
+        R"( "choices": [{"index": 0, "message": {"role": "assistant", "content": "h\u00e9llo \"raw\""},)"
+        R"( "finish_reason": "stop"}], "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}})";
+    install("dep", json::serialize(json::object{{"body", upstream_body}}));
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    json::object req = chat_body("grp");
+    req["temperature"] = 0.25;
+    req["user"] = "user-7";
+    req["max_tokens"] = 12;
+    req["fallbacks"] = json::array{"az"};
+    req["num_retries"] = 1;
+    req["disable_fallbacks"] = true;
+    req["metadata"] = json::object{{"trace", "abc"}};
+    const auto r = client.post_json("/v1/chat/completions", req);
+
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.body == upstream_body);
+    check_routing_headers(r);
+
+    const auto calls = fake.calls("dep");
+    BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+    const auto& call = calls[0].as_object();
+    BOOST_TEST(call.at("method").as_string() == "POST");
+    BOOST_TEST(call.at("path").as_string() == "/dep/v1/chat/completions");
+    BOOST_TEST(call.at("headers").at("authorization").as_string() == "Bearer " + std::string(upstream_key));
+    const auto& sent = call.at("json").as_object();
+    BOOST_TEST(sent.at("model").as_string() == "up-model");
+    BOOST_TEST(sent.at("messages") == req.at("messages"));
+    BOOST_TEST(sent.at("temperature").to_number<double>() == 0.25);
+    BOOST_TEST(sent.at("user").as_string() == "user-7");
+    BOOST_TEST(sent.at("max_tokens").to_number<std::int64_t>() == 12);
+    BOOST_TEST(!sent.contains("fallbacks"));
+    BOOST_TEST(!sent.contains("num_retries"));
+    BOOST_TEST(!sent.contains("disable_fallbacks"));
+    BOOST_TEST(!sent.contains("metadata"));
+    BOOST_TEST(fake.calls("az").empty());
+}
+
+BOOST_AUTO_TEST_CASE(completions_and_embeddings_are_forwarded)
+{
+    const std::string text_body =
+        R"({"id":"cmpl-raw","object":"text_completion","created":1,"model":"up-model",)"
+        R"("choices":[{"text":"four","index":0,"logprobs":null,"finish_reason":"stop"}],)"
+        R"("usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}})";
+    const std::string emb_body =
+        R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-0.25]}],)"
+        R"("model":"up-model","usage":{"prompt_tokens":1,"total_tokens":1}})";
+    install("dep", json::serialize(json::object{
+                       {"steps", json::array{json::object{{"body", text_body}}, json::object{{"body", emb_body}}}}}));
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    const auto t = client.post_json("/v1/completions",
+                                    json::object{{"model", "grp"}, {"prompt", "2+2="}, {"metadata", {{"k", "v"}}}});
+    BOOST_TEST(t.status == 200u);
+    BOOST_TEST(t.body == text_body);
+    check_routing_headers(t);
+
+    const auto e = client.post_json("/v1/embeddings",
+                                    json::object{{"model", "grp"}, {"input", "embed me"}, {"num_retries", 0}});
+    BOOST_TEST(e.status == 200u);
+    BOOST_TEST(e.body == emb_body);
+    check_routing_headers(e);
+
+    const auto calls = fake.calls("dep");
+    BOOST_REQUIRE_EQUAL(calls.size(), 2u);
+    BOOST_TEST(calls[0].at("path").as_string() == "/dep/v1/completions");
+    BOOST_TEST(calls[0].at("json").at("model").as_string() == "up-model");
+    BOOST_TEST(calls[0].at("json").at("prompt").as_string() == "2+2=");
+    BOOST_TEST(!calls[0].at("json").as_object().contains("metadata"));
+    BOOST_TEST(calls[0].at("headers").at("authorization").as_string() == "Bearer " + std::string(upstream_key));
+    BOOST_TEST(calls[1].at("path").as_string() == "/dep/v1/embeddings");
+    BOOST_TEST(calls[1].at("json").at("model").as_string() == "up-model");
+    BOOST_TEST(calls[1].at("json").at("input").as_string() == "embed me");
+    BOOST_TEST(!calls[1].at("json").as_object().contains("num_retries"));
+}
+
+BOOST_AUTO_TEST_CASE(azure_deployment_gets_azure_path_and_api_key_header)
+{
+    baton_process baton{config()};
+    http_client client{baton.port()};
+    const auto r = client.post_json("/v1/chat/completions", chat_body("az"));
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.header("x-baton-resolved").value_or("<absent>") == "azure/my-deploy");
+    BOOST_TEST(r.header("x-baton-deployment-id").value_or("<absent>") == "az-1");
+    BOOST_TEST(r.json().at("choices").at(0).at("message").at("content").as_string() == "ok from az");
+
+    const auto calls = fake.calls("az");
+    BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+    const auto& call = calls[0].as_object();
+    BOOST_TEST(call.at("path").as_string() == "/az/openai/deployments/my-deploy/chat/completions?api-version=2024-10-21");
+    const auto& headers = call.at("headers").as_object();
+    BOOST_TEST(headers.contains("api-key"));
+    if (headers.contains("api-key")) BOOST_TEST(headers.at("api-key").as_string() == azure_key);
+    BOOST_TEST(!headers.contains("authorization"));
+    BOOST_TEST(call.at("json").at("model").as_string() == "my-deploy");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(streaming, fixture)
+
+BOOST_AUTO_TEST_CASE(stream_is_relayed_as_it_arrives_byte_for_byte)
+{
+    install("dep", R"({"stream": {"chunks": 5, "interval_ms": 50}})");
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    BOOST_TEST(head.header("content-type").value_or("").starts_with("text/event-stream"));
+    check_routing_headers(head);
+
+    const auto first = client.next_event(deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(first.status, stream_status::event);
+    // The upstream is still sending (about 300 ms to go) when the client already holds the first event.
+    const auto during = fake.calls("dep");
+    BOOST_REQUIRE_EQUAL(during.size(), 1u);
+    BOOST_TEST(during[0].at("completed").as_bool() == false);
+
+    auto rest = client.read_events(deadline_after(5s));
+    BOOST_TEST(rest.final_status == stream_status::end);
+    std::vector<sse_event> events{first.event};
+    events.insert(events.end(), rest.events.begin(), rest.events.end());
+    BOOST_REQUIRE(!events.empty());
+    BOOST_TEST(events.back().is_done());
+    // 7 events (role, 5 contents, finish) plus [DONE], 50 ms apart upstream: spread well over 3 intervals.
+    BOOST_TEST(seconds(events.back().arrived - events.front().arrived) >= 0.150);
+
+    std::string content;
+    for (const auto& e : events) {
+        if (e.is_done()) continue;
+        BOOST_TEST(!is_usage_chunk(e), "the client did not ask for usage: " << e.raw);
+        content += delta_content(e);
+    }
+    BOOST_TEST(content == "dep-0 dep-1 dep-2 dep-3 dep-4 ");
+
+    // Upstreams are always asked for usage.
+    BOOST_REQUIRE(fake.wait_calls("dep", 1));
+    const auto call = fake.calls("dep")[0].as_object();
+    const auto& sent = call.at("json").as_object();
+    BOOST_TEST(sent.at("model").as_string() == "up-model");
+    BOOST_TEST(sent.at("stream").as_bool());
+    BOOST_TEST(sent.at("stream_options").at("include_usage").as_bool());
+
+    // Byte for byte: the same request straight to the fake gives the same events (ids and timestamps
+    // aside), plus the usage chunk baton dropped for this client.
+    fake.control().open_stream("/dep/v1/chat/completions", call.at("json"), deadline_after(5s));
+    const auto direct = fake.control().read_events(deadline_after(5s));
+    BOOST_TEST(direct.final_status == stream_status::end);
+    std::vector<std::string> want;
+    for (const auto& e : direct.events) {
+        if (!is_usage_chunk(e)) want.push_back(normalized(e.raw));
+    }
+    std::vector<std::string> got;
+    for (const auto& e : events) got.push_back(normalized(e.raw));
+    BOOST_TEST(got == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(stream_head_waits_for_first_upstream_event)
+{
+    install("dep", R"({"stream": {"chunks": 2, "first_delay_ms": 300}})");
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    const auto t0 = clock::now();
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
+    const auto head_after = clock::now() - t0;
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    BOOST_TEST(seconds(head_after) >= 0.28, "head came after " << seconds(head_after) << " s");
+    check_routing_headers(head);
+    const auto events = client.read_events(deadline_after(5s));
+    BOOST_TEST(events.final_status == stream_status::end);
+    BOOST_REQUIRE(!events.events.empty());
+    BOOST_TEST(events.events.back().is_done());
+}
+
+BOOST_AUTO_TEST_CASE(client_that_asks_for_usage_gets_the_usage_chunk)
+{
+    install("dep", R"({"stream": {"chunks": 4}})");
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("grp", true, true), deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    const auto r = client.read_events(deadline_after(5s));
+    BOOST_TEST(r.final_status == stream_status::end);
+    BOOST_REQUIRE_GE(r.events.size(), 2u);
+    BOOST_TEST(r.events.back().is_done());
+    const auto& usage_event = r.events[r.events.size() - 2];
+    BOOST_REQUIRE(is_usage_chunk(usage_event));
+    const auto u = usage_event.json().at("usage");
+    BOOST_TEST(u.at("prompt_tokens").to_number<std::int64_t>() == 5);
+    BOOST_TEST(u.at("completion_tokens").to_number<std::int64_t>() == 4);
+    BOOST_TEST(u.at("total_tokens").to_number<std::int64_t>() == 9);
+    const auto usage_chunks = std::count_if(r.events.begin(), r.events.end(), is_usage_chunk);
+    BOOST_TEST(usage_chunks == 1);
+}
+
+BOOST_AUTO_TEST_CASE(client_disconnect_mid_stream_cancels_upstream)
+{
+    install("dep", R"({"stream": {"chunks": 50, "interval_ms": 200}})");
+    baton_process baton{config()};
+    http_client client{baton.port()};
+
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    BOOST_REQUIRE_EQUAL(client.next_event(deadline_after(5s)).status, stream_status::event);
+    BOOST_REQUIRE_EQUAL(client.next_event(deadline_after(5s)).status, stream_status::event);
+    client.close();
+    // 48 chunks (~10 s) were still to come: the upstream must see the close at once.
+    BOOST_TEST(fake.wait_closed("dep", 1, 1000ms));
+    // batond stays fine.
+    http_client other{baton.port()};
+    BOOST_TEST(other.get("/health/readiness").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(client_disconnect_while_upstream_delays_cancels_upstream)
+{
+    install("dep", R"({"delay_ms": 5000})");
+    baton_process baton{config()};
+    raw_connection conn{baton.port()};
+    BOOST_REQUIRE(conn.send(http_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp"))),
+                            deadline_after(2s)));
+    BOOST_REQUIRE(fake.wait_calls("dep", 1, 3000ms));
+    conn.close();
+    BOOST_TEST(fake.wait_closed("dep", 1, 1000ms));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(bad_input, fixture)
+
+BOOST_AUTO_TEST_CASE(bad_requests_get_openai_errors_and_batond_stays_up)
+{
+    baton_process baton{config("  max_request_body_mb: 1\n")};
+    http_client client{baton.port()};
+
+    {
+        BOOST_TEST_CONTEXT("malformed JSON")
+        check_openai_error(client.request("POST", "/v1/chat/completions", R"({"model": "grp", "messages": [)"), 400);
+    }
+    {
+        BOOST_TEST_CONTEXT("JSON array body")
+        check_openai_error(client.request("POST", "/v1/chat/completions", R"([{"model": "grp"}])"), 400);
+    }
+    {
+        BOOST_TEST_CONTEXT("missing model")
+        {
+            const auto r =
+                client.post_json("/v1/chat/completions", json::object{{"messages", json::array{user_message("x")}}});
+            check_openai_error(r, 400);
+            BOOST_TEST(r.json().at("error").at("param") == json::value("model"));
+        }
+    }
+    {
+        BOOST_TEST_CONTEXT("missing messages")
+        {
+            const auto r = client.post_json("/v1/chat/completions", json::object{{"model", "grp"}});
+            check_openai_error(r, 400);
+            BOOST_TEST(r.json().at("error").at("param") == json::value("messages"));
+        }
+    }
+    {
+        BOOST_TEST_CONTEXT("unknown path")
+        check_openai_error(client.get("/v1/no/such/path"), 404);
+    }
+    {
+        BOOST_TEST_CONTEXT("wrong method")
+        check_openai_error(client.get("/v1/chat/completions"), 405);
+    }
+    {
+        BOOST_TEST_CONTEXT("unknown model")
+        check_openai_error(client.post_json("/v1/chat/completions", chat_body("no-such-model")), 404, "model_not_found");
+    }
+    BOOST_TEST(fake.calls().empty());
+
+    // The good request afterwards, on the same connection when batond kept it.
+    const auto ok = client.post_json("/v1/chat/completions", chat_body("grp"));
+    BOOST_TEST(ok.status == 200u);
+    BOOST_TEST(ok.json().at("choices").at(0).at("message").at("content").as_string() == "ok from dep");
+    BOOST_TEST(baton.process().running());
+}
+
+BOOST_AUTO_TEST_CASE(unreachable_upstream_gives_502_fallbacks_exhausted)
+{
+    baton_process baton{config()};
+    http_client client{baton.port()};
+    const auto r = client.post_json("/v1/chat/completions", chat_body("dead"), {}, 15s);
+    check_openai_error(r, 502, "fallbacks_exhausted");
+    const auto attempts = r.json().at("error").as_object().if_contains("attempts");
+    BOOST_REQUIRE(attempts);
+    BOOST_REQUIRE_EQUAL(attempts->as_array().size(), 1u);
+    BOOST_TEST(attempts->at(0).at("deployment_id").as_string() == "dead-1");
+    BOOST_TEST(attempts->at(0).at("model_group").as_string() == "dead");
+    BOOST_TEST(attempts->at(0).at("reason").as_string() == "connection");
+    BOOST_TEST(attempts->at(0).at("skipped").as_bool() == false);
+    // The secret never leaks into the error.
+    BOOST_TEST(r.body.find("sk-dead-key") == std::string::npos);
+    BOOST_TEST(client.post_json("/v1/chat/completions", chat_body("grp")).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(body_over_limit_gets_413)
+{
+    baton_process baton{config("  max_request_body_mb: 1\n")};
+    // Announced by Content-Length: refused from the head alone.
+    {
+        const auto r = raw_exchange(baton.port(),
+                                    "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    "Content-Length: 2097152\r\n\r\n",
+                                    5s);
+        BOOST_TEST(r.data.starts_with("HTTP/1.1 413"), "got: " << r.data.substr(0, 200));
+        const auto body_at = r.data.find("\r\n\r\n");
+        BOOST_REQUIRE(body_at != std::string::npos);
+        const auto body = json::parse(r.data.substr(body_at + 4));
+        BOOST_TEST(body.at("error").as_object().contains("message"));
+        BOOST_TEST(body.at("error").as_object().contains("code"));
+    }
+    // A real client that sends the whole 1.5 MiB body still reads the 413 (not a reset).
+    {
+        http_client client{baton.port()};
+        json::object big = chat_body("grp");
+        big["messages"] = json::array{user_message(std::string(1536 * 1024, 'a'))};
+        http_response r;
+        BOOST_REQUIRE_NO_THROW(r = client.post_json("/v1/chat/completions", big, {}, 10s));
+        check_openai_error(r, 413);
+    }
+    BOOST_TEST(fake.calls().empty());
+    http_client after{baton.port()};
+    BOOST_TEST(after.post_json("/v1/chat/completions", chat_body("grp")).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(slow_header_client_is_cut)
+{
+    baton_process baton{config("  header_read_timeout_seconds: 0.5\n  idle_timeout_seconds: 30\n")};
+    raw_connection conn{baton.port()};
+    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(100, 'p') +
+                             "\r\nContent-Length: 2\r\n\r\n{}";
+    const auto t0 = clock::now();
+    std::size_t sent = 0;
+    bool closed = false;
+    while (sent < head.size() && clock::now() < t0 + 5s) {
+        if (!conn.send(head.substr(sent, 1), deadline_after(1s))) {
+            closed = true;
+            break;
+        }
+        ++sent;
+        // One byte per 50 ms (the whole head would take ~7 s), watching for batond's close meanwhile.
+        if (conn.read_until_close(deadline_after(50ms)).closed_by_peer) {
+            closed = true;
+            break;
+        }
+    }
+    const auto elapsed = clock::now() - t0;
+    BOOST_TEST(closed);
+    BOOST_TEST(sent < head.size());
+    BOOST_TEST(seconds(elapsed) >= 0.4, "cut after " << seconds(elapsed) << " s");
+    BOOST_TEST(seconds(elapsed) < 2.0, "cut after " << seconds(elapsed) << " s");
+    http_client client{baton.port()};
+    BOOST_TEST(client.get("/health/liveness").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(idle_keep_alive_connection_is_closed)
+{
+    baton_process baton{config("  idle_timeout_seconds: 0.5\n")};
+    raw_connection conn{baton.port()};
+    BOOST_REQUIRE(conn.send(http_request("GET", "/health/readiness"), deadline_after(2s)));
+    std::string got;
+    BOOST_REQUIRE(conn.read_until("\r\n\r\n", got, deadline_after(2s)));
+    BOOST_TEST(got.starts_with("HTTP/1.1 200"));
+    const auto t0 = clock::now();
+    const auto r = conn.read_until_close(deadline_after(5s));
+    const auto elapsed = clock::now() - t0;
+    BOOST_TEST(r.closed_by_peer);
+    BOOST_TEST(seconds(elapsed) >= 0.3, "closed after " << seconds(elapsed) << " s");
+    BOOST_TEST(seconds(elapsed) < 2.5, "closed after " << seconds(elapsed) << " s");
+}
+
+BOOST_AUTO_TEST_CASE(garbage_bytes_get_400_or_close)
+{
+    baton_process baton{config()};
+    const std::vector<std::string> garbage{
+        std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03 not http\r\n\r\n", 27),
+        "GARBAGE\r\n\r\n",
+        "GET / HTTP/9.9 what\r\nno-colon-here\r\n\r\n",
+        std::string("\0\0\0\0\r\n\r\n", 8),
+    };
+    for (const auto& g : garbage) {
+        BOOST_TEST_CONTEXT("garbage #" << (&g - garbage.data()))
+        {
+            const auto r = raw_exchange(baton.port(), g, 5s);
+            BOOST_TEST(r.closed_by_peer);
+            BOOST_TEST((r.data.empty() || r.data.starts_with("HTTP/1.1 400")), "got: " << r.data.substr(0, 200));
+        }
+    }
+    BOOST_TEST(baton.process().running());
+    http_client client{baton.port()};
+    BOOST_TEST(client.post_json("/v1/chat/completions", chat_body("grp")).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(max_connections_refuses_the_third)
+{
+    baton_process baton{config("  max_connections: 2\n")};
+    http_client a{baton.port()};
+    http_client b{baton.port()};
+    BOOST_REQUIRE_EQUAL(a.get("/health/liveness").status, 200u);
+    BOOST_REQUIRE_EQUAL(b.get("/health/liveness").status, 200u);
+
+    const auto third = raw_exchange(baton.port(), http_request("GET", "/health/liveness"), 3s);
+    BOOST_TEST(third.closed_by_peer);
+    BOOST_TEST((third.data.empty() || third.data.starts_with("HTTP/1.1 503")), "got: " << third.data.substr(0, 200));
+
+    // The first two still work, on their own connections.
+    BOOST_TEST(a.connected());
+    BOOST_TEST(b.connected());
+    BOOST_TEST(a.post_json("/v1/chat/completions", chat_body("grp")).status == 200u);
+    BOOST_TEST(b.post_json("/v1/chat/completions", chat_body("grp")).status == 200u);
+
+    // A slot frees up when one of them leaves (batond notices the close asynchronously: poll, bounded).
+    a.close();
+    bool accepted = false;
+    const auto d = deadline_after(3s);
+    while (!accepted && clock::now() < d) {
+        const auto r = raw_exchange(baton.port(), http_request("GET", "/health/liveness", {}, "Connection: close\r\n"), 1s);
+        accepted = r.data.starts_with("HTTP/1.1 200");
+    }
+    BOOST_TEST(accepted);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(lifecycle, fixture)
+
+BOOST_AUTO_TEST_CASE(sigterm_drains_in_flight_stream_then_exits_0)
+{
+    install("dep", R"({"stream": {"chunks": 10, "interval_ms": 100}})");
+    baton_process baton{config()};
+    http_client client{baton.port()};
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    const auto first = client.next_event(deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(first.status, stream_status::event);
+
+    const auto from = baton.log_size();
+    baton.process().signal(SIGTERM);
+    BOOST_REQUIRE(baton.wait_log("\"draining\"", deadline_after(3s), from));
+
+    // New connections are refused once the listener is closed (the close is posted to each reactor).
+    bool refused = false;
+    const auto d = deadline_after(3s);
+    while (!refused && clock::now() < d) {
+        try {
+            raw_connection probe{baton.port(), "127.0.0.1", 1s};
+            probe.close();
+        } catch (const boost::system::system_error&) {
+            refused = true;
+        }
+    }
+    BOOST_TEST(refused);
+
+    // The in-flight stream completes.
+    const auto rest = client.read_events(deadline_after(5s));
+    BOOST_TEST(rest.final_status == stream_status::end);
+    BOOST_REQUIRE(!rest.events.empty());
+    BOOST_TEST(rest.events.back().is_done());
+    std::string content = delta_content(first.event);
+    for (const auto& e : rest.events) {
+        if (!e.is_done()) content += delta_content(e);
+    }
+    BOOST_TEST(content == "dep-0 dep-1 dep-2 dep-3 dep-4 dep-5 dep-6 dep-7 dep-8 dep-9 ");
+
+    const auto exit = baton.process().wait_exit(deadline_after(5s));
+    BOOST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->success(), "batond ended with " << to_string(*exit));
+}
+
+BOOST_AUTO_TEST_CASE(models_lists_groups_and_aliases)
+{
+    baton_process baton{config()};
+    http_client client{baton.port()};
+    const auto r = client.get("/v1/models");
+    BOOST_REQUIRE_EQUAL(r.status, 200u);
+    const auto v = r.json();
+    BOOST_TEST(v.at("object").as_string() == "list");
+    std::set<std::string> ids;
+    for (const auto& m : v.at("data").as_array()) {
+        BOOST_TEST(m.at("object").as_string() == "model");
+        ids.emplace(m.at("id").as_string());
+    }
+    const std::set<std::string> want{"grp", "az", "dead", "both"};
+    BOOST_TEST(ids == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(health_endpoints_answer_200_with_json)
+{
+    baton_process baton{config()};
+    http_client client{baton.port()};
+    for (const auto* path : {"/health/liveness", "/health/liveliness", "/health/readiness"}) {
+        BOOST_TEST_CONTEXT(path)
+        {
+            const auto r = client.get(path);
+            BOOST_TEST(r.status == 200u);
+            BOOST_TEST(r.header("content-type").value_or("").starts_with("application/json"));
+            BOOST_CHECK_NO_THROW(r.json());
+        }
+    }
+    const auto ready = client.get("/health/readiness");
+    BOOST_TEST(ready.json().at("status").as_string() == "ready");
+}
+
+BOOST_AUTO_TEST_CASE(two_reactor_threads_serve_requests)
+{
+    baton_process baton{config("  threads: 2\n")};
+    const auto listening = baton.wait_log("\"listening\"", deadline_after(1s));
+    BOOST_REQUIRE(listening.has_value());
+    BOOST_TEST(listening->find("\"reactors\":2") != std::string::npos, *listening);
+    // Fresh connections each time, so that both SO_REUSEPORT acceptors get some.
+    for (int i = 0; i < 10; ++i) {
+        http_client c{baton.port()};
+        const auto r = c.post_json("/v1/chat/completions", chat_body("grp"));
+        BOOST_TEST(r.status == 200u);
+    }
+    BOOST_TEST(fake.calls("dep").size() == 10u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(command_line, fixture)
+
+BOOST_AUTO_TEST_CASE(check_config_prints_deployments_with_keys_masked)
+{
+    temp_dir dir{"baton-check"};
+    const auto path = dir.write_file("baton.yaml", config());
+    child_process p{bin_path("batond"), {"--check-config", path.string()}};
+    const auto exit = p.wait_exit(deadline_after(10s));
+    BOOST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->success(), to_string(*exit) << "\n" << p.read_stderr());
+    const auto out = p.read_stdout();
+    const auto err = p.read_stderr();
+    BOOST_TEST(out.find("dep-1") != std::string::npos, out);
+    BOOST_TEST(out.find("az-1") != std::string::npos, out);
+    BOOST_TEST(out.find("dead-1") != std::string::npos, out);
+    BOOST_TEST(out.find("openai/up-model") != std::string::npos, out);
+    BOOST_TEST(out.find(upstream_key) == std::string::npos);
+    BOOST_TEST(err.find(upstream_key) == std::string::npos);
+    BOOST_TEST(out.find(azure_key) == std::string::npos);
+    BOOST_TEST(err.find(azure_key) == std::string::npos);
+    // The key is shown masked on the deployment's line, not left out.
+    const auto line_at = out.find("dep-1");
+    BOOST_REQUIRE(line_at != std::string::npos);
+    const auto line = out.substr(line_at, out.find('\n', line_at) - line_at);
+    BOOST_TEST(line.find("api_key=") != std::string::npos, line);
+    BOOST_TEST(line.find("api_key=(none)") == std::string::npos, line);
+}
+
+BOOST_AUTO_TEST_CASE(check_config_reports_path_qualified_error)
+{
+    temp_dir dir{"baton-check"};
+    const auto path = dir.write_file("bad.yaml",
+                                     "model_list:\n"
+                                     "  - model_name: grp\n"
+                                     "    litellm_params:\n"
+                                     "      model: openai/up-model\n"
+                                     "      api_base: http://127.0.0.1:9/v1\n"
+                                     "      weight: -1\n"
+                                     "general_settings:\n"
+                                     "  listen: 127.0.0.1:0\n");
+    child_process p{bin_path("batond"), {"--check-config", path.string()}};
+    const auto exit = p.wait_exit(deadline_after(10s));
+    BOOST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->exited);
+    BOOST_TEST(exit->code == 1);
+    const auto err = p.read_stderr();
+    BOOST_TEST(err.find("model_list[0].litellm_params.weight: must be >= 0") != std::string::npos, err);
+}
+
+BOOST_AUTO_TEST_CASE(version_exits_0)
+{
+    child_process p{bin_path("batond"), {"--version"}};
+    const auto exit = p.wait_exit(deadline_after(10s));
+    BOOST_REQUIRE(exit.has_value());
+    BOOST_TEST(exit->success());
+    BOOST_TEST(p.read_stdout().starts_with("batond "), p.read_stdout());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(echo_provider)
+
+namespace {
+
+/// The shipped conf/baton.yaml with its listen address moved to an ephemeral port.
+std::string shipped_config()
+{
+    auto text = read_file(source_dir() / "conf" / "baton.yaml");
+    const std::string from = "listen: 127.0.0.1:4000";
+    const auto at = text.find(from);
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, "conf/baton.yaml has no '" << from << "'");
+    text.replace(at, from.size(), "listen: 127.0.0.1:0");
+    return text;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(shipped_config_serves_every_endpoint_with_echo)
+{
+    baton_process baton{shipped_config()};
+    http_client client{baton.port()};
+
+    json::object chat{{"model", "gpt-4o-mini"}, {"messages", json::array{user_message("hello echo world")}}};
+    const auto c = client.post_json("/v1/chat/completions", chat);
+    BOOST_TEST(c.status == 200u);
+    BOOST_TEST(c.json().at("choices").at(0).at("message").at("content").as_string() == "hello echo world");
+    BOOST_TEST(c.header("x-baton-resolved").value_or("<absent>") == "baton/echo");
+    BOOST_TEST(c.header("x-baton-deployment-id").value_or("<absent>") == "gpt-4o-mini-echo");
+    BOOST_TEST(c.header("x-baton-model-group").value_or("<absent>") == "gpt-4o-mini");
+
+    // No model: default_model (the alias `fast`, whose chain starts with gpt-4o-mini).
+    const auto d = client.post_json("/v1/chat/completions", json::object{{"messages", json::array{user_message("x")}}});
+    BOOST_TEST(d.status == 200u);
+    BOOST_TEST(d.header("x-baton-model-group").value_or("<absent>") == "gpt-4o-mini");
+
+    json::object streamed = chat;
+    streamed["model"] = "echo";
+    streamed["stream"] = true;
+    const auto head = client.open_stream("/v1/chat/completions", streamed, deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(head.status, 200u);
+    BOOST_TEST(head.header("x-baton-resolved").value_or("<absent>") == "baton/echo");
+    const auto s = client.read_events(deadline_after(5s));
+    BOOST_TEST(s.final_status == stream_status::end);
+    BOOST_REQUIRE(!s.events.empty());
+    BOOST_TEST(s.events.back().is_done());
+    std::string content;
+    for (const auto& e : s.events) {
+        if (e.is_done()) continue;
+        BOOST_TEST(!is_usage_chunk(e));
+        content += delta_content(e);
+    }
+    BOOST_TEST(content == "hello echo world");
+
+    streamed["stream_options"] = json::object{{"include_usage", true}};
+    client.open_stream("/v1/chat/completions", streamed, deadline_after(5s));
+    const auto su = client.read_events(deadline_after(5s));
+    BOOST_REQUIRE_GE(su.events.size(), 2u);
+    BOOST_TEST(su.events.back().is_done());
+    BOOST_TEST(is_usage_chunk(su.events[su.events.size() - 2]));
+
+    const auto t = client.post_json("/v1/completions", json::object{{"model", "echo"}, {"prompt", "say this"}});
+    BOOST_TEST(t.status == 200u);
+    BOOST_TEST(t.json().at("object").as_string() == "text_completion");
+    BOOST_TEST(t.json().at("choices").at(0).at("text").as_string() == "say this");
+
+    const auto e = client.post_json("/v1/embeddings", json::object{{"model", "echo"}, {"input", json::array{"a", "b"}}});
+    BOOST_TEST(e.status == 200u);
+    const auto& data = e.json().at("data").as_array();
+    BOOST_REQUIRE_EQUAL(data.size(), 2u);
+    BOOST_TEST(!data[0].at("embedding").as_array().empty());
+    BOOST_TEST(data[1].at("index").to_number<std::int64_t>() == 1);
+
+    const auto models = client.get("/v1/models");
+    BOOST_REQUIRE_EQUAL(models.status, 200u);
+    std::set<std::string> ids;
+    for (const auto& m : models.json().at("data").as_array()) ids.emplace(m.at("id").as_string());
+    const std::set<std::string> want{"echo", "gpt-4o-mini", "gpt-4o", "fast"};
+    BOOST_TEST(ids == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -46,9 +46,9 @@ std::string_view strip_priority(std::string_view line) {
     return line;
 }
 
-baton_process::baton_process(std::string config_yaml) : baton_process(std::move(config_yaml), options{}) {}
+baton_process::baton_process(std::string_view config_yaml) : baton_process(config_yaml, options{}) {}
 
-baton_process::baton_process(std::string config_yaml, options opts) : dir_("batond") {
+baton_process::baton_process(std::string_view config_yaml, options opts) : dir_("batond") {
     config_path_ = dir_.write_file("baton.yaml", config_yaml);
     std::vector<std::string> args{"--config", config_path_.string()};
     args.insert(args.end(), opts.extra_args.begin(), opts.extra_args.end());
@@ -56,7 +56,7 @@ baton_process::baton_process(std::string config_yaml, options opts) : dir_("bato
     co.env = std::move(opts.env);
     co.cwd = dir_.path();
     co.output_dir = dir_.path();
-    process_ = std::make_unique<child_process>(bin_path("batond"), std::move(args), std::move(co));
+    process_ = std::make_unique<child_process>(bin_path("batond"), args, co);
     if (!opts.wait_listening) return;
     const auto line = process_->wait_for_line([](std::string_view l) { return listening_port(l) != 0; },
                                               output_stream::err, deadline_after(opts.start_timeout));

@@ -35,8 +35,8 @@ public:
         bool wait_listening = true;
     };
 
-    explicit baton_process(std::string config_yaml);
-    baton_process(std::string config_yaml, options opts);
+    explicit baton_process(std::string_view config_yaml);
+    baton_process(std::string_view config_yaml, options opts);
 
     /// The first listening port.
     std::uint16_t port() const { return port_; }

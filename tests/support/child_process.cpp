@@ -1,12 +1,12 @@
 #include "support/child_process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <system_error>
@@ -56,8 +56,8 @@ std::string to_string(const exit_status& s) {
     return s.exited ? "exit code " + std::to_string(s.code) : "killed by signal " + std::to_string(s.signal);
 }
 
-child_process::child_process(std::filesystem::path binary, std::vector<std::string> args,
-                             child_options opts) {
+child_process::child_process(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                             const child_options& opts) {
     std::filesystem::path dir = opts.output_dir;
     if (dir.empty()) dir = own_dir_.emplace(binary.filename().string()).path();
     out_path_ = dir / (binary.filename().string() + ".stdout.log");
@@ -66,6 +66,7 @@ child_process::child_process(std::filesystem::path binary, std::vector<std::stri
     std::vector<std::string> argv_s{binary.string()};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_s.size() + 1);
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
 
@@ -78,8 +79,10 @@ child_process::child_process(std::filesystem::path binary, std::vector<std::stri
     }
     for (const auto& [k, v] : opts.env) env_map[k] = v;
     std::vector<std::string> env_s;
-    for (const auto& [k, v] : env_map) env_s.push_back(k + "=" + v);
+    env_s.reserve(env_map.size());
+    for (const auto& [k, v] : env_map) env_s.push_back(std::string(k).append("=").append(v));
     std::vector<char*> envp;
+    envp.reserve(env_s.size() + 1);
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
 

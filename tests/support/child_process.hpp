@@ -46,7 +46,8 @@ struct child_options {
 class child_process {
 public:
     /// Throws std::system_error when the spawn fails.
-    child_process(std::filesystem::path binary, std::vector<std::string> args, child_options opts = {});
+    child_process(const std::filesystem::path& binary, const std::vector<std::string>& args,
+                  const child_options& opts = {});
     ~child_process();
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;

@@ -14,7 +14,7 @@ namespace baton::test {
 fake_upstream_process::started fake_upstream_process::start(const options& opts) {
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--exit-with-parent"};
     args.insert(args.end(), opts.extra_args.begin(), opts.extra_args.end());
-    auto p = std::make_unique<child_process>(bin_path("fake_upstream"), std::move(args));
+    auto p = std::make_unique<child_process>(bin_path("fake_upstream"), args);
     // Parsed by hand: constructing a std::regex trips GCC 12's -Wmaybe-uninitialized under sanitizers.
     constexpr std::string_view prefix = "listening 127.0.0.1:";
     const auto line = p->wait_for_line([&](std::string_view l) { return l.starts_with(prefix); },
@@ -57,7 +57,7 @@ std::string url_encode(std::string_view s) {
 
 fake_upstream_process::fake_upstream_process() : fake_upstream_process(options{}) {}
 
-fake_upstream_process::fake_upstream_process(options opts) : fake_upstream_process(start(opts)) {}
+fake_upstream_process::fake_upstream_process(const options& opts) : fake_upstream_process(start(opts)) {}
 
 fake_upstream_process::fake_upstream_process(started s)
     : process_(std::move(s.process)), port_(s.port), control_(s.port) {}

@@ -28,7 +28,7 @@ public:
     };
 
     fake_upstream_process();
-    explicit fake_upstream_process(options opts);
+    explicit fake_upstream_process(const options& opts);
 
     std::uint16_t port() const { return port_; }
     /// "http://127.0.0.1:PORT"

@@ -245,7 +245,7 @@ http_response http_client::open_stream(std::string_view target, const boost::jso
 bool http_client::read_more(deadline d, error_code& ec) {
     ec = {};
     if (stream_parser_->is_done()) return false;
-    std::array<char, 16 * 1024> buf{};
+    std::array<char, std::size_t{16} << 10> buf{};
     auto& body = stream_parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();

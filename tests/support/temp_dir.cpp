@@ -47,7 +47,7 @@ void temp_dir::remove() {
 }
 
 std::filesystem::path temp_dir::write_file(std::string_view name, std::string_view content) const {
-    const auto p = path_ / name;
+    auto p = path_ / name;
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.close();
