@@ -77,11 +77,19 @@ int application::run()
     // Reactor 0 binds first; a port 0 becomes a real port that the others then share (SO_REUSEPORT).
     std::vector<asio::ip::tcp::endpoint> endpoints;
     for (const auto& l : general.listen) {
-        asio::ip::address addr;
         boost::system::error_code ec;
-        addr = asio::ip::make_address(l.host == "localhost" ? "127.0.0.1" : l.host, ec);
-        if (ec) throw std::runtime_error("general_settings.listen: cannot use host " + l.host);
-        endpoints.emplace_back(addr, l.port);
+        auto addr = asio::ip::make_address(l.host, ec);
+        if (!ec) {
+            endpoints.emplace_back(addr, l.port);
+            continue;
+        }
+        // A host name: listen on every address it resolves to (start-up only, so a blocking lookup is fine).
+        asio::ip::tcp::resolver resolver{reactors_.front()->ioc()};
+        auto results = resolver.resolve(l.host, std::to_string(l.port), ec);
+        if (ec || results.empty()) {
+            throw std::runtime_error("general_settings.listen: cannot resolve host " + l.host + ": " + ec.message());
+        }
+        for (const auto& r : results) endpoints.push_back(r.endpoint());
     }
     for (auto& r : reactors_) {
         r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r), snap->limits,
@@ -167,7 +175,12 @@ void application::reload()
     }
     auto next = std::move(*result.value);
     const auto old = shared_.configs.current();
-    if (next.general.threads != old->cfg.general.threads || next.general.listen.size() != old->cfg.general.listen.size()) {
+    auto addresses = [](const config& c) {
+        std::vector<std::string> out;
+        for (const auto& l : c.general.listen) out.push_back(l.to_string());
+        return out;
+    };
+    if (next.general.threads != old->cfg.general.threads || addresses(next) != addresses(old->cfg)) {
         logger::global().warning("reload_partial",
                                  {{"message", "general_settings.listen and threads take effect at the next restart"}});
     }

@@ -70,12 +70,12 @@ int main(int argc, char** argv)
     baton::routing::health_registry probe;
     auto loaded = load_config_file(path, process_environment(), probe);
     if (check) {
+        for (const auto& w : loaded.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         if (!loaded.ok()) {
             for (const auto& e : loaded.errors) std::fprintf(stderr, "%s\n", e.c_str());
             std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(), loaded.errors.size());
             return 1;
         }
-        for (const auto& w : loaded.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
         std::fputs(describe_config(*loaded.value).c_str(), stdout);
         return 0;
     }

@@ -278,7 +278,7 @@ asio::awaitable<void> request_handler::handle(http::request<http::string_body>& 
             co_await respond(200, models_body(snap->cfg.routes, key));
             co_return;
         case route_id::liveness:
-            co_await respond(200, R"({"status"sv:"alive"sv})");
+            co_await respond(200, std::string(R"({"status":"alive"})"));
             co_return;
         case route_id::readiness: {
             const bool draining = shared.draining.load(std::memory_order_relaxed);

@@ -737,7 +737,8 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
     r = c.get("/v1/inspect/routes");
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     std::vector<std::pair<std::string, std::string>> listed;
-    for (const auto& e : r.json().as_object().at("data").as_array()) {
+    const auto routes_json = r.json();
+    for (const auto& e : routes_json.as_object().at("data").as_array()) {
         const auto& o = e.as_object();
         BOOST_REQUIRE(o.at("route").is_string());
         BOOST_REQUIRE(o.at("method").is_string());
@@ -786,7 +787,8 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
     r = c.get("/v1/models");
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     std::vector<std::string> ids;
-    for (const auto& m : r.json().as_object().at("data").as_array()) ids.push_back(str(m.as_object(), "id"));
+    const auto models_json = r.json();
+    for (const auto& m : models_json.as_object().at("data").as_array()) ids.push_back(str(m.as_object(), "id"));
     std::sort(ids.begin(), ids.end());
     BOOST_TEST(ids == (std::vector<std::string>{"fast-text", "g-x", "g-y", "solo"}), boost::test_tools::per_element());
 }

@@ -1,0 +1,531 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh (standard library only).
+
+  bench.py freeport                                   print a free 127.0.0.1 TCP port
+  bench.py wait-port PORT [TIMEOUT_S]                 wait until 127.0.0.1:PORT accepts connections
+  bench.py put-script BASE_URL NAME JSON              install a fake_upstream script
+  bench.py delete-calls BASE_URL                      make fake_upstream forget recorded calls (memory)
+  bench.py check URL BODY_FILE chat|stream CHUNKS     one request; fail unless the answer is what a client expects
+  bench.py wrk --name N --out DIR --proxy-pids P,.. --fake-pid F [--events E] -- WRK ARGS...
+                                                      run wrk, sample CPU of the proxy and of the fake around it
+  bench.py ttft --name N --out DIR --url URL --body BODY_FILE --requests N [--warmup W]
+                                                      sequential streamed requests on one kept-alive connection:
+                                                      time to the first SSE event and to the end of the stream
+  bench.py metrics --out DIR --url URL                baton's own overhead histogram (GET /metrics)
+  bench.py body OUT MODEL STREAM(0|1) PROMPT_BYTES    write a chat completion request body
+  bench.py meta OUT                                   machine and parameters (from BENCH_* variables) as JSON
+  bench.py report DIR OUT_MD [MAX_ERRORS]             markdown report of everything in DIR; exit 1 when a
+                                                      run had more than MAX_ERRORS errors or a target failed
+"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------------------------- small tools
+
+
+def freeport():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+def wait_port(port, timeout=20.0):
+    deadline = time.monotonic() + float(timeout)
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", int(port)), timeout=0.5):
+                return 0
+        except OSError:
+            time.sleep(0.05)
+    print(f"bench: nothing listens on 127.0.0.1:{port} after {timeout}s", file=sys.stderr)
+    return 1
+
+
+def http_call(method, url, body=None, timeout=10):
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def put_script(base, name, script):
+    status, body = http_call("PUT", f"{base}/_control/scripts/{name}", script)
+    if status != 200:
+        print(f"bench: installing script {name}: {status} {body!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def delete_calls(base):
+    http_call("DELETE", f"{base}/_control/calls")
+    return 0
+
+
+def cpu_ticks(pids):
+    """utime + stime (clock ticks) summed over pids, from /proc/<pid>/stat (all threads of each)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        # comm (field 2) may hold spaces: split after its closing parenthesis. utime, stime = fields 14, 15.
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+# --------------------------------------------------------------------------------------- raw HTTP client
+
+
+class Conn:
+    """One kept-alive HTTP/1.1 connection; reads responses with Content-Length or chunked bodies."""
+
+    def __init__(self, host, port):
+        self.sock = socket.create_connection((host, port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def _more(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("connection closed by the server")
+        self.buf += data
+        return time.perf_counter_ns()
+
+    def exchange(self, request_bytes):
+        """Sends one request; returns (status, headers, body, t_sent, t_head, t_first_event, t_end) in ns.
+
+        t_first_event: arrival of the read that completed the first `data:` line of the body (SSE), or of
+        the first body bytes for a non-SSE answer."""
+        self.sock.sendall(request_bytes)
+        t_sent = time.perf_counter_ns()
+        t = t_sent
+        while b"\r\n\r\n" not in self.buf:
+            t = self._more()
+        t_head = t
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        body = bytearray()
+        t_first = None
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                while b"\r\n" not in self.buf:
+                    t = self._more()
+                size_line, rest = self.buf.split(b"\r\n", 1)
+                size = int(size_line.split(b";")[0], 16)
+                while len(rest) < size + 2:
+                    t = self._more()
+                    size_line, rest = self.buf.split(b"\r\n", 1)
+                body += rest[:size]
+                self.buf = rest[size + 2:]
+                if t_first is None and size > 0:
+                    t_first = t  # first body chunk: for SSE the first event (one event per chunk upstream)
+                if size == 0:
+                    break
+        else:
+            length = int(headers.get("content-length", "0"))
+            while len(self.buf) < length:
+                t = self._more()
+                if t_first is None:
+                    t_first = t
+            body += self.buf[:length]
+            self.buf = self.buf[length:]
+        t_end = t
+        return status, headers, bytes(body), t_sent, t_head, t_first if t_first is not None else t_head, t_end
+
+
+def build_request(url, body):
+    u = urllib.parse.urlsplit(url)
+    path = u.path + (("?" + u.query) if u.query else "")
+    head = (f"POST {path} HTTP/1.1\r\nHost: {u.netloc}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer sk-bench\r\nAccept: text/event-stream, application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return u.hostname, u.port, head.encode() + body
+
+
+def sse_events(body):
+    return [e for e in body.decode().split("\n\n") if e.strip()]
+
+
+def check(url, body_file, kind, chunks):
+    with open(body_file, "rb") as f:
+        body = f.read()
+    host, port, req = build_request(url, body)
+    c = Conn(host, port)
+    try:
+        status, headers, resp, *_ = c.exchange(req)
+    finally:
+        c.close()
+    problem = None
+    if status != 200:
+        problem = f"status {status}: {resp[:300]!r}"
+    elif kind == "chat":
+        try:
+            doc = json.loads(resp)
+            if doc.get("object") != "chat.completion" or not doc.get("choices"):
+                problem = f"not a chat.completion: {resp[:300]!r}"
+        except ValueError:
+            problem = f"not JSON: {resp[:300]!r}"
+    else:
+        if not headers.get("content-type", "").startswith("text/event-stream"):
+            problem = f"content-type {headers.get('content-type')!r}"
+        else:
+            ev = sse_events(resp)
+            want = int(chunks) + 3  # role chunk, content chunks, finish chunk, [DONE]
+            if len(ev) != want or ev[-1].strip() != "data: [DONE]":
+                problem = f"{len(ev)} SSE events (want {want}, last {ev[-1] if ev else None!r})"
+    if problem:
+        print(f"bench: check {url} ({kind}) failed: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------- wrk run
+
+
+def run_wrk(args):
+    opts, wrk_args = split_opts(args)
+    proxy_pids = [p for p in opts.get("proxy-pids", "").split(",") if p]
+    fake_pid = opts["fake-pid"]
+    t0 = time.monotonic()
+    proxy_before = cpu_ticks(proxy_pids) if proxy_pids else 0
+    fake_before = cpu_ticks([fake_pid])
+    p = subprocess.run(["wrk"] + wrk_args, capture_output=True, text=True)
+    proxy_after = cpu_ticks(proxy_pids) if proxy_pids else 0
+    fake_after = cpu_ticks([fake_pid])
+    wall = time.monotonic() - t0
+    out = p.stdout
+    summary = None
+    for line in out.splitlines():
+        if line.startswith("BENCHJSON "):
+            summary = json.loads(line[len("BENCHJSON "):])
+    if p.returncode != 0 or summary is None:
+        print(f"bench: wrk failed ({p.returncode}):\n{out}\n{p.stderr}", file=sys.stderr)
+        return 1
+    res = {
+        "name": opts["name"],
+        "wrk": summary,
+        "wrk_text": out,
+        "wall_s": wall,
+        "proxy_cpu_us": (proxy_after - proxy_before) * 1e6 / CLK_TCK if proxy_pids else None,
+        "fake_cpu_us": (fake_after - fake_before) * 1e6 / CLK_TCK,
+        "events_per_request": int(opts.get("events", "1")),
+    }
+    with open(os.path.join(opts["out"], f"wrk-{opts['name']}.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    s = summary
+    errs = sum(s["errors"].values())
+    rps = s["requests"] / (s["duration_us"] / 1e6)
+    cpu = res["proxy_cpu_us"] / max(1, s["requests"]) if proxy_pids else float("nan")
+    print(f"  {opts['name']:<14} {rps:9.0f} req/s  p50 {s['latency_us']['p50'] / 1000:7.2f} ms  "
+          f"p99 {s['latency_us']['p99'] / 1000:7.2f} ms  proxy CPU {cpu:7.1f} us/req  errors {errs}", flush=True)
+    return 0
+
+
+def split_opts(args):
+    if "--" in args:
+        i = args.index("--")
+        mine, rest = args[:i], args[i + 1:]
+    else:
+        mine, rest = args, []
+    opts = {}
+    it = iter(mine)
+    for a in it:
+        if not a.startswith("--"):
+            raise SystemExit(f"bench: unexpected argument {a}")
+        opts[a[2:]] = next(it)
+    return opts, rest
+
+
+# --------------------------------------------------------------------------------------------------- TTFT
+
+
+def pct(values, p):
+    """Nearest-rank percentile (the same definition for every target)."""
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def ttft(args):
+    opts, _ = split_opts(args)
+    with open(opts["body"], "rb") as f:
+        body = f.read()
+    host, port, req = build_request(opts["url"], body)
+    n = int(opts["requests"])
+    warm = int(opts.get("warmup", "10"))
+    c = Conn(host, port)
+    first, total, head = [], [], []
+    errors = 0
+    try:
+        for i in range(warm + n):
+            status, headers, resp, t_sent, t_head, t_first, t_end = c.exchange(req)
+            if status != 200 or not resp.rstrip().endswith(b"data: [DONE]"):
+                errors += 1
+                continue
+            if i >= warm:
+                head.append((t_head - t_sent) / 1e3)
+                first.append((t_first - t_sent) / 1e3)
+                total.append((t_end - t_sent) / 1e3)
+    finally:
+        c.close()
+    res = {"name": opts["name"], "requests": n, "errors": errors,
+           "ttft_us": {"p50": pct(first, 50), "p90": pct(first, 90), "p99": pct(first, 99),
+                       "mean": statistics.fmean(first) if first else float("nan")},
+           "head_us": {"p50": pct(head, 50), "p99": pct(head, 99)},
+           "total_us": {"p50": pct(total, 50), "p99": pct(total, 99)}}
+    with open(os.path.join(opts["out"], f"ttft-{opts['name']}.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"  {opts['name']:<14} TTFT p50 {res['ttft_us']['p50'] / 1000:7.3f} ms  p99 {res['ttft_us']['p99'] / 1000:7.3f} ms"
+          f"  stream p50 {res['total_us']['p50'] / 1000:7.3f} ms  errors {errors}", flush=True)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+def metrics(args):
+    opts, _ = split_opts(args)
+    _, text = http_call("GET", opts["url"])
+    found = {}
+    for line in text.decode().splitlines():
+        for key in ("baton_overhead_seconds_sum", "baton_overhead_seconds_count"):
+            if line.startswith(key):
+                found[key] = found.get(key, 0.0) + float(line.split()[-1])
+    with open(os.path.join(opts["out"], "baton-metrics.json"), "w") as f:
+        json.dump(found, f)
+    return 0
+
+
+# --------------------------------------------------------------------------------------- inputs and meta
+
+
+def make_body(out, model, stream, prompt_bytes):
+    filler = "Summarise the following notes in one sentence. "
+    prompt = (filler * (int(prompt_bytes) // len(filler) + 1))[: int(prompt_bytes)]
+    doc = {"model": model,
+           "messages": [{"role": "system", "content": "You are a helpful assistant."},
+                        {"role": "user", "content": prompt}],
+           "max_tokens": 64, "temperature": 0.2}
+    if stream == "1":
+        doc["stream"] = True
+    with open(out, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+    return 0
+
+
+def first_line(cmd):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (p.stdout + p.stderr).strip().splitlines()[0]
+    except Exception:  # noqa: BLE001 — informational only
+        return "?"
+
+
+def meta(out):
+    e = os.environ
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    doc = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpu": cpu, "cores": os.cpu_count(), "kernel": os.uname().release, "loadavg": load,
+        "baton_rev": e.get("BENCH_BATON_REV", "?"), "batond": e.get("BENCH_BATOND_LABEL", "build/batond"),
+        "nginx": first_line(["nginx", "-v"]).replace("nginx version: ", ""),
+        "wrk": first_line(["wrk", "--version"]).split(" [")[0],
+        "connections": int(e["BENCH_CONNECTIONS"]), "duration": e["BENCH_DURATION"], "warmup": e["BENCH_WARMUP"],
+        "body_bytes": int(e.get("BENCH_BODY_BYTES", "0")),
+        "chunks": int(e["BENCH_STREAM_CHUNKS"]), "interval_ms": int(e["BENCH_STREAM_INTERVAL_MS"]),
+        "ttft_requests": int(e["BENCH_TTFT_REQUESTS"]), "ttft_chunks": int(e["BENCH_TTFT_CHUNKS"]),
+        "ttft_interval_ms": int(e["BENCH_TTFT_INTERVAL_MS"]),
+        "failed": [x for x in e.get("BENCH_FAILED", "").split() if x],
+    }
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=1)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- report
+
+
+def fmt(v, digits=1):
+    if v is None or v != v:  # None or NaN
+        return "–"
+    return f"{v:.{digits}f}"
+
+
+def load(d, prefix):
+    out = {}
+    for fn in sorted(os.listdir(d)):
+        if fn.startswith(prefix) and fn.endswith(".json"):
+            with open(os.path.join(d, fn)) as f:
+                doc = json.load(f)
+            out[doc["name"]] = doc
+    return out
+
+
+def report(d, out_md, max_errors="5"):
+    max_errors = int(max_errors)
+    bad = []
+    with open(os.path.join(d, "meta.json")) as f:
+        meta = json.load(f)
+    runs = load(d, "wrk-")
+    ttfts = load(d, "ttft-")
+    L = []
+    L.append(f"# baton vs nginx — proxy benchmark ({meta['date']})")
+    L.append("")
+    L.append(f"- machine: {meta['cpu']}, {meta['cores']} cores, {meta['kernel']}; loopback only; "
+             f"load average at start {meta['loadavg']}")
+    L.append(f"- baton {meta['baton_rev']} (`{meta['batond']}`, threads: 1, log_level: warning); "
+             f"{meta['nginx']} (worker_processes 1, conf/nginx/baton.conf, access_log off); {meta['wrk']}")
+    L.append(f"- wrk -t1 -c{meta['connections']} -d{meta['duration']} --latency (after a {meta['warmup']} warm-up), "
+             f"POST /v1/chat/completions, request body {meta['body_bytes']} bytes; "
+             f"stream: {meta['chunks']} content chunks, interval {meta['interval_ms']} ms "
+             f"({meta['chunks'] + 3} SSE events with the role, finish and [DONE] events)")
+    L.append("- CPU = utime+stime of the proxy process (/proc/PID/stat; nginx: master + worker) over the wrk run, "
+             "divided by the requests wrk completed. 'added p50' = proxy p50 − direct p50 under the same load.")
+    L.append("")
+    L.append("| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | proxy CPU µs/req | proxy CPU µs/event | "
+             "fake CPU µs/req | errors |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ratios = []
+    for scen in ("chat", "stream"):
+        direct = runs.get(f"{scen}-direct")
+        per = {}
+        for tgt in ("direct", "nginx", "baton"):
+            r = runs.get(f"{scen}-{tgt}")
+            if not r:
+                continue
+            s = r["wrk"]
+            reqs = max(1, s["requests"])
+            rps = s["requests"] / (s["duration_us"] / 1e6)
+            p50 = s["latency_us"]["p50"] / 1000
+            p99 = s["latency_us"]["p99"] / 1000
+            added = p50 - direct["wrk"]["latency_us"]["p50"] / 1000 if direct and tgt != "direct" else None
+            cpu = r["proxy_cpu_us"] / reqs if r["proxy_cpu_us"] is not None else None
+            cpu_ev = cpu / r["events_per_request"] if cpu is not None and scen == "stream" else None
+            errs = sum(s["errors"].values())
+            if errs > max_errors:
+                bad.append(f"{scen}-{tgt}: {errs} errors ({s['errors']})")
+            per[tgt] = {"cpu": cpu, "added": added, "rps": rps, "p99": p99}
+            L.append(f"| {scen} | {tgt} | {rps:.0f} | {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(added, 2)} | {fmt(cpu)} | "
+                     f"{fmt(cpu_ev, 2)} | {fmt(r['fake_cpu_us'] / reqs)} | {errs} |")
+        if "nginx" in per and "baton" in per:
+            ratios.append((scen, per["nginx"], per["baton"]))
+    if ttfts:
+        direct = ttfts.get("direct")
+        L.append("")
+        L.append(f"Time to first token: {meta['ttft_requests']} sequential streamed requests per target on one kept-alive "
+                 f"connection (python3 raw sockets, bench/bench.py), stream of {meta['ttft_chunks']} chunks "
+                 f"{meta['ttft_interval_ms']} ms apart; TTFT = request sent → first `data:` event received.")
+        L.append("")
+        L.append("| target | TTFT p50 ms | TTFT p99 ms | added TTFT p50 ms | added TTFT p99 ms | whole stream p50 ms | errors |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        for tgt in ("direct", "nginx", "baton"):
+            t = ttfts.get(tgt)
+            if not t:
+                continue
+            if t["errors"] > max_errors:
+                bad.append(f"ttft-{tgt}: {t['errors']} errors")
+            a50 = (t["ttft_us"]["p50"] - direct["ttft_us"]["p50"]) / 1000 if direct and tgt != "direct" else None
+            a99 = (t["ttft_us"]["p99"] - direct["ttft_us"]["p99"]) / 1000 if direct and tgt != "direct" else None
+            L.append(f"| {tgt} | {fmt(t['ttft_us']['p50'] / 1000, 3)} | {fmt(t['ttft_us']['p99'] / 1000, 3)} | "
+                     f"{fmt(a50, 3)} | {fmt(a99, 3)} | {fmt(t['total_us']['p50'] / 1000, 3)} | {t['errors']} |")
+        if "nginx" in ttfts and "baton" in ttfts and direct:
+            ratios.append(("ttft", {"added": (ttfts["nginx"]["ttft_us"]["p50"] - direct["ttft_us"]["p50"]) / 1000},
+                           {"added": (ttfts["baton"]["ttft_us"]["p50"] - direct["ttft_us"]["p50"]) / 1000}))
+    if ratios:
+        L.append("")
+        L.append("baton / nginx (goal: CPU per proxied request ≤ 1.5× nginx; later below 1×):")
+        L.append("")
+        L.append("| scenario | CPU per request | added p50 latency | req/s | CPU goal (≤ 1.5×) |")
+        L.append("|---|---:|---:|---:|---|")
+        for scen, n, b in ratios:
+            cr = b["cpu"] / n["cpu"] if n.get("cpu") and b.get("cpu") is not None else None
+            ar = b["added"] / n["added"] if n.get("added") and n["added"] > 0 and b.get("added") is not None else None
+            rr = b["rps"] / n["rps"] if n.get("rps") and b.get("rps") else None
+            verdict = "–" if cr is None else ("met" if cr <= 1.5 else "**missed**")
+            L.append(f"| {scen} | {fmt(cr, 2)}× | {fmt(ar, 2)}× | {fmt(rr, 2)}× | {verdict} |")
+    bm = os.path.join(d, "baton-metrics.json")
+    if os.path.exists(bm):
+        with open(bm) as f:
+            m = json.load(f)
+        if m.get("baton_overhead_seconds_count"):
+            L.append("")
+            L.append(f"baton's own `baton_overhead_seconds` over the whole run: mean "
+                     f"{m['baton_overhead_seconds_sum'] / m['baton_overhead_seconds_count'] * 1e6:.0f} µs over "
+                     f"{m['baton_overhead_seconds_count']:.0f} requests.")
+    for t in meta.get("failed", []):
+        bad.append(f"{t}: failed (sanity check, crash or wrk failure; see the run's log)")
+    if bad:
+        L.append("")
+        L.append("**Failures:** " + "; ".join(bad))
+    text = "\n".join(L) + "\n"
+    os.makedirs(os.path.dirname(os.path.abspath(out_md)), exist_ok=True)
+    with open(out_md, "w") as f:
+        f.write(text)
+    print(text)
+    return 1 if bad else 0
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "freeport":
+        return freeport()
+    if cmd == "wait-port":
+        return wait_port(*args)
+    if cmd == "put-script":
+        return put_script(*args)
+    if cmd == "delete-calls":
+        return delete_calls(*args)
+    if cmd == "check":
+        return check(*args)
+    if cmd == "wrk":
+        return run_wrk(args)
+    if cmd == "ttft":
+        return ttft(args)
+    if cmd == "metrics":
+        return metrics(args)
+    if cmd == "body":
+        return make_body(*args)
+    if cmd == "meta":
+        return meta(*args)
+    if cmd == "report":
+        return report(*args)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv) or 0)

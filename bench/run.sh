@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# baton vs nginx: one command that builds what is missing, starts a fake OpenAI upstream, batond and nginx
+# on 127.0.0.1 (ephemeral ports, everything in a temporary directory), drives each with wrk, and writes a
+# markdown report to bench/results/latest.md. See docs/performance.md for what is measured and how to read it.
+#
+#   bench/run.sh
+#
+# Targets (same fake upstream behind each):
+#   direct  wrk → fake_upstream                      (baseline)
+#   nginx   wrk → nginx (conf/nginx/baton.conf, 1 worker, keep-alive upstream) → fake_upstream
+#   baton   wrk → batond (threads: 1)                → fake_upstream
+# Scenarios:
+#   chat    non-streamed chat completion
+#   stream  streamed chat completion, BENCH_STREAM_CHUNKS content chunks BENCH_STREAM_INTERVAL_MS apart
+#   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
+#
+# Knobs (environment):
+#   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=16 BENCH_WRK_THREADS=1
+#   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PROMPT_BYTES=256
+#   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
+#   BENCH_SCENARIOS="chat stream ttft" BENCH_TARGETS="direct nginx baton"
+#   BENCH_MAX_ERRORS=5        errors (non-2xx, socket errors) tolerated per run before the exit status is 1
+#   BENCH_OUT=bench/results/latest.md
+#   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/ after scripts/build.sh
+#   BENCH_SKIP_BUILD=1        do not call scripts/build.sh (binaries must exist)
+#   BENCH_KEEP_TMP=1          keep the temporary directory (configs, logs, raw wrk output)
+#
+# Exit status: 0 when every run completed with at most BENCH_MAX_ERRORS errors, 1 otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+: "${BENCH_DURATION:=10s}"
+: "${BENCH_WARMUP:=2s}"
+: "${BENCH_CONNECTIONS:=16}"
+: "${BENCH_WRK_THREADS:=1}"
+: "${BENCH_STREAM_CHUNKS:=20}"
+: "${BENCH_STREAM_INTERVAL_MS:=0}"
+: "${BENCH_PROMPT_BYTES:=256}"
+: "${BENCH_TTFT_REQUESTS:=200}"
+: "${BENCH_TTFT_CHUNKS:=3}"
+: "${BENCH_TTFT_INTERVAL_MS:=5}"
+: "${BENCH_SCENARIOS:=chat stream ttft}"
+: "${BENCH_TARGETS:=direct nginx baton}"
+: "${BENCH_MAX_ERRORS:=5}"
+: "${BENCH_OUT:=bench/results/latest.md}"
+export BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_CHUNKS BENCH_STREAM_INTERVAL_MS \
+    BENCH_TTFT_REQUESTS BENCH_TTFT_CHUNKS BENCH_TTFT_INTERVAL_MS
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+helper() { python3 "$repo/bench/bench.py" "$@"; }
+
+# --- build what is missing ------------------------------------------------------------------------------
+if [ -z "${BATOND:-}" ] || [ -z "${FAKE_UPSTREAM:-}" ]; then
+    if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+        log "building batond and fake_upstream (scripts/build.sh)"
+        BATON_TESTS=OFF BATON_TARGETS="batond fake_upstream" bash scripts/build.sh >&2
+    fi
+fi
+: "${BATOND:=$repo/build/batond}"
+: "${FAKE_UPSTREAM:=$repo/build/fake_upstream}"
+[ -x "$BATOND" ] || die "no batond at $BATOND"
+[ -x "$FAKE_UPSTREAM" ] || die "no fake_upstream at $FAKE_UPSTREAM"
+for tool in wrk nginx python3; do
+    command -v "$tool" >/dev/null || { bash scripts/setup.sh >&2; break; }
+done
+for tool in wrk nginx python3; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+
+# --- temporary directory, and everything we start is stopped on exit -------------------------------------
+tmp=$(mktemp -d /tmp/baton-bench.XXXXXX)
+chmod 755 "$tmp"  # nginx workers may run as another user
+pids=()
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ -n "${BENCH_KEEP_TMP:-}" ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The binaries are copied: build/ is shared, and a relink during the run must not change what is measured.
+mkdir -p "$tmp/bin" "$tmp/results" "$tmp/data"
+cp "$BATOND" "$tmp/bin/batond"
+cp "$FAKE_UPSTREAM" "$tmp/bin/fake_upstream"
+if [ "$BATOND" = "$repo/build/batond" ]; then
+    BENCH_BATOND_LABEL="build/batond"
+else
+    BENCH_BATOND_LABEL="$BATOND"
+fi
+rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "?")
+git -C "$repo" diff --quiet HEAD -- net daemon routing streaming 2>/dev/null || rev="$rev+dirty"
+export BENCH_BATON_REV="$rev" BENCH_BATOND_LABEL
+
+# --- fake upstream -----------------------------------------------------------------------------------------
+"$tmp/bin/fake_upstream" --listen 127.0.0.1:0 --exit-with-parent >"$tmp/fake.out" 2>"$tmp/fake.err" &
+fake_pid=$!
+pids+=("$fake_pid")
+for _ in $(seq 100); do grep -q '^listening ' "$tmp/fake.out" && break; sleep 0.05; done
+fake_addr=$(awk '/^listening /{print $2; exit}' "$tmp/fake.out")
+[ -n "$fake_addr" ] || die "fake_upstream did not start: $(cat "$tmp/fake.err")"
+fake="http://$fake_addr"
+helper put-script "$fake" bench "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_STREAM_INTERVAL_MS}}"
+helper put-script "$fake" ttft "{\"stream\":{\"chunks\":$BENCH_TTFT_CHUNKS,\"interval_ms\":$BENCH_TTFT_INTERVAL_MS}}"
+log "fake upstream on $fake_addr (pid $fake_pid)"
+
+# --- batond --------------------------------------------------------------------------------------------------
+# The port is picked here: at log_level warning batond does not print its "listening" line.
+baton_port=$(helper freeport)
+cat >"$tmp/baton.yaml" <<EOF
+model_list:
+  - model_name: bench
+    litellm_params: {model: openai/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
+  - model_name: ttft
+    litellm_params: {model: openai/ttft-model, api_base: "$fake/ttft/v1", api_key: sk-bench}
+general_settings:
+  listen: 127.0.0.1:$baton_port
+  threads: 1
+  log_level: warning
+  data_dir: $tmp/data
+EOF
+"$tmp/bin/batond" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
+baton_pid=$!
+pids+=("$baton_pid")
+helper wait-port "$baton_port" 20 || die "batond did not start: $(tail -5 "$tmp/batond.log")"
+log "batond on 127.0.0.1:$baton_port (pid $baton_pid)"
+
+# --- nginx: the production site, its upstream pointed at the same fake -------------------------------------
+nginx_port=$(helper freeport)
+mkdir -p "$tmp/nginx"
+sed -e "s/127\.0\.0\.1:4000/$fake_addr/" -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$nginx_port;/" \
+    conf/nginx/baton.conf >"$tmp/nginx/site.conf"
+grep -q "$fake_addr" "$tmp/nginx/site.conf" && grep -q "listen 127.0.0.1:$nginx_port;" "$tmp/nginx/site.conf" ||
+    die "conf/nginx/baton.conf: could not substitute the upstream address or the listen port"
+cat >"$tmp/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;  # batond at log_level warning writes no access log either
+    client_body_temp_path $tmp/nginx/client_body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    include $tmp/nginx/site.conf;
+}
+EOF
+nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/stdout" 2>&1 &
+nginx_pid=$!
+pids+=("$nginx_pid")
+helper wait-port "$nginx_port" 20 || die "nginx did not start: $(cat "$tmp/nginx/error.log" "$tmp/nginx/stdout")"
+nginx_pids="$nginx_pid"
+for _ in $(seq 50); do
+    workers=$(pgrep -P "$nginx_pid" | tr '\n' ',' | sed 's/,$//')
+    [ -n "$workers" ] && break
+    sleep 0.05
+done
+[ -n "$workers" ] || die "no nginx worker process"
+nginx_pids="$nginx_pid,$workers"
+log "nginx on 127.0.0.1:$nginx_port (master $nginx_pid, worker $workers)"
+
+# --- request bodies and per-target URLs --------------------------------------------------------------------
+helper body "$tmp/chat.json" bench 0 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/stream.json" bench 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
+export BENCH_BODY_BYTES=$(stat -c %s "$tmp/chat.json")
+
+url() {  # url TARGET MODEL
+    case "$1" in
+        direct) echo "$fake/$2/v1/chat/completions" ;;
+        nginx) echo "http://127.0.0.1:$nginx_port/$2/v1/chat/completions" ;;
+        baton) echo "http://127.0.0.1:$baton_port/v1/chat/completions" ;;
+    esac
+}
+proxy_pids() {
+    case "$1" in
+        direct) echo "" ;;
+        nginx) echo "$nginx_pids" ;;
+        baton) echo "$baton_pid" ;;
+    esac
+}
+alive() {  # the processes a target needs are still running
+    kill -0 "$fake_pid" 2>/dev/null || return 1
+    case "$1" in
+        nginx) kill -0 "$nginx_pid" 2>/dev/null ;;
+        baton) kill -0 "$baton_pid" 2>/dev/null ;;
+        *) true ;;
+    esac
+}
+
+failed=()
+fail_target() {  # fail_target TARGET REASON: the target's remaining runs are skipped
+    log "FAILED: $1: $2"
+    failed+=("$1")
+    [ "$1" = baton ] && { log "batond log (last lines):"; tail -20 "$tmp/batond.log" >&2 || true; }
+    [ "$1" = nginx ] && { tail -20 "$tmp/nginx/error.log" >&2 || true; }
+    return 0
+}
+is_failed() { [[ " ${failed[*]-} " == *" $1 "* ]]; }
+
+# Sanity: every target answers a chat completion and a full stream as a client expects.
+for t in $BENCH_TARGETS; do
+    helper check "$(url "$t" bench)" "$tmp/chat.json" chat 0 &&
+        helper check "$(url "$t" bench)" "$tmp/stream.json" stream "$BENCH_STREAM_CHUNKS" &&
+        alive "$t" || fail_target "$t" "sanity check (see above)"
+done
+
+# --- load ----------------------------------------------------------------------------------------------------
+wrk_common=(-t "$BENCH_WRK_THREADS" -c "$BENCH_CONNECTIONS" --timeout 10s -s "$repo/bench/post.lua")
+events_stream=$((BENCH_STREAM_CHUNKS + 3))
+for scen in $BENCH_SCENARIOS; do
+    [ "$scen" = ttft ] && continue
+    body="$tmp/$scen.json"
+    events=1
+    [ "$scen" = stream ] && events=$events_stream
+    log "scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION (warm-up $BENCH_WARMUP)"
+    for t in $BENCH_TARGETS; do
+        is_failed "$t" && continue
+        u=$(url "$t" bench)
+        BENCH_BODY_FILE="$body" timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
+        helper delete-calls "$fake"
+        if ! BENCH_BODY_FILE="$body" helper wrk --name "$scen-$t" --out "$tmp/results" \
+            --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
+            -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
+            fail_target "$t" "wrk run $scen failed"
+        fi
+        helper delete-calls "$fake"
+        alive "$t" || fail_target "$t" "process exited during $scen"
+    done
+done
+
+if [[ " $BENCH_SCENARIOS " == *" ttft "* ]]; then
+    log "scenario ttft: $BENCH_TTFT_REQUESTS sequential streams per target ($BENCH_TTFT_CHUNKS chunks, ${BENCH_TTFT_INTERVAL_MS} ms apart)"
+    for t in $BENCH_TARGETS; do
+        is_failed "$t" && continue
+        timeout 300 python3 "$repo/bench/bench.py" ttft --name "$t" --out "$tmp/results" --url "$(url "$t" ttft)" \
+            --body "$tmp/ttft.json" --requests "$BENCH_TTFT_REQUESTS" ||
+            fail_target "$t" "ttft run failed"
+        alive "$t" || fail_target "$t" "process exited during ttft"
+    done
+fi
+
+if [[ " $BENCH_TARGETS " == *" baton "* ]] && ! is_failed baton; then
+    helper metrics --out "$tmp/results" --url "http://127.0.0.1:$baton_port/metrics" || true
+fi
+
+# --- report --------------------------------------------------------------------------------------------------
+export BENCH_FAILED="${failed[*]-}"
+helper meta "$tmp/results/meta.json"
+mkdir -p "$(dirname "$BENCH_OUT")"
+helper report "$tmp/results" "$BENCH_OUT" "$BENCH_MAX_ERRORS"
