@@ -169,11 +169,15 @@ def check(url, body_file, kind, chunks):
     with open(body_file, "rb") as f:
         body = f.read()
     host, port, req = build_request(url, body)
-    c = Conn(host, port)
     try:
-        status, headers, resp, *_ = c.exchange(req)
-    finally:
-        c.close()
+        c = Conn(host, port)
+        try:
+            status, headers, resp, *_ = c.exchange(req)
+        finally:
+            c.close()
+    except (OSError, ValueError, IndexError) as e:
+        print(f"bench: check {url} ({kind}) failed: {e!r}", file=sys.stderr)
+        return 1
     problem = None
     if status != 200:
         problem = f"status {status}: {resp[:300]!r}"
@@ -208,7 +212,12 @@ def run_wrk(args):
     t0 = time.monotonic()
     proxy_before = cpu_ticks(proxy_pids) if proxy_pids else 0
     fake_before = cpu_ticks([fake_pid])
-    p = subprocess.run(["wrk"] + wrk_args, capture_output=True, text=True)
+    try:
+        p = subprocess.run(["wrk"] + wrk_args, capture_output=True, text=True,
+                           timeout=float(opts.get("max-seconds", "300")))
+    except subprocess.TimeoutExpired:
+        print("bench: wrk did not finish in time", file=sys.stderr)
+        return 1
     proxy_after = cpu_ticks(proxy_pids) if proxy_pids else 0
     fake_after = cpu_ticks([fake_pid])
     wall = time.monotonic() - t0
@@ -222,6 +231,8 @@ def run_wrk(args):
         return 1
     res = {
         "name": opts["name"],
+        "key": opts.get("key", opts["name"]),
+        "round": int(opts.get("round", "1")),
         "wrk": summary,
         "wrk_text": out,
         "wall_s": wall,
@@ -274,20 +285,37 @@ def ttft(args):
     host, port, req = build_request(opts["url"], body)
     n = int(opts["requests"])
     warm = int(opts.get("warmup", "10"))
-    c = Conn(host, port)
     first, total, head = [], [], []
     errors = 0
-    try:
-        for i in range(warm + n):
+    deadline = time.monotonic() + float(opts.get("max-seconds", "120"))
+    c = None
+    for i in range(warm + n):
+        if time.monotonic() > deadline:
+            errors += warm + n - i
+            print(f"bench: ttft {opts['name']}: out of time after {i} requests", file=sys.stderr)
+            break
+        try:
+            if c is None:
+                c = Conn(host, port)
             status, headers, resp, t_sent, t_head, t_first, t_end = c.exchange(req)
-            if status != 200 or not resp.rstrip().endswith(b"data: [DONE]"):
-                errors += 1
-                continue
-            if i >= warm:
-                head.append((t_head - t_sent) / 1e3)
-                first.append((t_first - t_sent) / 1e3)
-                total.append((t_end - t_sent) / 1e3)
-    finally:
+        except (OSError, ValueError, IndexError) as e:
+            errors += 1
+            print(f"bench: ttft {opts['name']}: request {i}: {e!r}", file=sys.stderr)
+            if c is not None:
+                c.close()
+                c = None
+            continue
+        if status != 200 or not resp.rstrip().endswith(b"data: [DONE]"):
+            errors += 1
+            continue
+        if i >= warm:
+            head.append((t_head - t_sent) / 1e3)
+            first.append((t_first - t_sent) / 1e3)
+            total.append((t_end - t_sent) / 1e3)
+        if headers.get("connection", "").lower() == "close":
+            c.close()
+            c = None
+    if c is not None:
         c.close()
     res = {"name": opts["name"], "requests": n, "errors": errors,
            "ttft_us": {"p50": pct(first, 50), "p90": pct(first, 90), "p99": pct(first, 99),
@@ -361,6 +389,7 @@ def meta(out):
         "baton_rev": e.get("BENCH_BATON_REV", "?"), "batond": e.get("BENCH_BATOND_LABEL", "build/batond"),
         "nginx": first_line(["nginx", "-v"]).replace("nginx version: ", ""),
         "wrk": first_line(["wrk", "--version"]).split(" [")[0],
+        "rounds": int(e.get("BENCH_ROUNDS", "1")),
         "connections": int(e["BENCH_CONNECTIONS"]), "duration": e["BENCH_DURATION"], "warmup": e["BENCH_WARMUP"],
         "body_bytes": int(e.get("BENCH_BODY_BYTES", "0")),
         "chunks": int(e["BENCH_STREAM_CHUNKS"]), "interval_ms": int(e["BENCH_STREAM_INTERVAL_MS"]),
@@ -407,37 +436,52 @@ def report(d, out_md, max_errors="5"):
     L.append(f"- baton {meta['baton_rev']} (`{meta['batond']}`, threads: 1, log_level: warning); "
              f"{meta['nginx']} (worker_processes 1, conf/nginx/baton.conf, access_log off); {meta['wrk']}")
     L.append(f"- wrk -t1 -c{meta['connections']} -d{meta['duration']} --latency (after a {meta['warmup']} warm-up), "
+             f"{meta['rounds']} interleaved round(s) per target, median shown; "
              f"POST /v1/chat/completions, request body {meta['body_bytes']} bytes; "
              f"stream: {meta['chunks']} content chunks, interval {meta['interval_ms']} ms "
              f"({meta['chunks'] + 3} SSE events with the role, finish and [DONE] events)")
     L.append("- CPU = utime+stime of the proxy process (/proc/PID/stat; nginx: master + worker) over the wrk run, "
              "divided by the requests wrk completed. 'added p50' = proxy p50 − direct p50 under the same load.")
     L.append("")
-    L.append("| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | proxy CPU µs/req | proxy CPU µs/event | "
-             "fake CPU µs/req | errors |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | proxy CPU µs/req | (min–max) | "
+             "proxy CPU µs/event | fake CPU µs/req | errors |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for scen in ("chat", "stream"):
-        direct = runs.get(f"{scen}-direct")
         per = {}
         for tgt in ("direct", "nginx", "baton"):
-            r = runs.get(f"{scen}-{tgt}")
-            if not r:
+            rounds = [r for r in runs.values() if r.get("key", r["name"]) == f"{scen}-{tgt}"]
+            if not rounds:
                 continue
-            s = r["wrk"]
-            reqs = max(1, s["requests"])
-            rps = s["requests"] / (s["duration_us"] / 1e6)
-            p50 = s["latency_us"]["p50"] / 1000
-            p99 = s["latency_us"]["p99"] / 1000
-            added = p50 - direct["wrk"]["latency_us"]["p50"] / 1000 if direct and tgt != "direct" else None
-            cpu = r["proxy_cpu_us"] / reqs if r["proxy_cpu_us"] is not None else None
-            cpu_ev = cpu / r["events_per_request"] if cpu is not None and scen == "stream" else None
-            errs = sum(s["errors"].values())
-            if errs > max_errors:
-                bad.append(f"{scen}-{tgt}: {errs} errors ({s['errors']})")
-            per[tgt] = {"cpu": cpu, "added": added, "rps": rps, "p99": p99}
-            L.append(f"| {scen} | {tgt} | {rps:.0f} | {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(added, 2)} | {fmt(cpu)} | "
-                     f"{fmt(cpu_ev, 2)} | {fmt(r['fake_cpu_us'] / reqs)} | {errs} |")
+            m = {"rps": [], "p50": [], "p99": [], "cpu": [], "fake": []}
+            errs = 0
+            for r in rounds:
+                s = r["wrk"]
+                reqs = max(1, s["requests"])
+                m["rps"].append(s["requests"] / (s["duration_us"] / 1e6))
+                m["p50"].append(s["latency_us"]["p50"] / 1000)
+                m["p99"].append(s["latency_us"]["p99"] / 1000)
+                if r["proxy_cpu_us"] is not None:
+                    m["cpu"].append(r["proxy_cpu_us"] / reqs)
+                m["fake"].append(r["fake_cpu_us"] / reqs)
+                e = sum(s["errors"].values())
+                errs += e
+                if e > max_errors:
+                    bad.append(f"{r['name']}: {e} errors ({s['errors']})")
+            med = {k: (statistics.median(v) if v else None) for k, v in m.items()}
+            med["cpu_range"] = (min(m["cpu"]), max(m["cpu"])) if m["cpu"] else None
+            med["events"] = rounds[0]["events_per_request"]
+            med["errors"] = errs
+            med["n"] = len(rounds)
+            per[tgt] = med
+        direct = per.get("direct")
+        for tgt, v in per.items():
+            v["added"] = v["p50"] - direct["p50"] if direct and tgt != "direct" else None
+            cpu = v["cpu"]
+            cpu_ev = cpu / v["events"] if cpu is not None and scen == "stream" else None
+            rng = f"{v['cpu_range'][0]:.1f}–{v['cpu_range'][1]:.1f}" if v["cpu_range"] and v["n"] > 1 else "–"
+            L.append(f"| {scen} | {tgt} | {v['rps']:.0f} | {fmt(v['p50'], 2)} | {fmt(v['p99'], 2)} | "
+                     f"{fmt(v['added'], 2)} | {fmt(cpu)} | {rng} | {fmt(cpu_ev, 2)} | {fmt(v['fake'])} | {v['errors']} |")
         if "nginx" in per and "baton" in per:
             ratios.append((scen, per["nginx"], per["baton"]))
     if ttfts:
@@ -466,14 +510,17 @@ def report(d, out_md, max_errors="5"):
         L.append("")
         L.append("baton / nginx (goal: CPU per proxied request ≤ 1.5× nginx; later below 1×):")
         L.append("")
-        L.append("| scenario | CPU per request | added p50 latency | req/s | CPU goal (≤ 1.5×) |")
-        L.append("|---|---:|---:|---:|---|")
+        L.append("| scenario | CPU µs/req nginx | CPU µs/req baton | CPU ratio | added p50 ms nginx | "
+                 "added p50 ms baton | added p50 ratio | req/s ratio | CPU goal (≤ 1.5×) |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         for scen, n, b in ratios:
             cr = b["cpu"] / n["cpu"] if n.get("cpu") and b.get("cpu") is not None else None
-            ar = b["added"] / n["added"] if n.get("added") and n["added"] > 0 and b.get("added") is not None else None
+            # A ratio of added latencies only means something when nginx's is clearly above the noise.
+            ar = b["added"] / n["added"] if n.get("added") and n["added"] > 0.01 and b.get("added") is not None else None
             rr = b["rps"] / n["rps"] if n.get("rps") and b.get("rps") else None
             verdict = "–" if cr is None else ("met" if cr <= 1.5 else "**missed**")
-            L.append(f"| {scen} | {fmt(cr, 2)}× | {fmt(ar, 2)}× | {fmt(rr, 2)}× | {verdict} |")
+            L.append(f"| {scen} | {fmt(n.get('cpu'))} | {fmt(b.get('cpu'))} | {fmt(cr, 2)}× | "
+                     f"{fmt(n.get('added'), 3)} | {fmt(b.get('added'), 3)} | {fmt(ar, 2)}× | {fmt(rr, 2)}× | {verdict} |")
     bm = os.path.join(d, "baton-metrics.json")
     if os.path.exists(bm):
         with open(bm) as f:

@@ -16,6 +16,8 @@
 #
 # Knobs (environment):
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=16 BENCH_WRK_THREADS=1
+#   BENCH_ROUNDS=3            rounds per scenario and target, interleaved (direct, nginx, baton, direct, ...);
+#                             the report shows the median (the machine is shared: one round can be unlucky)
 #   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PROMPT_BYTES=256
 #   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
 #   BENCH_SCENARIOS="chat stream ttft" BENCH_TARGETS="direct nginx baton"
@@ -24,6 +26,9 @@
 #   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/ after scripts/build.sh
 #   BENCH_SKIP_BUILD=1        do not call scripts/build.sh (binaries must exist)
 #   BENCH_KEEP_TMP=1          keep the temporary directory (configs, logs, raw wrk output)
+#   BENCH_PERF=1              afterwards, profile batond and the nginx worker with `perf record -e cpu-clock`
+#                             during one more wrk run per scenario (BENCH_PERF_SECONDS=5); flat and inclusive
+#                             profiles are written next to BENCH_OUT as perf-<scenario>-<target>.txt
 #
 # Exit status: 0 when every run completed with at most BENCH_MAX_ERRORS errors, 1 otherwise.
 set -euo pipefail
@@ -34,6 +39,7 @@ repo=$(pwd)
 : "${BENCH_WARMUP:=2s}"
 : "${BENCH_CONNECTIONS:=16}"
 : "${BENCH_WRK_THREADS:=1}"
+: "${BENCH_ROUNDS:=3}"
 : "${BENCH_STREAM_CHUNKS:=20}"
 : "${BENCH_STREAM_INTERVAL_MS:=0}"
 : "${BENCH_PROMPT_BYTES:=256}"
@@ -44,7 +50,7 @@ repo=$(pwd)
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
-export BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_CHUNKS BENCH_STREAM_INTERVAL_MS \
+export BENCH_ROUNDS BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_CHUNKS BENCH_STREAM_INTERVAL_MS \
     BENCH_TTFT_REQUESTS BENCH_TTFT_CHUNKS BENCH_TTFT_INTERVAL_MS
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -220,24 +226,28 @@ done
 # --- load ----------------------------------------------------------------------------------------------------
 wrk_common=(-t "$BENCH_WRK_THREADS" -c "$BENCH_CONNECTIONS" --timeout 10s -s "$repo/bench/post.lua")
 events_stream=$((BENCH_STREAM_CHUNKS + 3))
-for scen in $BENCH_SCENARIOS; do
-    [ "$scen" = ttft ] && continue
-    body="$tmp/$scen.json"
-    events=1
-    [ "$scen" = stream ] && events=$events_stream
-    log "scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION (warm-up $BENCH_WARMUP)"
-    for t in $BENCH_TARGETS; do
-        is_failed "$t" && continue
-        u=$(url "$t" bench)
-        BENCH_BODY_FILE="$body" timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
-        helper delete-calls "$fake"
-        if ! BENCH_BODY_FILE="$body" helper wrk --name "$scen-$t" --out "$tmp/results" \
-            --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
-            -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
-            fail_target "$t" "wrk run $scen failed"
-        fi
-        helper delete-calls "$fake"
-        alive "$t" || fail_target "$t" "process exited during $scen"
+for round in $(seq "$BENCH_ROUNDS"); do
+    for scen in $BENCH_SCENARIOS; do
+        [ "$scen" = ttft ] && continue
+        body="$tmp/$scen.json"
+        events=1
+        [ "$scen" = stream ] && events=$events_stream
+        log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
+        for t in $BENCH_TARGETS; do
+            is_failed "$t" && continue
+            u=$(url "$t" bench)
+            if [ "$round" = 1 ]; then
+                BENCH_BODY_FILE="$body" timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
+            fi
+            helper delete-calls "$fake"
+            if ! BENCH_BODY_FILE="$body" helper wrk --name "$scen-$t-r$round" --key "$scen-$t" --round "$round" \
+                --out "$tmp/results" --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
+                -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
+                fail_target "$t" "wrk run $scen failed"
+            fi
+            helper delete-calls "$fake"
+            alive "$t" || fail_target "$t" "process exited during $scen"
+        done
     done
 done
 
@@ -254,6 +264,36 @@ fi
 
 if [[ " $BENCH_TARGETS " == *" baton "* ]] && ! is_failed baton; then
     helper metrics --out "$tmp/results" --url "http://127.0.0.1:$baton_port/metrics" || true
+fi
+
+# --- optional profile (not part of the figures: perf itself costs CPU) -----------------------------------------
+if [ -n "${BENCH_PERF:-}" ]; then
+    command -v perf >/dev/null || die "BENCH_PERF=1 needs perf (apt-get install linux-perf)"
+    perf_dir=$(dirname "$BENCH_OUT")
+    mkdir -p "$perf_dir"
+    for scen in $BENCH_SCENARIOS; do
+        [ "$scen" = ttft ] && continue
+        for t in nginx baton; do
+            [[ " $BENCH_TARGETS " == *" $t "* ]] && ! is_failed "$t" || continue
+            if [ "$t" = nginx ]; then ppids=$workers; else ppids=$baton_pid; fi
+            log "profiling $t ($scen) for ${BENCH_PERF_SECONDS:-5}s"
+            perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 -p "$ppids" -o "$tmp/perf-$scen-$t.data" \
+                -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
+            perf_pid=$!
+            BENCH_BODY_FILE="$tmp/$scen.json" timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \
+                "$(url "$t" bench)" >/dev/null 2>&1 || true
+            wait "$perf_pid" || true
+            {
+                echo "# perf record -e cpu-clock -p <$t> during wrk ($scen): self time per symbol"
+                perf report -i "$tmp/perf-$scen-$t.data" --stdio --no-children --sort symbol -g none \
+                    --percent-limit 0.4 2>/dev/null | grep -v '^$'
+                echo
+                echo "# the same, inclusive (children) time per symbol"
+                perf report -i "$tmp/perf-$scen-$t.data" --stdio --children --sort symbol -g none \
+                    --percent-limit 3 2>/dev/null | grep -v '^$'
+            } >"$perf_dir/perf-$scen-$t.txt"
+        done
+    done
 fi
 
 # --- report --------------------------------------------------------------------------------------------------

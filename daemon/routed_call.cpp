@@ -236,9 +236,10 @@ asio::awaitable<void> routed_call::run(std::string body)
     // Run the call, and watch for the client going away meanwhile: that aborts the upstream at once.
     using namespace asio::experimental::awaitable_operators;
     auto watch = [this]() -> asio::awaitable<void> {
-        co_await out_.wait_client_gone();
-        client_gone_ = true;
-        abort_.abort();
+        if (co_await out_.wait_client_gone()) {
+            client_gone_ = true;
+            abort_.abort();
+        }
     };
     co_await (execute() || watch());
     if (client_gone_) {

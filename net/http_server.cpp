@@ -82,20 +82,21 @@ asio::awaitable<boost::system::error_code> downstream::write_last_chunk()
     co_return ec;
 }
 
-asio::awaitable<void> downstream::wait_client_gone()
+asio::awaitable<bool> downstream::wait_client_gone()
 {
     for (;;) {
         // Readable means EOF, an error, or pipelined bytes; a peek tells which.
         auto [ec] = co_await stream_.socket().async_wait(tcp::socket::wait_read, use_tuple);
-        if (ec) co_return;
+        if (ec == asio::error::operation_aborted) co_return false;
+        if (ec) co_return true;
         char c = 0;
         const auto n = ::recv(stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return;
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return true;
         if (n > 0) {
             // A pipelined request: the socket stays readable, so wait for cancellation instead of spinning.
             asio::steady_timer forever{stream_.get_executor(), asio::steady_timer::time_point::max()};
             co_await forever.async_wait(use_tuple);
-            co_return;
+            co_return false;
         }
     }
 }

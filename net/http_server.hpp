@@ -55,10 +55,10 @@ public:
     /// Writes the last chunk of a chunked response.
     asio::awaitable<boost::system::error_code> write_last_chunk();
 
-    /// Completes when the client closes its side of the connection (EOF or error) — used to cancel the
-    /// upstream request of a client that went away. Pipelined bytes are left unread. Cancel it (e.g. with
-    /// `||`) when the request ends first.
-    asio::awaitable<void> wait_client_gone();
+    /// Completes when the client closes its side of the connection (EOF or error), returning true — used
+    /// to cancel the upstream request of a client that went away — or when the wait is cancelled (e.g. by
+    /// `||` when the request ends first), returning false. Pipelined bytes are left unread.
+    asio::awaitable<bool> wait_client_gone();
 
     /// Set by the handler when the connection must not be kept alive after this response.
     bool close_after = false;

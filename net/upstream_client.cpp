@@ -166,34 +166,55 @@ upstream_stream::~upstream_stream()
 
 namespace {
 
-template <class Stream>
-asio::awaitable<boost::system::error_code> write_request(Stream& stream, http::request<http::string_body>& req)
+// Each helper dispatches on plain vs TLS with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
+
+asio::awaitable<boost::system::error_code> write_request(upstream_connection& c, http::request<http::string_body>& req)
 {
-    auto [ec, n] = co_await http::async_write(stream, req, use_tuple);
+    if (c.tls) {
+        auto [ec, n] = co_await http::async_write(*c.tls, req, use_tuple);
+        (void)n;
+        co_return ec;
+    }
+    auto [ec, n] = co_await http::async_write(*c.plain, req, use_tuple);
     (void)n;
     co_return ec;
 }
 
-template <class Stream, class Parser>
-asio::awaitable<boost::system::error_code> read_head(Stream& stream, beast::flat_buffer& buf, Parser& p)
+template <class Parser>
+asio::awaitable<boost::system::error_code> read_head(upstream_connection& c, Parser& p)
 {
-    auto [ec, n] = co_await http::async_read_header(stream, buf, p, use_tuple);
+    if (c.tls) {
+        auto [ec, n] = co_await http::async_read_header(*c.tls, c.buffer, p, use_tuple);
+        (void)n;
+        co_return ec;
+    }
+    auto [ec, n] = co_await http::async_read_header(*c.plain, c.buffer, p, use_tuple);
     (void)n;
     co_return ec;
 }
 
-template <class Stream, class Parser>
-asio::awaitable<boost::system::error_code> read_all(Stream& stream, beast::flat_buffer& buf, Parser& p)
+template <class Parser>
+asio::awaitable<boost::system::error_code> read_all(upstream_connection& c, Parser& p)
 {
-    auto [ec, n] = co_await http::async_read(stream, buf, p, use_tuple);
+    if (c.tls) {
+        auto [ec, n] = co_await http::async_read(*c.tls, c.buffer, p, use_tuple);
+        (void)n;
+        co_return ec;
+    }
+    auto [ec, n] = co_await http::async_read(*c.plain, c.buffer, p, use_tuple);
     (void)n;
     co_return ec;
 }
 
-template <class Stream, class Parser>
-asio::awaitable<boost::system::error_code> read_some_of(Stream& stream, beast::flat_buffer& buf, Parser& p)
+template <class Parser>
+asio::awaitable<boost::system::error_code> read_some_of(upstream_connection& c, Parser& p)
 {
-    auto [ec, n] = co_await http::async_read_some(stream, buf, p, use_tuple);
+    if (c.tls) {
+        auto [ec, n] = co_await http::async_read_some(*c.tls, c.buffer, p, use_tuple);
+        (void)n;
+        co_return ec;
+    }
+    auto [ec, n] = co_await http::async_read_some(*c.plain, c.buffer, p, use_tuple);
     (void)n;
     co_return ec;
 }
@@ -354,13 +375,12 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         auto& low = conn->lowest();
         // Writing the request and waiting for the head share the head deadline.
         low.expires_after(head_timeout);
-        auto wec = conn->tls ? co_await write_request(*conn->tls, wire) : co_await write_request(*conn->plain, wire);
+        auto wec = co_await write_request(*conn, wire);
         http::response_parser<http::string_body> parser;
         parser.body_limit(max_response_body);
         boost::system::error_code hec = wec;
         if (!wec) {
-            hec = conn->tls ? co_await read_head(*conn->tls, conn->buffer, parser)
-                            : co_await read_head(*conn->plain, conn->buffer, parser);
+            hec = co_await read_head(*conn, parser);
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -369,8 +389,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         }
         // The body must be complete within the attempt's total deadline.
         low.expires_at(started + req.timeouts.total);
-        auto bec = conn->tls ? co_await read_all(*conn->tls, conn->buffer, parser)
-                             : co_await read_all(*conn->plain, conn->buffer, parser);
+        auto bec = co_await read_all(*conn, parser);
         if (abort) abort->active_ = nullptr;
         if (bec) co_return classify_io(bec, upstream_errc::total_timeout, abort);
         auto res = parser.release();
@@ -406,11 +425,10 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         auto& low = conn->lowest();
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
         low.expires_after(req.timeouts.first_event);
-        auto wec = conn->tls ? co_await write_request(*conn->tls, wire) : co_await write_request(*conn->plain, wire);
+        auto wec = co_await write_request(*conn, wire);
         boost::system::error_code hec = wec;
         if (!wec) {
-            hec = conn->tls ? co_await read_head(*conn->tls, conn->buffer, st->parser)
-                            : co_await read_head(*conn->plain, conn->buffer, st->parser);
+            hec = co_await read_head(*conn, st->parser);
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -445,8 +463,7 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     for (;;) {
         body.data = static_cast<char*>(mb.data()) + got;
         body.size = mb.size() - got;
-        auto ec = st.conn->tls ? co_await read_some_of(*st.conn->tls, st.conn->buffer, st.parser)
-                               : co_await read_some_of(*st.conn->plain, st.conn->buffer, st.parser);
+        auto ec = co_await read_some_of(*st.conn, st.parser);
         got = mb.size() - body.size;
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {

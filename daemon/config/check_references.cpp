@@ -48,6 +48,11 @@ void check_references(const config_draft& draft, const routing::route_table& tab
                 diag.error(ref.path, "unknown model group or alias " + quoted_text(ref.name));
             }
             break;
+        case kind::backup:
+            if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name)) {
+                diag.warning(ref.path, "names no model group or alias; skipped (with a logged reason) at request time");
+            }
+            break;
         case kind::fallback_source:
             if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name)) {
                 diag.warning(ref.path, "names no model group or alias; never used");

@@ -20,6 +20,7 @@ struct model_reference {
         group_or_alias,  ///< also an `aliases:` entry (model_group_alias targets)
         model,           ///< also a model_group_alias name (fallbacks, default_model, keys' models)
         fallback_source, ///< a fallbacks key: one naming nothing is only warned about ("*" = any group)
+        backup,          ///< a key's backup_models entry: one naming nothing is skipped per request (SPEC §5.4)
     };
     config_path path;
     std::string name;

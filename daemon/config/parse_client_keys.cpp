@@ -38,10 +38,11 @@ void read_limit(yaml_reader& reader, const yaml_map& m, std::string_view key, st
     }
 }
 
-void add_references(config_draft& draft, const config_path& at, const std::vector<std::string>& names)
+void add_references(config_draft& draft, const config_path& at, const std::vector<std::string>& names,
+                    model_reference::kind what = model_reference::kind::model)
 {
     for (std::size_t i = 0; i < names.size(); ++i) {
-        draft.references.push_back({at.index(i), names[i], model_reference::kind::model});
+        draft.references.push_back({at.index(i), names[i], what});
     }
 }
 
@@ -111,7 +112,7 @@ void parse_client_keys(yaml_reader& reader, const YAML::Node& node, config_draft
         }
         if (const auto* e = m->find("backup_models")) {
             if (auto v = reader.string_list(e->value, e->path)) {
-                add_references(draft, e->path, *v);
+                add_references(draft, e->path, *v, model_reference::kind::backup);
                 k.backup_models = std::move(*v);
             }
         }

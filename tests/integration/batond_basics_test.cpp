@@ -16,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -311,6 +312,49 @@ BOOST_AUTO_TEST_CASE(azure_deployment_gets_azure_path_and_api_key_header)
     BOOST_TEST(call.at("json").at("model").as_string() == "my-deploy");
 }
 
+BOOST_AUTO_TEST_CASE(routed_requests_keep_the_connection_alive)
+{
+    // HTTP/1.1 keep-alive: several routed requests, streamed and not, on one client connection.
+    install("dep", R"({"steps": [{"stream": {"pieces": ["first-answer"]}}, {"content": "second-answer"}],
+                       "then": {"content": "third-answer"}})");
+    baton_process baton{config()};
+    raw_connection conn{baton.port()};
+    std::string got;
+    BOOST_REQUIRE(conn.send(http_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp", true))),
+                            deadline_after(2s)));
+    BOOST_REQUIRE(conn.read_until("data: [DONE]", got, deadline_after(5s)));
+    BOOST_REQUIRE(conn.read_until("0\r\n\r\n", got, deadline_after(5s)));  // the chunked terminator
+    BOOST_TEST(conn.send(http_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp"))),
+                         deadline_after(2s)));
+    BOOST_TEST(conn.read_until("second-answer", got, deadline_after(5s)), "after the first response: " << got);
+    BOOST_TEST(conn.send(http_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp"))),
+                         deadline_after(2s)));
+    BOOST_TEST(conn.read_until("third-answer", got, deadline_after(5s)));
+}
+
+BOOST_AUTO_TEST_CASE(each_request_is_logged_once)
+{
+    baton_process baton{config("  threads: 1\n")};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) {
+        http_client client{baton.port()};
+        const auto r = client.post_json("/v1/chat/completions", chat_body("grp"));
+        BOOST_REQUIRE_EQUAL(r.status, 200u);
+        ids.push_back(r.header("x-baton-request-id").value_or(""));
+    }
+    // One reactor: once the second request's access line is out, everything about the first one is too.
+    BOOST_REQUIRE(baton.wait_log(ids[1], deadline_after(3s)));
+    for (const auto& id : ids) {
+        const auto events = baton.log_events();
+        const auto n = std::count_if(events.begin(), events.end(), [&](const json::object& e) {
+            const auto* ev = e.if_contains("event");
+            const auto* rid = e.if_contains("request_id");
+            return ev && *ev == "access" && rid && rid->is_string() && rid->get_string() == id;
+        });
+        BOOST_TEST(n == 1, "request " << id << " has " << n << " access log lines");
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(streaming, fixture)
@@ -503,8 +547,10 @@ BOOST_AUTO_TEST_CASE(unreachable_upstream_gives_502_fallbacks_exhausted)
     http_client client{baton.port()};
     const auto r = client.post_json("/v1/chat/completions", chat_body("dead"), {}, 15s);
     check_openai_error(r, 502, "fallbacks_exhausted");
-    const auto attempts = r.json().at("error").as_object().if_contains("attempts");
+    const auto body = r.json();
+    const auto* attempts = body.at("error").as_object().if_contains("attempts");
     BOOST_REQUIRE(attempts);
+    BOOST_REQUIRE(attempts->is_array());
     BOOST_REQUIRE_EQUAL(attempts->as_array().size(), 1u);
     BOOST_TEST(attempts->at(0).at("deployment_id").as_string() == "dead-1");
     BOOST_TEST(attempts->at(0).at("model_group").as_string() == "dead");
@@ -594,11 +640,13 @@ BOOST_AUTO_TEST_CASE(idle_keep_alive_connection_is_closed)
 BOOST_AUTO_TEST_CASE(garbage_bytes_get_400_or_close)
 {
     baton_process baton{config()};
+    static constexpr char tls_hello[] = "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03 not http\r\n\r\n";
+    static constexpr char nuls[] = "\0\0\0\0\r\n\r\n";
     const std::vector<std::string> garbage{
-        std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03 not http\r\n\r\n", 27),
+        std::string(tls_hello, sizeof tls_hello - 1),
         "GARBAGE\r\n\r\n",
         "GET / HTTP/9.9 what\r\nno-colon-here\r\n\r\n",
-        std::string("\0\0\0\0\r\n\r\n", 8),
+        std::string(nuls, sizeof nuls - 1),
     };
     for (const auto& g : garbage) {
         BOOST_TEST_CONTEXT("garbage #" << (&g - garbage.data()))
@@ -820,10 +868,12 @@ std::string shipped_config()
 BOOST_AUTO_TEST_CASE(shipped_config_serves_every_endpoint_with_echo)
 {
     baton_process baton{shipped_config()};
-    http_client client{baton.port()};
+    // A fresh connection per request: keep-alive has its own test (proxying/routed_requests_keep_...).
+    std::optional<http_client> holder;
+    auto fresh = [&]() -> http_client& { return holder.emplace(baton.port()); };
 
     json::object chat{{"model", "gpt-4o-mini"}, {"messages", json::array{user_message("hello echo world")}}};
-    const auto c = client.post_json("/v1/chat/completions", chat);
+    const auto c = fresh().post_json("/v1/chat/completions", chat);
     BOOST_TEST(c.status == 200u);
     BOOST_TEST(c.json().at("choices").at(0).at("message").at("content").as_string() == "hello echo world");
     BOOST_TEST(c.header("x-baton-resolved").value_or("<absent>") == "baton/echo");
@@ -831,17 +881,17 @@ BOOST_AUTO_TEST_CASE(shipped_config_serves_every_endpoint_with_echo)
     BOOST_TEST(c.header("x-baton-model-group").value_or("<absent>") == "gpt-4o-mini");
 
     // No model: default_model (the alias `fast`, whose chain starts with gpt-4o-mini).
-    const auto d = client.post_json("/v1/chat/completions", json::object{{"messages", json::array{user_message("x")}}});
+    const auto d = fresh().post_json("/v1/chat/completions", json::object{{"messages", json::array{user_message("x")}}});
     BOOST_TEST(d.status == 200u);
     BOOST_TEST(d.header("x-baton-model-group").value_or("<absent>") == "gpt-4o-mini");
 
     json::object streamed = chat;
     streamed["model"] = "echo";
     streamed["stream"] = true;
-    const auto head = client.open_stream("/v1/chat/completions", streamed, deadline_after(5s));
+    const auto head = fresh().open_stream("/v1/chat/completions", streamed, deadline_after(5s));
     BOOST_REQUIRE_EQUAL(head.status, 200u);
     BOOST_TEST(head.header("x-baton-resolved").value_or("<absent>") == "baton/echo");
-    const auto s = client.read_events(deadline_after(5s));
+    const auto s = holder->read_events(deadline_after(5s));
     BOOST_TEST(s.final_status == stream_status::end);
     BOOST_REQUIRE(!s.events.empty());
     BOOST_TEST(s.events.back().is_done());
@@ -854,25 +904,25 @@ BOOST_AUTO_TEST_CASE(shipped_config_serves_every_endpoint_with_echo)
     BOOST_TEST(content == "hello echo world");
 
     streamed["stream_options"] = json::object{{"include_usage", true}};
-    client.open_stream("/v1/chat/completions", streamed, deadline_after(5s));
-    const auto su = client.read_events(deadline_after(5s));
+    fresh().open_stream("/v1/chat/completions", streamed, deadline_after(5s));
+    const auto su = holder->read_events(deadline_after(5s));
     BOOST_REQUIRE_GE(su.events.size(), 2u);
     BOOST_TEST(su.events.back().is_done());
     BOOST_TEST(is_usage_chunk(su.events[su.events.size() - 2]));
 
-    const auto t = client.post_json("/v1/completions", json::object{{"model", "echo"}, {"prompt", "say this"}});
+    const auto t = fresh().post_json("/v1/completions", json::object{{"model", "echo"}, {"prompt", "say this"}});
     BOOST_TEST(t.status == 200u);
     BOOST_TEST(t.json().at("object").as_string() == "text_completion");
     BOOST_TEST(t.json().at("choices").at(0).at("text").as_string() == "say this");
 
-    const auto e = client.post_json("/v1/embeddings", json::object{{"model", "echo"}, {"input", json::array{"a", "b"}}});
+    const auto e = fresh().post_json("/v1/embeddings", json::object{{"model", "echo"}, {"input", json::array{"a", "b"}}});
     BOOST_TEST(e.status == 200u);
     const auto& data = e.json().at("data").as_array();
     BOOST_REQUIRE_EQUAL(data.size(), 2u);
     BOOST_TEST(!data[0].at("embedding").as_array().empty());
     BOOST_TEST(data[1].at("index").to_number<std::int64_t>() == 1);
 
-    const auto models = client.get("/v1/models");
+    const auto models = fresh().get("/v1/models");
     BOOST_REQUIRE_EQUAL(models.status, 200u);
     std::set<std::string> ids;
     for (const auto& m : models.json().at("data").as_array()) ids.emplace(m.at("id").as_string());

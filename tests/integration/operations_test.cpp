@@ -665,8 +665,8 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
     BOOST_TEST(std::chrono::duration<double>(bt::clock::now() - sent).count() >= 0.9);
     BOOST_TEST(scrape(c).value("baton_deployment_cooldowns_total", {{"deployment", "c1"}}) == 1);
     auto end = baton.wait_log("\"event\":\"cooldown_end\"", bt::deadline_after(4s), from);
-    BOOST_REQUIRE(end);
-    BOOST_TEST(end->find("\"deployment\":\"c1\"") != std::string::npos);
+    BOOST_TEST(end.has_value(), "no cooldown_end logged for c1");
+    if (end) BOOST_TEST(end->find("\"deployment\":\"c1\"") != std::string::npos);
     {
         const auto body = c.get("/v1/health").json().as_object();
         const auto& d1 = body.at("deployments").as_object().at("c1").as_object();
@@ -1103,11 +1103,27 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
 BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
 {
     bt::fake_upstream_process fake;
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
-    p.general_extra = "  log_level: warning\n";
-    bt::baton_process baton(config_yaml(p));
-    bt::http_client c(baton.port());
+    // At warning level batond does not log its "listening" line (info), so the harness can't learn a port
+    // 0: listen on a port picked free here (retried on the small race), and wait until it accepts.
+    std::unique_ptr<bt::baton_process> started;
+    std::uint16_t port = 0;
+    for (int attempt = 0; attempt < 5 && !started; ++attempt) {
+        port = unused_port();
+        config_parts p;
+        p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
+        p.general_extra = "  log_level: warning\n";
+        auto yaml = config_yaml(p);
+        yaml = yaml.replace(yaml.find("127.0.0.1:0"), 11, "127.0.0.1:" + std::to_string(port));
+        bt::baton_process::options o;
+        o.wait_listening = false;
+        auto b = std::make_unique<bt::baton_process>(yaml, o);
+        const auto d = bt::deadline_after(10s);
+        while (bt::clock::now() < d && b->process().running() && !port_accepts(port)) std::this_thread::sleep_for(10ms);
+        if (b->process().running() && port_accepts(port)) started = std::move(b);
+    }
+    BOOST_REQUIRE(started);
+    auto& baton = *started;
+    bt::http_client c(port);
     for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-x")).status == 200u);
     BOOST_TEST(c.post_json("/v1/chat/completions", chat("zz-nothing")).status == 404u);
     // After the exit the log is complete: nothing below warning, no access line.

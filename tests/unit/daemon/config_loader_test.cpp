@@ -977,8 +977,6 @@ aliases:
         {"keys: [{name: a, key: sk-master-000000000}]\ngeneral_settings: {master_key: sk-master-000000000}",
          "keys[0].key: same key as general_settings.master_key"},
         {"keys: [{name: a, key: sk-k-00000000000, models: [gpt-9]}]", "keys[0].models[0]: unknown model group or alias \"gpt-9\""},
-        {"keys: [{name: a, key: sk-k-00000000000, backup_models: [x]}]",
-         "keys[0].backup_models[0]: unknown model group or alias \"x\""},
         {"keys: [{name: a, key: sk-k-00000000000, rpm_limit: -1}]", "keys[0].rpm_limit: must be >= 0"},
         {"keys: {name: a}", "keys: expected a list"},
     };
@@ -989,6 +987,14 @@ aliases:
             BOOST_TEST(bad.errors(with_echo(extra + "\n")) == strings{message}, boost::test_tools::per_element());
         }
     }
+
+    // A backup naming nothing is not fatal: the plan skips it per request with a logged reason (SPEC §5.4).
+    loader warned;
+    const auto w = warned.ok(with_echo("keys: [{name: a, key: sk-k-00000000000, backup_models: [x, echo]}]\n"));
+    BOOST_TEST(w.keys.at(0).backup_models == strings({"x", "echo"}), boost::test_tools::per_element());
+    BOOST_TEST(w.warnings == strings{"keys[0].backup_models[0]: names no model group or alias; skipped (with a "
+                                     "logged reason) at request time"},
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(general_settings_are_read_and_validated)
