@@ -119,9 +119,11 @@ helper put-script "$fake" ttft "{\"stream\":{\"chunks\":$BENCH_TTFT_CHUNKS,\"int
 log "fake upstream on $fake_addr (pid $fake_pid)"
 
 # --- batond --------------------------------------------------------------------------------------------------
-# The port is picked here: at log_level warning batond does not print its "listening" line.
-baton_port=$(helper freeport)
-cat >"$tmp/baton.yaml" <<EOF
+# The port is picked here (bind to :0, read it, close): at log_level warning batond does not print its
+# "listening" line. Another process could take the port in between: then retry with a new one.
+start_batond() {
+    baton_port=$(helper freeport)
+    cat >"$tmp/baton.yaml" <<EOF
 model_list:
   - model_name: bench
     litellm_params: {model: openai/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
@@ -133,20 +135,33 @@ general_settings:
   log_level: warning
   data_dir: $tmp/data
 EOF
-"$tmp/bin/batond" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
-baton_pid=$!
-pids+=("$baton_pid")
-helper wait-port "$baton_port" 20 || die "batond did not start: $(tail -5 "$tmp/batond.log")"
+    "$tmp/bin/batond" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
+    baton_pid=$!
+    pids+=("$baton_pid")
+    for _ in $(seq 200); do
+        kill -0 "$baton_pid" 2>/dev/null || return 1
+        # Our batond, not whoever else might hold the port: it must own the listening socket.
+        ss -ltnpH "sport = :$baton_port" 2>/dev/null | grep -q "pid=$baton_pid," && return 0
+        sleep 0.05
+    done
+    return 1
+}
+for attempt in 1 2 3; do
+    start_batond && break
+    kill "$baton_pid" 2>/dev/null || true
+    [ "$attempt" = 3 ] && die "batond did not start: $(tail -5 "$tmp/batond.log")"
+done
 log "batond on 127.0.0.1:$baton_port (pid $baton_pid)"
 
 # --- nginx: the production site, its upstream pointed at the same fake -------------------------------------
-nginx_port=$(helper freeport)
-mkdir -p "$tmp/nginx"
-sed -e "s/127\.0\.0\.1:4000/$fake_addr/" -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$nginx_port;/" \
-    conf/nginx/baton.conf >"$tmp/nginx/site.conf"
-grep -q "$fake_addr" "$tmp/nginx/site.conf" && grep -q "listen 127.0.0.1:$nginx_port;" "$tmp/nginx/site.conf" ||
-    die "conf/nginx/baton.conf: could not substitute the upstream address or the listen port"
-cat >"$tmp/nginx/nginx.conf" <<EOF
+start_nginx() {
+    nginx_port=$(helper freeport)
+    mkdir -p "$tmp/nginx"
+    sed -e "s/127\.0\.0\.1:4000/$fake_addr/" -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$nginx_port;/" \
+        conf/nginx/baton.conf >"$tmp/nginx/site.conf"
+    grep -q "$fake_addr" "$tmp/nginx/site.conf" && grep -q "listen 127.0.0.1:$nginx_port;" "$tmp/nginx/site.conf" ||
+        die "conf/nginx/baton.conf: could not substitute the upstream address or the listen port"
+    cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
 master_process on;
@@ -163,10 +178,21 @@ http {
     include $tmp/nginx/site.conf;
 }
 EOF
-nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/stdout" 2>&1 &
-nginx_pid=$!
-pids+=("$nginx_pid")
-helper wait-port "$nginx_port" 20 || die "nginx did not start: $(cat "$tmp/nginx/error.log" "$tmp/nginx/stdout")"
+    nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/stdout" 2>&1 &
+    nginx_pid=$!
+    pids+=("$nginx_pid")
+    for _ in $(seq 200); do
+        kill -0 "$nginx_pid" 2>/dev/null || return 1
+        ss -ltnpH "sport = :$nginx_port" 2>/dev/null | grep -q "pid=$nginx_pid," && return 0
+        sleep 0.05
+    done
+    return 1
+}
+for attempt in 1 2 3; do
+    start_nginx && break
+    kill "$nginx_pid" 2>/dev/null || true
+    [ "$attempt" = 3 ] && die "nginx did not start: $(cat "$tmp/nginx/error.log" "$tmp/nginx/stdout" 2>/dev/null)"
+done
 nginx_pids="$nginx_pid"
 for _ in $(seq 50); do
     workers=$(pgrep -P "$nginx_pid" | tr '\n' ',' | sed 's/,$//')

@@ -37,10 +37,18 @@ void log_warnings(const config& cfg)
 
 }  // namespace
 
-application::application(std::string config_path, config initial) : config_path_(std::move(config_path))
+application::application(std::string config_path) : config_path_(std::move(config_path))
 {
+    // The running config's health cells must live in shared_.health: the tick, /v1/health and reloads
+    // all go through it.
+    auto loaded = load_config_file(config_path_, process_environment(), shared_.health);
+    if (!loaded.ok()) {
+        std::string all;
+        for (const auto& e : loaded.errors) all += (all.empty() ? "" : "; ") + e;
+        throw std::runtime_error(all);
+    }
+    auto initial = std::move(*loaded.value);
     shared_.health.set_policy(policy_of(initial.routes.settings));
-    apply_side_settings(initial);
     log_warnings(initial);
     shared_.configs.replace(make_snapshot(std::move(initial)));
     shared_.health.add_listener([](const routing::health_event& e) {
@@ -106,12 +114,20 @@ int application::run()
         logger::global().info("listening", std::move(f));
     }
 
+    // The listening line is written whatever the log level (tools wait for it); the level applies after.
+    apply_side_settings(snap->cfg);
+
     auto& main_ioc = reactors_.front()->ioc();
     signals_.emplace(main_ioc, SIGHUP, SIGTERM, SIGINT);
     wait_signals();
     tick_timer_.emplace(main_ioc);
     drain_timer_.emplace(main_ioc);
     next_watchdog_ = std::chrono::steady_clock::now();
+    // The watchdog is pinged from the tick at half its interval, so a short WatchdogSec shortens the tick.
+    if (auto interval = sd_notify::watchdog_interval()) {
+        tick_period_ = std::min(tick_period_, std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2));
+        tick_period_ = std::max(tick_period_, std::chrono::milliseconds(10));
+    }
     schedule_tick();
 
     for (auto& r : reactors_) r->server->start();
@@ -145,7 +161,7 @@ void application::wait_signals()
 
 void application::schedule_tick()
 {
-    tick_timer_->expires_after(1s);
+    tick_timer_->expires_after(tick_period_);
     tick_timer_->async_wait([this](const boost::system::error_code& ec) {
         if (ec || stopping_) return;
         const auto now = std::chrono::steady_clock::now();

@@ -17,8 +17,9 @@ namespace baton::daemon {
 /// SO_REUSEPORT acceptor), signals (SIGHUP reload, SIGTERM/SIGINT drain), the health tick, sd_notify.
 class application {
 public:
-    /// `config_path` is re-read on SIGHUP; `initial` is its already-validated content.
-    application(std::string config_path, config initial);
+    /// Loads `config_path` (re-read on SIGHUP) against the process's health registry, so cooldowns
+    /// survive reloads. Throws std::runtime_error with every error when the file is not a valid config.
+    explicit application(std::string config_path);
     ~application();
 
     /// Binds, serves and blocks until a drain completes. Returns the process exit code (0 after a drain).
@@ -43,6 +44,7 @@ private:
     std::optional<boost::asio::steady_timer> drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_;
     std::chrono::steady_clock::time_point next_watchdog_;
+    std::chrono::milliseconds tick_period_{1000};
     bool stopping_ = false;
 };
 

@@ -86,8 +86,8 @@ int main(int argc, char** argv)
         return 1;
     }
     try {
-        // The real registry: the probe's cells are not reused, so reload the snapshot against it.
-        application app{path, std::move(*loaded.value)};
+        // The application loads the file again against its own health registry (the probe's is discarded).
+        application app{path};
         return app.run();
     } catch (const std::exception& e) {
         logger::global().error("startup_failed", {{"what", e.what()}});

@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +35,8 @@ const START_TIMEOUT_MS = 20_000; // a child's "listening" line
 const STOP_TIMEOUT_MS = 10_000; // SIGTERM → exit, then SIGKILL
 const CLIENT_TIMEOUT_MS = 15_000; // one OpenAI client call
 const CONTROL_TIMEOUT_MS = 10_000; // one fake upstream control call
-const TEST_TIMEOUT_MS = 60_000; // one whole test
+const TEST_TIMEOUT_MS = 30_000; // one whole test
+const HOOK_TIMEOUT_MS = 60_000; // a suite's before()/after()
 
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
@@ -140,11 +141,21 @@ class Child {
     }
 }
 
-// Safety net: never leave a child behind if the runner tears this process down early.
+// Safety net: never leave a child behind if the runner tears this process down early (fake_upstream also
+// gets --exit-with-parent; batond has no such option).
 const allChildren = new Set();
-process.on('exit', () => {
+const allDirs = new Set();
+const killAll = () => {
     for (const c of allChildren) if (!c.exit) c.proc.kill('SIGKILL');
-});
+    for (const d of allDirs) rmSync(d, { recursive: true, force: true });
+};
+process.on('exit', killAll);
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) {
+    process.once(signal, () => {
+        killAll();
+        process.exit(128 + number);
+    });
+}
 
 function spawnChild(name, args, opts) {
     const c = new Child(name, path.join(BIN_DIR, name), args, opts);
@@ -156,6 +167,7 @@ function spawnChild(name, args, opts) {
 class World {
     async init() {
         this.dir = await mkdtemp(path.join(tmpdir(), 'baton-e2e-'));
+        allDirs.add(this.dir);
         this.children = [];
         return this;
     }
@@ -186,7 +198,10 @@ class World {
 
     async close() {
         await Promise.all(this.children.map((c) => c.stop()));
-        if (this.dir) await rm(this.dir, { recursive: true, force: true });
+        if (this.dir) {
+            await rm(this.dir, { recursive: true, force: true });
+            allDirs.delete(this.dir);
+        }
     }
 }
 
@@ -305,11 +320,11 @@ router_settings: {stream_failover: continue}
 general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.dir, 'data')}}
 `);
         openaiClient = client(baton.baseURL);
-    });
+    }, { timeout: HOOK_TIMEOUT_MS });
 
     after(async () => {
         await world?.close();
-    });
+    }, { timeout: HOOK_TIMEOUT_MS });
 
     const children = () => [baton?.child, fake?.child].filter(Boolean);
 
@@ -331,6 +346,8 @@ general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.
         assert.equal(response.headers.get('x-baton-model-group'), 'chat');
         assert.equal(response.headers.get('x-baton-resolved'), 'openai/up-a');
         assert.ok(response.headers.get('x-baton-request-id'), 'x-baton-request-id is set');
+        assert.equal(response.headers.get('x-baton-attempts'), '1');
+        assert.equal(response.headers.get('x-baton-fallbacks'), '0');
 
         const calls = await fake.calls('a', 1);
         assert.equal(calls.length, 1, 'exactly one upstream call');
@@ -378,6 +395,7 @@ general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.
             .withResponse();
         assert.equal(response.status, 200);
         assert.equal(response.headers.get('x-baton-deployment-id'), 'a', 'headers name the first deployment');
+        assert.equal(response.headers.get('x-baton-resolved'), 'openai/up-a');
 
         const got = await collectStream(stream); // must not throw: the failover is invisible to the client
         assert.equal(got.content, 'a-0 a-1 a-2 b-0 b-1 b-2 ', 'a\'s first 3 chunks, then b\'s');
@@ -402,6 +420,20 @@ general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.
         const partial = messages.findIndex((m) => m.role === 'assistant' &&
             typeof m.content === 'string' && m.content.trim() === 'a-0 a-1 a-2');
         assert.ok(partial >= 1, `b's request carries the partial text as an assistant message: ${b.body}`);
+    });
+
+    e2eTest('a streamed response counts its upstream attempt in x-baton-attempts', children, async () => {
+        // SPEC §4: the routing headers, x-baton-attempts (upstream attempts made) included, are the same for
+        // streams; they go out with the first upstream event, when one attempt has been made.
+        await fake.reset();
+        const { data: stream, response } = await openaiClient.chat.completions
+            .create({ model: 'chat', messages: [{ role: 'user', content: USER_TEXT }], stream: true })
+            .withResponse();
+        const got = await collectStream(stream);
+        assert.equal(got.content, 'a-0 a-1 a-2 ');
+        assert.equal(response.headers.get('x-baton-deployment-id'), 'a');
+        assert.equal(response.headers.get('x-baton-fallbacks'), '0');
+        assert.equal(response.headers.get('x-baton-attempts'), '1');
     });
 
     e2eTest('an unknown model is a 404 model_not_found APIError', children, async () => {
@@ -443,11 +475,11 @@ model_list:
 general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.dir, 'data')}}
 `);
         openaiClient = client(baton.baseURL);
-    });
+    }, { timeout: HOOK_TIMEOUT_MS });
 
     after(async () => {
         await world?.close();
-    });
+    }, { timeout: HOOK_TIMEOUT_MS });
 
     const children = () => [baton?.child].filter(Boolean);
 
@@ -463,6 +495,7 @@ general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.
         assert.equal(response.headers.get('x-baton-deployment-id'), 'echo-1');
         assert.equal(response.headers.get('x-baton-model-group'), 'echo');
         assert.equal(response.headers.get('x-baton-resolved'), 'baton/echo');
+        assert.equal(response.headers.get('x-baton-attempts'), '1');
     });
 
     e2eTest('streamed echo', children, async () => {
