@@ -312,12 +312,13 @@ if [ -n "${BENCH_PERF:-}" ]; then
             {
                 echo "# perf record -e cpu-clock -p <$t> during wrk ($scen): self time per symbol"
                 perf report -i "$tmp/perf-$scen-$t.data" --stdio --no-children --sort symbol -g none \
-                    --percent-limit 0.4 2>/dev/null | grep -v '^$'
+                    --percent-limit 0.4 2>/dev/null | grep -v '^$\|^# \.\.\.'
                 echo
                 echo "# the same, inclusive (children) time per symbol"
                 perf report -i "$tmp/perf-$scen-$t.data" --stdio --children --sort symbol -g none \
-                    --percent-limit 3 2>/dev/null | grep -v '^$'
-            } >"$perf_dir/perf-$scen-$t.txt"
+                    --percent-limit 3 2>/dev/null | grep -v '^$\|^# \.\.\.'
+            } | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | cut -c1-400 \
+                >"$perf_dir/perf-$scen-$t.txt"
         done
     done
 fi

@@ -344,7 +344,7 @@ void routed_call::report(const routing::plan::try_deployment& t, routing::failur
     }
 }
 
-void routed_call::set_routing_headers(http::fields& h) const
+void routed_call::set_routing_headers(http::fields& h, bool attempt_in_flight) const
 {
     h.set("x-baton-request-id", request_id_);
     if (served_) {
@@ -353,7 +353,8 @@ void routed_call::set_routing_headers(http::fields& h) const
         h.set("x-baton-resolved", served_->provider + "/" + served_model_);
     }
     if (plan_) {
-        h.set("x-baton-attempts", std::to_string(plan_->attempts_sent()));
+        // A stream's head goes out while its attempt is still running (not yet reported to the plan).
+        h.set("x-baton-attempts", std::to_string(plan_->attempts_sent() + (attempt_in_flight ? 1 : 0)));
         h.set("x-baton-fallbacks", std::to_string(plan_->fallbacks_taken()));
     }
     h.set("x-baton-overhead-ms", format_ms(clock::now() - started_ - upstream_time_));
@@ -580,7 +581,7 @@ asio::awaitable<bool> routed_call::ensure_head(const routing::plan::try_deployme
     res.set(http::field::content_type, "text/event-stream");
     res.set(http::field::cache_control, "no-cache");
     res.set("x-accel-buffering", "no");
-    set_routing_headers(res.base());
+    set_routing_headers(res.base(), true);
     res.chunked(true);
     final_status_ = 200;
     auto ec = co_await out_.write_head(res);
@@ -687,8 +688,13 @@ asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deplo
             const auto end = stream_->on_upstream_end(true);
             if (end.kind == streaming::stream_action_kind::fail) failure = end.trigger;
         }
+        const auto u = stream_->usage();
         report(t, failure ? streaming::to_failure_reason(*failure) : routing::failure_reason::none, 200, std::nullopt,
-               clock::now() - t0);
+               clock::now() - t0, token_count(u));
+        if (!failure) {
+            prompt_tokens_ = u.prompt_tokens;
+            completion_tokens_ = u.completion_tokens;
+        }
         co_return !failure;
     }
 

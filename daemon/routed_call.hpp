@@ -69,7 +69,7 @@ private:
     void report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                 std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens = 0);
     void note_hop(const routing::plan::try_deployment& t);
-    void set_routing_headers(boost::beast::http::fields& h) const;
+    void set_routing_headers(boost::beast::http::fields& h, bool attempt_in_flight = false) const;
     void finish_log(unsigned status);
     std::string exhausted_body(int status) const;
     void log_event(log_level level, std::string_view event, std::pair<std::string_view, std::string> field) const;

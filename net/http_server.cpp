@@ -225,6 +225,12 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
             }
             auto res = hec == http::error::header_limit
                            ? plain_error(431, "request headers too large", "invalid_request_error", "header_too_large")
+                       : hec == http::error::body_limit
+                           // The parser rejects a Content-Length over the limit as soon as it reads the head.
+                           ? plain_error(413,
+                                         "request body exceeds the limit of " + std::to_string(limits_.body_limit) +
+                                             " bytes",
+                                         "invalid_request_error", "request_too_large")
                            : plain_error(400, "malformed HTTP request: " + hec.message(), "invalid_request_error",
                                          "bad_request");
             co_await out.write(res);

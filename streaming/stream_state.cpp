@@ -300,6 +300,12 @@ stream_action stream_state::on_event(const sse_event& ev)
             // The daemon asked for usage on its own account: the client must not see the extra chunk.
             return has_no_choices(*chunk) ? stream_action{} : relay(data, {}, finishes);
         }
+        if (has_no_choices(*chunk)) {
+            // Held back until the stream completes: a later hop may report usage too, and the client must
+            // get one usage chunk with the sums (written with [DONE] by finish()).
+            held_usage_ = std::move(*chunk);
+            return {};
+        }
         bool other_hops_reported = false;
         for (std::size_t i = 0; i + 1 < hops_.size(); ++i) {
             other_hops_reported = other_hops_reported || hops_[i].usage_reported;
@@ -414,6 +420,18 @@ stream_action stream_state::finish()
     phase_ = phase::finished;
     committed_ = true;
     hops_.back().completed = true;
+    if (held_usage_) {
+        // The client asked for usage: one usage chunk, summed over every hop that reported one.
+        const token_usage total = usage();
+        auto& u = held_usage_->at("usage").get_object();
+        u["prompt_tokens"] = total.prompt_tokens;
+        u["completion_tokens"] = total.completion_tokens;
+        u["total_tokens"] = total.total_tokens;
+        out_ = as_event(*held_usage_);
+        out_ += done_event;
+        held_usage_.reset();
+        return {stream_action_kind::done, stream_trigger::connection_cut, out_};
+    }
     return {stream_action_kind::done, stream_trigger::connection_cut, done_event};
 }
 

@@ -119,6 +119,7 @@ private:
     std::optional<stream_trigger> last_failure_;
     std::string error_data_;
     std::string out_;                                // payload of the last replace
+    std::optional<boost::json::object> held_usage_;  // the client's usage-only chunk, written with [DONE]
     mutable std::string pending_;                    // data of relayed chunks not yet parsed for their text
     mutable std::vector<std::size_t> pending_ends_;  // end offset of each chunk in pending_
     mutable std::string partial_;                    // text of the chunks already parsed

@@ -336,16 +336,16 @@ BOOST_AUTO_TEST_CASE(each_request_is_logged_once)
 {
     baton_process baton{config("  threads: 1\n")};
     std::vector<std::string> ids;
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 3; ++i) {
         http_client client{baton.port()};
         const auto r = client.post_json("/v1/chat/completions", chat_body("grp"));
         BOOST_REQUIRE_EQUAL(r.status, 200u);
         ids.push_back(r.header("x-baton-request-id").value_or(""));
     }
-    // One reactor: once the second request's access line is out, everything about the first one is too.
-    BOOST_REQUIRE(baton.wait_log(ids[1], deadline_after(3s)));
-    for (const auto& id : ids) {
-        const auto events = baton.log_events();
+    // One reactor: once the last request's access line is out, everything about the earlier ones is too.
+    BOOST_REQUIRE(baton.wait_log(ids[2], deadline_after(3s)));
+    const auto events = baton.log_events();
+    for (const auto& id : {ids[0], ids[1]}) {
         const auto n = std::count_if(events.begin(), events.end(), [&](const json::object& e) {
             const auto* ev = e.if_contains("event");
             const auto* rid = e.if_contains("request_id");
@@ -578,14 +578,16 @@ BOOST_AUTO_TEST_CASE(body_over_limit_gets_413)
         BOOST_TEST(body.at("error").as_object().contains("message"));
         BOOST_TEST(body.at("error").as_object().contains("code"));
     }
-    // A real client that sends the whole 1.5 MiB body still reads the 413 (not a reset).
+    // A client that sends the whole 1.5 MiB body still reads the 413. batond may answer and close before
+    // the body is all sent (the rest of the send can then fail): what counts is the answer that comes back.
     {
-        http_client client{baton.port()};
         json::object big = chat_body("grp");
         big["messages"] = json::array{user_message(std::string(1536 * 1024, 'a'))};
-        http_response r;
-        BOOST_REQUIRE_NO_THROW(r = client.post_json("/v1/chat/completions", big, {}, 10s));
-        check_openai_error(r, 413);
+        raw_connection conn{baton.port()};
+        conn.send(http_request("POST", "/v1/chat/completions", json::serialize(big)), deadline_after(5s));
+        const auto r = conn.read_until_close(deadline_after(5s));
+        BOOST_TEST(r.closed_by_peer);
+        BOOST_TEST(r.data.starts_with("HTTP/1.1 413"), "got: " << r.data.substr(0, 200));
     }
     BOOST_TEST(fake.calls().empty());
     http_client after{baton.port()};
@@ -617,7 +619,7 @@ BOOST_AUTO_TEST_CASE(slow_header_client_is_cut)
     BOOST_TEST(closed);
     BOOST_TEST(sent < head.size());
     BOOST_TEST(seconds(elapsed) >= 0.4, "cut after " << seconds(elapsed) << " s");
-    BOOST_TEST(seconds(elapsed) < 2.0, "cut after " << seconds(elapsed) << " s");
+    BOOST_TEST(seconds(elapsed) < 2.5, "cut after " << seconds(elapsed) << " s");
     http_client client{baton.port()};
     BOOST_TEST(client.get("/health/liveness").status == 200u);
 }

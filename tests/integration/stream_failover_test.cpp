@@ -700,6 +700,11 @@ BOOST_AUTO_TEST_CASE(stream_start_per_hop_cooldown_and_failover_metric)
     const auto cuts = metric(m, "baton_stream_failovers_total{reason=\"connection_cut\"}");
     BOOST_TEST_REQUIRE(cuts.has_value(), "metrics:\n" << m);
     BOOST_TEST(*cuts >= 1.0);
+    // One client request, however many hops: counted once, with the attempt to each deployment.
+    BOOST_TEST(metric(m, "baton_requests_total{model_group=\"chat\",status=\"200\"}").value_or(-1) == 1.0,
+               "metrics:\n" << m);
+    BOOST_TEST(metric(m, "baton_upstream_requests_total{deployment=\"A\",outcome=\"connection\"}").value_or(-1) == 1.0);
+    BOOST_TEST(metric(m, "baton_upstream_requests_total{deployment=\"B\",outcome=\"success\"}").value_or(-1) == 1.0);
 
     // A is cooling down: the next stream goes straight to B.
     const auto next = f.chat(chat_request());

@@ -378,14 +378,21 @@ BOOST_AUTO_TEST_CASE(usage_with_choices_is_forwarded_even_when_not_asked)
     BOOST_TEST(st.usage() == (token_usage{3, 1, 4}));  // total computed when missing
 }
 
-BOOST_AUTO_TEST_CASE(usage_chunk_forwarded_on_a_single_hop_when_asked)
+BOOST_AUTO_TEST_CASE(usage_chunk_held_and_written_with_done_when_asked)
 {
+    // The usage-only chunk is held back and written right before [DONE], so a client gets exactly one.
     stream_state st(chat(stream_failover_mode::continue_, true));
     st.begin_hop();
     st.on_event(data_event(hel));
     st.on_event(data_event(chat_finish("h1")));
-    BOOST_TEST(st.on_event(data_event(chat_usage(10, 2, "h1"))).kind == stream_action_kind::forward);
+    BOOST_TEST(st.on_event(data_event(chat_usage(10, 2, "h1"))).kind == stream_action_kind::drop);
     BOOST_TEST(st.usage() == (token_usage{10, 2, 12}));
+    const stream_action done = st.on_event(data_event("[DONE]"));
+    BOOST_TEST(done.kind == stream_action_kind::done);
+    BOOST_TEST(done.payload ==
+               "data: {\"id\":\"h1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+               "\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12}}"
+               "\n\ndata: [DONE]\n\n");
 }
 
 BOOST_AUTO_TEST_CASE(usage_summed_over_hops_replaces_the_last_usage_chunk)
@@ -406,22 +413,25 @@ BOOST_AUTO_TEST_CASE(usage_summed_over_hops_replaces_the_last_usage_chunk)
         BOOST_TEST(st.hops()[0].usage == (token_usage{10, 1, 11}));
         BOOST_TEST(st.hops()[1].usage == (token_usage{14, 2, 16}));
         BOOST_TEST(st.usage() == (token_usage{24, 3, 27}));
+        BOOST_TEST(a.kind == stream_action_kind::drop);
+        const stream_action done = st.on_event(data_event("[DONE]"));
+        BOOST_TEST(done.kind == stream_action_kind::done);
         if (wants) {
-            BOOST_TEST(a.kind == stream_action_kind::replace);
+            // One usage chunk (the last hop's, with the sums), then [DONE].
             BOOST_TEST(
-                a.payload ==
+                done.payload ==
                 "data: {\"id\":\"h2\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
                 "\"choices\":[],\"usage\":{\"prompt_tokens\":24,\"completion_tokens\":3,\"total_tokens\":27}}"
-                "\n\n");
+                "\n\ndata: [DONE]\n\n");
         } else {
-            BOOST_TEST(a.kind == stream_action_kind::drop);
+            BOOST_TEST(done.payload == "data: [DONE]\n\n");
         }
     }
 }
 
-BOOST_AUTO_TEST_CASE(usage_from_one_hop_only_is_forwarded_untouched)
+BOOST_AUTO_TEST_CASE(usage_from_one_hop_only_is_written_untouched)
 {
-    // The first hop died before reporting usage: the last hop's chunk already holds the sum.
+    // The first hop died before reporting usage: the last hop's counts are the sum.
     stream_state st(chat(stream_failover_mode::restart, true));
     st.begin_hop();
     st.on_event(data_event(hel));
@@ -429,8 +439,12 @@ BOOST_AUTO_TEST_CASE(usage_from_one_hop_only_is_forwarded_untouched)
     st.begin_hop();
     st.on_event(data_event(world));
     st.on_event(data_event(finish2));
-    BOOST_TEST(st.on_event(data_event(chat_usage(5, 2, "h2"))).kind == stream_action_kind::forward);
+    BOOST_TEST(st.on_event(data_event(chat_usage(5, 2, "h2"))).kind == stream_action_kind::drop);
     BOOST_TEST(st.usage() == (token_usage{5, 2, 7}));
+    const stream_action done = st.on_event(data_event("[DONE]"));
+    BOOST_TEST(done.payload.find("\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}") !=
+               std::string_view::npos);
+    BOOST_TEST(done.payload.ends_with("data: [DONE]\n\n"));
 }
 
 BOOST_AUTO_TEST_CASE(repeated_usage_on_a_hop_keeps_the_last)
