@@ -745,23 +745,12 @@ asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deplo
                                                   : net::upstream_errc::idle_timeout);
         upstream_time_ += clock::now() - wait_start;
         first_read = false;
-        if (!n) {
-            if (n.error().code == net::upstream_errc::cancelled) co_return false;
-            const bool timed_out = n.error().code == net::upstream_errc::idle_timeout ||
-                                   n.error().code == net::upstream_errc::first_event_timeout;
-            const auto action = timed_out ? stream_->on_idle_timeout() : stream_->on_upstream_end(false);
-            if (action.kind == streaming::stream_action_kind::fail) {
-                failure = action.trigger;
-            } else if (action.kind == streaming::stream_action_kind::done) {
-                if (!head_written_ && !co_await ensure_head(t)) co_return false;
-                if (!action.payload.empty()) co_await out_.write_chunk(action.payload);
-                co_await out_.write_last_chunk();
-                finished = true;
-            }
-            break;
-        }
-        if (*n == 0) {
-            const auto action = stream_->on_upstream_end(true);
+        if (!n || *n == 0) {
+            // The upstream body ended (cleanly, or cut), or nothing came in time.
+            if (!n && n.error().code == net::upstream_errc::cancelled) co_return false;
+            const bool timed_out = !n && (n.error().code == net::upstream_errc::idle_timeout ||
+                                          n.error().code == net::upstream_errc::first_event_timeout);
+            const auto action = timed_out ? stream_->on_idle_timeout() : stream_->on_upstream_end(n.has_value());
             if (action.kind == streaming::stream_action_kind::fail) {
                 failure = action.trigger;
             } else if (action.kind == streaming::stream_action_kind::done) {

@@ -166,55 +166,17 @@ upstream_stream::~upstream_stream()
 
 namespace {
 
-// Each helper dispatches on plain vs TLS with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
-
-asio::awaitable<boost::system::error_code> write_request(upstream_connection& c, http::request<http::string_body>& req)
+/// Runs one Beast operation on the connection's stream, plain or TLS. `op(stream)` starts the operation
+/// with `use_tuple`. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
+template <class Op>
+asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op op)
 {
     if (c.tls) {
-        auto [ec, n] = co_await http::async_write(*c.tls, req, use_tuple);
+        auto [ec, n] = co_await op(*c.tls);
         (void)n;
         co_return ec;
     }
-    auto [ec, n] = co_await http::async_write(*c.plain, req, use_tuple);
-    (void)n;
-    co_return ec;
-}
-
-template <class Parser>
-asio::awaitable<boost::system::error_code> read_head(upstream_connection& c, Parser& p)
-{
-    if (c.tls) {
-        auto [ec, n] = co_await http::async_read_header(*c.tls, c.buffer, p, use_tuple);
-        (void)n;
-        co_return ec;
-    }
-    auto [ec, n] = co_await http::async_read_header(*c.plain, c.buffer, p, use_tuple);
-    (void)n;
-    co_return ec;
-}
-
-template <class Parser>
-asio::awaitable<boost::system::error_code> read_all(upstream_connection& c, Parser& p)
-{
-    if (c.tls) {
-        auto [ec, n] = co_await http::async_read(*c.tls, c.buffer, p, use_tuple);
-        (void)n;
-        co_return ec;
-    }
-    auto [ec, n] = co_await http::async_read(*c.plain, c.buffer, p, use_tuple);
-    (void)n;
-    co_return ec;
-}
-
-template <class Parser>
-asio::awaitable<boost::system::error_code> read_some_of(upstream_connection& c, Parser& p)
-{
-    if (c.tls) {
-        auto [ec, n] = co_await http::async_read_some(*c.tls, c.buffer, p, use_tuple);
-        (void)n;
-        co_return ec;
-    }
-    auto [ec, n] = co_await http::async_read_some(*c.plain, c.buffer, p, use_tuple);
+    auto [ec, n] = co_await op(*c.plain);
     (void)n;
     co_return ec;
 }
@@ -375,12 +337,13 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         auto& low = conn->lowest();
         // Writing the request and waiting for the head share the head deadline.
         low.expires_after(head_timeout);
-        auto wec = co_await write_request(*conn, wire);
+        auto wec = co_await on_stream(*conn, [&](auto& s) { return http::async_write(s, wire, use_tuple); });
         http::response_parser<http::string_body> parser;
         parser.body_limit(max_response_body);
         boost::system::error_code hec = wec;
         if (!wec) {
-            hec = co_await read_head(*conn, parser);
+            hec = co_await on_stream(
+                *conn, [&](auto& s) { return http::async_read_header(s, conn->buffer, parser, use_tuple); });
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -389,7 +352,8 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         }
         // The body must be complete within the attempt's total deadline.
         low.expires_at(started + req.timeouts.total);
-        auto bec = co_await read_all(*conn, parser);
+        auto bec =
+            co_await on_stream(*conn, [&](auto& s) { return http::async_read(s, conn->buffer, parser, use_tuple); });
         if (abort) abort->active_ = nullptr;
         if (bec) co_return classify_io(bec, upstream_errc::total_timeout, abort);
         auto res = parser.release();
@@ -425,10 +389,11 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         auto& low = conn->lowest();
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
         low.expires_after(req.timeouts.first_event);
-        auto wec = co_await write_request(*conn, wire);
+        auto wec = co_await on_stream(*conn, [&](auto& s) { return http::async_write(s, wire, use_tuple); });
         boost::system::error_code hec = wec;
         if (!wec) {
-            hec = co_await read_head(*conn, st->parser);
+            hec = co_await on_stream(
+                *conn, [&](auto& s) { return http::async_read_header(s, conn->buffer, st->parser, use_tuple); });
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -463,7 +428,8 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     for (;;) {
         body.data = static_cast<char*>(mb.data()) + got;
         body.size = mb.size() - got;
-        auto ec = co_await read_some_of(*st.conn, st.parser);
+        auto ec = co_await on_stream(
+            *st.conn, [&](auto& s) { return http::async_read_some(s, st.conn->buffer, st.parser, use_tuple); });
         got = mb.size() - body.size;
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
