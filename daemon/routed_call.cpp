@@ -1,6 +1,7 @@
 #include "daemon/routed_call.hpp"
 
 #include "daemon/logger.hpp"
+#include "daemon/routed_request.hpp"
 #include "daemon/usage_scan.hpp"
 #include "net/openai_error.hpp"
 #include "streaming/stream_trigger.hpp"
@@ -90,123 +91,18 @@ asio::awaitable<void> routed_call::run(std::string body)
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto& routes = snap_->cfg.routes;
 
-    json::error_code ec;
-    json::value parsed = json::parse(body, ec);
-    if (ec || !parsed.is_object()) {
-        co_await write_error(400,
-                             "We could not parse the JSON body of your request. The body must be a JSON object."sv,
-                             "invalid_request_error"sv, "invalid_json"sv);
+    auto parsed = parse_routed_request(body, endpoint_, !routes.default_model.empty());
+    if (auto* bad = std::get_if<request_error>(&parsed)) {
+        co_await write_error(400, bad->message, "invalid_request_error"sv, bad->code, bad->param);
         co_return;
     }
-    body_ = std::move(parsed.get_object());
-
-    // model: a string, or absent when default_model is configured.
-    if (const auto* m = body_.if_contains("model")) {
-        if (!m->is_string()) {
-            co_await write_error(400, "`model` must be a string"sv, "invalid_request_error"sv, "invalid_type"sv, "model"sv);
-            co_return;
-        }
-        requested_model_ = std::string(m->get_string());
-    }
-    if (requested_model_.empty() && routes.default_model.empty()) {
-        co_await write_error(400, "you must provide a model parameter"sv, "invalid_request_error"sv, "missing_required_parameter"sv,
-                             "model"sv);
-        co_return;
-    }
-    const char* required = endpoint_ == api_endpoint::chat_completions ? "messages"
-                           : endpoint_ == api_endpoint::completions    ? "prompt"
-                                                                       : "input";
-    const auto* req_field = body_.if_contains(required);
-    const bool field_ok = req_field && (endpoint_ == api_endpoint::chat_completions
-                                            ? req_field->is_array() && !req_field->get_array().empty()
-                                            : (req_field->is_string() || req_field->is_array()));
-    if (!field_ok) {
-        co_await write_error(400,
-                             std::string(req_field ? "invalid"sv : "missing required parameter"sv) + std::string(" `"sv) + required + std::string("`"sv),
-                             "invalid_request_error"sv, req_field ? "invalid_type"sv : "missing_required_parameter"sv,
-                             required);
-        co_return;
-    }
-
-    // baton's own body fields (SPEC §4): read, validated, removed before forwarding.
-    routing::request_options options;
-    if (const auto* f = body_.if_contains("fallbacks")) {
-        if (!f->is_array()) {
-            co_await write_error(400, "`fallbacks` must be an array of model names"sv, "invalid_request_error"sv,
-                                 "invalid_type"sv, "fallbacks"sv);
-            co_return;
-        }
-        std::vector<std::string> list;
-        for (const auto& e : f->get_array()) {
-            if (!e.is_string()) {
-                co_await write_error(400, "`fallbacks` must be an array of model names"sv, "invalid_request_error"sv,
-                                     "invalid_type"sv, "fallbacks"sv);
-                co_return;
-            }
-            list.emplace_back(e.get_string());
-        }
-        options.fallbacks = std::move(list);
-        body_.erase("fallbacks");
-    }
-    if (const auto* n = body_.if_contains("num_retries")) {
-        if (!n->is_int64() || n->get_int64() < 0 || n->get_int64() > 10) {
-            co_await write_error(400, "`num_retries` must be an integer from 0 to 10"sv, "invalid_request_error"sv,
-                                 "invalid_type"sv, "num_retries"sv);
-            co_return;
-        }
-        options.num_retries = static_cast<int>(n->get_int64());
-        body_.erase("num_retries");
-    }
-    if (const auto* d = body_.if_contains("disable_fallbacks")) {
-        if (!d->is_bool()) {
-            co_await write_error(400, "`disable_fallbacks` must be a boolean"sv, "invalid_request_error"sv, "invalid_type"sv,
-                                 "disable_fallbacks"sv);
-            co_return;
-        }
-        options.disable_fallbacks = d->get_bool();
-        body_.erase("disable_fallbacks");
-    }
-    if (const auto* md = body_.if_contains("metadata")) {
-        if (!md->is_object() && !md->is_null()) {
-            co_await write_error(400, "`metadata` must be an object"sv, "invalid_request_error"sv, "invalid_type"sv,
-                                 "metadata"sv);
-            co_return;
-        }
-        body_.erase("metadata");
-    }
-    stream_mode_ = routes.settings.stream_failover;
-    if (const auto* sf = body_.if_contains("stream_failover")) {
-        const std::string_view v = sf->is_string() ? std::string_view(sf->get_string()) : std::string_view{};
-        if (v == "continue") {
-            stream_mode_ = routing::stream_failover_mode::continue_;
-        } else if (v == "restart") {
-            stream_mode_ = routing::stream_failover_mode::restart;
-        } else if (v == "off") {
-            stream_mode_ = routing::stream_failover_mode::off;
-        } else {
-            co_await write_error(400, "`stream_failover` must be one of continue, restart, off"sv, "invalid_request_error"sv,
-                                 "invalid_value"sv, "stream_failover"sv);
-            co_return;
-        }
-        body_.erase("stream_failover");
-    }
-    if (const auto* s = body_.if_contains("stream"); s && endpoint_ != api_endpoint::embeddings) {
-        if (!s->is_bool() && !s->is_null()) {
-            co_await write_error(400, "`stream` must be a boolean"sv, "invalid_request_error"sv, "invalid_type"sv, "stream"sv);
-            co_return;
-        }
-        streamed_ = s->is_bool() && s->get_bool();
-    }
-    if (streamed_) {
-        if (const auto* so = body_.if_contains("stream_options"); so && so->is_object()) {
-            const auto* iu = so->get_object().if_contains("include_usage");
-            client_wants_usage_ = iu && iu->is_bool() && iu->get_bool();
-        }
-        // Upstreams are always asked for usage (summed across hops); the client sees it only if it asked.
-        auto& so = body_["stream_options"];
-        if (!so.is_object()) so = json::object{};
-        so.get_object()["include_usage"] = true;
-    }
+    auto& request = std::get<routed_request>(parsed);
+    body_ = std::move(request.body);
+    requested_model_ = std::move(request.model);
+    routing::request_options options = std::move(request.options);
+    stream_mode_ = request.stream_failover.value_or(routes.settings.stream_failover);
+    streamed_ = request.stream;
+    client_wants_usage_ = request.client_wants_usage;
 
     if (key_) {
         if (key_->models) {
@@ -272,8 +168,7 @@ asio::awaitable<bool> routed_call::wait(routing::duration d)
 
 std::string routed_call::body_for(const routing::plan::try_deployment& t)
 {
-    body_["model"] = t.upstream_model;
-    return json::serialize(body_);
+    return upstream_body(body_, t.upstream_model);
 }
 
 std::optional<net::upstream_request> routed_call::upstream_request_for(const routing::plan::try_deployment& t,

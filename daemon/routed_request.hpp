@@ -1,0 +1,49 @@
+#pragma once
+
+#include "daemon/echo_provider.hpp"
+#include "routing/plan.hpp"
+#include "routing/route_table.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace baton::daemon {
+
+/// A routed request's body as baton reads it (SPEC §4): validated, with baton's own fields taken out.
+struct routed_request {
+    /// What goes upstream (after `model` is set per attempt by upstream_body): the client's body without
+    /// baton's fields; for streams, stream_options.include_usage forced to true.
+    boost::json::object body;
+    /// The model the client asked for; empty when it named none (default_model applies).
+    std::string model;
+    /// Per-request routing: `fallbacks`, `num_retries`, `disable_fallbacks`.
+    routing::request_options options;
+    /// Per-request `stream_failover`, when given.
+    std::optional<routing::stream_failover_mode> stream_failover;
+    bool stream = false;              ///< `stream: true` (never for embeddings)
+    bool client_wants_usage = false;  ///< the client's own stream_options.include_usage
+};
+
+/// Why a body was refused: always a 400 with an OpenAI error.
+struct request_error {
+    std::string message;
+    std::string code;   ///< invalid_json, invalid_type, invalid_value, missing_required_parameter
+    std::string param;  ///< the offending field, empty for the body as a whole
+};
+
+/// Parses and validates a client body for `endpoint`: a JSON object; `model` a string (required unless
+/// `has_default_model`); `messages` a non-empty array (chat), `prompt` (completions) or `input`
+/// (embeddings) present; baton's fields `fallbacks` (array of strings), `num_retries` (0..10),
+/// `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover` (continue | restart |
+/// off) validated and removed. Pure; never throws for bad input.
+std::variant<routed_request, request_error> parse_routed_request(std::string_view body, api_endpoint endpoint,
+                                                                 bool has_default_model);
+
+/// The upstream body of one attempt: `body` with `model` set to the deployment's upstream model.
+std::string upstream_body(boost::json::object& body, std::string_view upstream_model);
+
+}  // namespace baton::daemon
