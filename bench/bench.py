@@ -8,6 +8,8 @@
   bench.py check URL BODY_FILE chat|stream CHUNKS     one request; fail unless the answer is what a client expects
   bench.py wrk --name N --out DIR --proxy-pids P,.. --fake-pid F [--events E] -- WRK ARGS...
                                                       run wrk, sample CPU of the proxy and of the fake around it
+  bench.py reuse --name N --out DIR --url URL --body BODY_FILE --fake BASE_URL --model NAME [--requests 5]
+                                                      distinct upstream connections behind N sequential requests
   bench.py ttft --name N --out DIR --url URL --body BODY_FILE --requests N [--warmup W]
                                                       sequential streamed requests on one kept-alive connection:
                                                       time to the first SSE event and to the end of the stream
@@ -73,15 +75,16 @@ def delete_calls(base):
 
 
 def cpu_ticks(pids):
-    """utime + stime (clock ticks) summed over pids, from /proc/<pid>/stat (all threads of each)."""
-    total = 0
+    """(utime, stime) in clock ticks summed over pids, from /proc/<pid>/stat (all threads of each)."""
+    user = system = 0
     for pid in pids:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
         # comm (field 2) may hold spaces: split after its closing parenthesis. utime, stime = fields 14, 15.
         fields = stat[stat.rindex(")") + 2:].split()
-        total += int(fields[11]) + int(fields[12])
-    return total
+        user += int(fields[11])
+        system += int(fields[12])
+    return user, system
 
 
 # --------------------------------------------------------------------------------------- raw HTTP client
@@ -202,6 +205,32 @@ def check(url, body_file, kind, chunks):
     return 0
 
 
+def reuse(args):
+    """Sends N sequential requests through a target on one client connection and counts the distinct
+    upstream connections the fake saw for them: a proxy that keeps its upstream connections alive uses 1."""
+    opts, _ = split_opts(args)
+    with open(opts["body"], "rb") as f:
+        body = f.read()
+    n = int(opts.get("requests", "5"))
+    fake = opts["fake"]
+    host, port, req = build_request(opts["url"], body)
+    http_call("DELETE", f"{fake}/_control/calls")
+    c = Conn(host, port)
+    try:
+        for _ in range(n):
+            c.exchange(req)
+            time.sleep(0.02)  # let a proxy that drains the upstream's last chunk put the connection back
+    finally:
+        c.close()
+    _, raw = http_call("GET", f"{fake}/_control/calls?name={opts['model']}")
+    conns = {call["connection"] for call in json.loads(raw)["calls"]}
+    http_call("DELETE", f"{fake}/_control/calls")
+    res = {"name": opts["name"], "requests": n, "upstream_connections": len(conns)}
+    with open(os.path.join(opts["out"], f"reuse-{opts['name']}.json"), "w") as f:
+        json.dump(res, f)
+    return 0
+
+
 # ----------------------------------------------------------------------------------------------- wrk run
 
 
@@ -210,7 +239,7 @@ def run_wrk(args):
     proxy_pids = [p for p in opts.get("proxy-pids", "").split(",") if p]
     fake_pid = opts["fake-pid"]
     t0 = time.monotonic()
-    proxy_before = cpu_ticks(proxy_pids) if proxy_pids else 0
+    proxy_before = cpu_ticks(proxy_pids) if proxy_pids else (0, 0)
     fake_before = cpu_ticks([fake_pid])
     try:
         p = subprocess.run(["wrk"] + wrk_args, capture_output=True, text=True,
@@ -218,7 +247,7 @@ def run_wrk(args):
     except subprocess.TimeoutExpired:
         print("bench: wrk did not finish in time", file=sys.stderr)
         return 1
-    proxy_after = cpu_ticks(proxy_pids) if proxy_pids else 0
+    proxy_after = cpu_ticks(proxy_pids) if proxy_pids else (0, 0)
     fake_after = cpu_ticks([fake_pid])
     wall = time.monotonic() - t0
     out = p.stdout
@@ -236,14 +265,26 @@ def run_wrk(args):
         "wrk": summary,
         "wrk_text": out,
         "wall_s": wall,
-        "proxy_cpu_us": (proxy_after - proxy_before) * 1e6 / CLK_TCK if proxy_pids else None,
-        "fake_cpu_us": (fake_after - fake_before) * 1e6 / CLK_TCK,
+        "proxy_cpu_us": (sum(proxy_after) - sum(proxy_before)) * 1e6 / CLK_TCK if proxy_pids else None,
+        "proxy_user_us": (proxy_after[0] - proxy_before[0]) * 1e6 / CLK_TCK if proxy_pids else None,
+        "proxy_sys_us": (proxy_after[1] - proxy_before[1]) * 1e6 / CLK_TCK if proxy_pids else None,
+        "fake_cpu_us": (sum(fake_after) - sum(fake_before)) * 1e6 / CLK_TCK,
         "events_per_request": int(opts.get("events", "1")),
     }
+    errs = sum(summary["errors"].values())
+    if errs and opts.get("metrics-url"):
+        # Why did the proxy answer errors? baton's own counters say (upstream outcomes, cooldowns).
+        try:
+            _, text = http_call("GET", opts["metrics-url"])
+            res["metrics_on_error"] = [l for l in text.decode().splitlines()
+                                       if l.startswith(("baton_upstream_requests_total", "baton_deployment_cooldowns_total",
+                                                        "baton_requests_total", "baton_fallback_total"))]
+            print("bench: proxy errors; its metrics:\n  " + "\n  ".join(res["metrics_on_error"]), file=sys.stderr)
+        except OSError as e:
+            res["metrics_on_error"] = [f"GET /metrics failed: {e!r}"]
     with open(os.path.join(opts["out"], f"wrk-{opts['name']}.json"), "w") as f:
         json.dump(res, f, indent=1)
     s = summary
-    errs = sum(s["errors"].values())
     rps = s["requests"] / (s["duration_us"] / 1e6)
     cpu = res["proxy_cpu_us"] / max(1, s["requests"]) if proxy_pids else float("nan")
     print(f"  {opts['name']:<14} {rps:9.0f} req/s  p50 {s['latency_us']['p50'] / 1000:7.2f} ms  "
@@ -444,8 +485,8 @@ def report(d, out_md, max_errors="5"):
              "divided by the requests wrk completed. 'added p50' = proxy p50 − direct p50 under the same load.")
     L.append("")
     L.append("| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | proxy CPU µs/req | (min–max) | "
-             "proxy CPU µs/event | fake CPU µs/req | errors |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "user / sys µs | proxy CPU µs/event | fake CPU µs/req | errors |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for scen in ("chat", "stream"):
         per = {}
@@ -453,7 +494,7 @@ def report(d, out_md, max_errors="5"):
             rounds = [r for r in runs.values() if r.get("key", r["name"]) == f"{scen}-{tgt}"]
             if not rounds:
                 continue
-            m = {"rps": [], "p50": [], "p99": [], "cpu": [], "fake": []}
+            m = {"rps": [], "p50": [], "p99": [], "cpu": [], "user": [], "sys": [], "fake": []}
             errs = 0
             for r in rounds:
                 s = r["wrk"]
@@ -463,6 +504,8 @@ def report(d, out_md, max_errors="5"):
                 m["p99"].append(s["latency_us"]["p99"] / 1000)
                 if r["proxy_cpu_us"] is not None:
                     m["cpu"].append(r["proxy_cpu_us"] / reqs)
+                    m["user"].append(r.get("proxy_user_us", 0) / reqs)
+                    m["sys"].append(r.get("proxy_sys_us", 0) / reqs)
                 m["fake"].append(r["fake_cpu_us"] / reqs)
                 e = sum(s["errors"].values())
                 errs += e
@@ -480,8 +523,10 @@ def report(d, out_md, max_errors="5"):
             cpu = v["cpu"]
             cpu_ev = cpu / v["events"] if cpu is not None and scen == "stream" else None
             rng = f"{v['cpu_range'][0]:.1f}–{v['cpu_range'][1]:.1f}" if v["cpu_range"] and v["n"] > 1 else "–"
+            us = f"{v['user']:.1f} / {v['sys']:.1f}" if v["user"] is not None else "–"
             L.append(f"| {scen} | {tgt} | {v['rps']:.0f} | {fmt(v['p50'], 2)} | {fmt(v['p99'], 2)} | "
-                     f"{fmt(v['added'], 2)} | {fmt(cpu)} | {rng} | {fmt(cpu_ev, 2)} | {fmt(v['fake'])} | {v['errors']} |")
+                     f"{fmt(v['added'], 2)} | {fmt(cpu)} | {rng} | {us} | {fmt(cpu_ev, 2)} | {fmt(v['fake'])} | "
+                     f"{v['errors']} |")
         if "nginx" in per and "baton" in per:
             ratios.append((scen, per["nginx"], per["baton"]))
     if ttfts:
@@ -521,6 +566,15 @@ def report(d, out_md, max_errors="5"):
             verdict = "–" if cr is None else ("met" if cr <= 1.5 else "**missed**")
             L.append(f"| {scen} | {fmt(n.get('cpu'))} | {fmt(b.get('cpu'))} | {fmt(cr, 2)}× | "
                      f"{fmt(n.get('added'), 3)} | {fmt(b.get('added'), 3)} | {fmt(ar, 2)}× | {fmt(rr, 2)}× | {verdict} |")
+    reuses = load(d, "reuse-")
+    if reuses:
+        parts = []
+        for key in sorted(reuses):
+            r = reuses[key]
+            parts.append(f"{key} {r['upstream_connections']}")
+        L.append("")
+        L.append(f"Upstream connections opened for {next(iter(reuses.values()))['requests']} sequential requests "
+                 f"(1 = kept alive and reused): " + ", ".join(parts) + ".")
     bm = os.path.join(d, "baton-metrics.json")
     if os.path.exists(bm):
         with open(bm) as f:
@@ -560,6 +614,8 @@ def main(argv):
         return check(*args)
     if cmd == "wrk":
         return run_wrk(args)
+    if cmd == "reuse":
+        return reuse(args)
     if cmd == "ttft":
         return ttft(args)
     if cmd == "metrics":

@@ -249,7 +249,18 @@ for t in $BENCH_TARGETS; do
         alive "$t" || fail_target "$t" "sanity check (see above)"
 done
 
+# Upstream keep-alive: how many upstream connections N sequential requests through each proxy cost.
+for t in $BENCH_TARGETS; do
+    [ "$t" = direct ] && continue
+    is_failed "$t" && continue
+    for kind in chat stream; do
+        helper reuse --name "$t-$kind" --out "$tmp/results" --url "$(url "$t" bench)" --body "$tmp/$kind.json" \
+            --fake "$fake" --model bench --requests 5 || log "upstream reuse check failed for $t ($kind)"
+    done
+done
+
 # --- load ----------------------------------------------------------------------------------------------------
+declare -A metrics_url=([baton]="http://127.0.0.1:$baton_port/metrics")
 wrk_common=(-t "$BENCH_WRK_THREADS" -c "$BENCH_CONNECTIONS" --timeout 10s -s "$repo/bench/post.lua")
 events_stream=$((BENCH_STREAM_CHUNKS + 3))
 for round in $(seq "$BENCH_ROUNDS"); do
@@ -268,6 +279,7 @@ for round in $(seq "$BENCH_ROUNDS"); do
             helper delete-calls "$fake"
             if ! BENCH_BODY_FILE="$body" helper wrk --name "$scen-$t-r$round" --key "$scen-$t" --round "$round" \
                 --out "$tmp/results" --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
+                ${metrics_url[$t]:+--metrics-url "${metrics_url[$t]}"} \
                 -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
                 fail_target "$t" "wrk run $scen failed"
             fi

@@ -1,2 +1,473 @@
 #define BOOST_TEST_MODULE upstream_tls
 #include <boost/test/unit_test.hpp>
+
+// batond's upstream HTTPS client (net/upstream_client.cpp) against a real TLS server: Debian's nginx
+// terminating TLS with openssl-CLI-made self-signed certificates, proxying to the fake upstream.
+// - `ssl_verify: false` relays plain and streamed completions over TLS;
+// - the default `ssl_verify: true` rejects an untrusted certificate: a §5.3 `connection` failure that fails
+//   over (or ends in 502 fallbacks_exhausted);
+// - with the certificates trusted through SSL_CERT_FILE (OpenSSL's default verify paths), host-name
+//   verification accepts a matching name (DNS and IP SAN), rejects a mismatching one, and batond sends SNI.
+
+#include "support/harness.hpp"
+
+#include <boost/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace bt = baton::test;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A 127.0.0.1 port nobody listens on (bound to :0, then closed).
+std::uint16_t unused_port()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("bind failed");
+    }
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+bool port_accepts(std::uint16_t port)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    return ok;
+}
+
+struct cert_files {
+    std::filesystem::path cert;
+    std::filesystem::path key;
+};
+
+/// A self-signed RSA certificate (1 day) for /CN=`cn` with subjectAltName `san`, made by the openssl CLI.
+cert_files make_cert(const bt::temp_dir& dir, const std::string& stem, const std::string& cn, const std::string& san)
+{
+    cert_files f{dir.path() / (stem + ".crt"), dir.path() / (stem + ".key")};
+    bt::child_process p("/usr/bin/openssl",
+                        {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=" + cn,
+                         "-addext", "subjectAltName=" + san, "-keyout", f.key.string(), "-out", f.cert.string()});
+    const auto st = p.wait_exit(bt::deadline_after(30s));
+    if (!st || !st->success() || !std::filesystem::exists(f.cert)) {
+        throw std::runtime_error("openssl req failed: " + p.read_stderr());
+    }
+    return f;
+}
+
+/// One TLS server block of the nginx below.
+struct tls_site {
+    cert_files cert;
+    std::string server_name = "_";  ///< server_name of the block
+    bool default_server = true;     ///< false: a name-based (SNI) block on the previous site's port
+};
+
+/// nginx (foreground) terminating TLS on fresh 127.0.0.1 ports and proxying everything to the fake upstream
+/// unbuffered, passing the TLS server name the client sent (SNI) as `x-test-sni`.
+class tls_nginx {
+public:
+    tls_nginx(std::vector<tls_site> sites, std::uint16_t fake_port) : dir_("tls-nginx")
+    {
+        const auto tmp = dir_.path().string();
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            ports_.clear();
+            std::string servers;
+            std::uint16_t port = 0;
+            for (const auto& s : sites) {
+                if (s.default_server || port == 0) {
+                    port = unused_port();
+                    ports_.push_back(port);
+                }
+                servers += "  server {\n";
+                servers += "    listen 127.0.0.1:" + std::to_string(port) + " ssl" +
+                           (s.default_server ? " default_server" : "") + ";\n";
+                servers += "    server_name " + s.server_name + ";\n";
+                servers += "    ssl_certificate " + s.cert.cert.string() + ";\n";
+                servers += "    ssl_certificate_key " + s.cert.key.string() + ";\n";
+                servers += "    location / {\n";
+                servers += "      proxy_pass http://127.0.0.1:" + std::to_string(fake_port) + ";\n";
+                servers += "      proxy_http_version 1.1;\n";
+                servers += "      proxy_set_header Connection \"\";\n";
+                servers += "      proxy_set_header x-test-sni \"$ssl_server_name\";\n";
+                servers += "      proxy_buffering off;\n";
+                servers += "    }\n";
+                servers += "  }\n";
+            }
+            std::string main;
+            main += "daemon off;\n";
+            main += "pid " + tmp + "/nginx.pid;\n";
+            main += "error_log " + tmp + "/error.log info;\n";
+            main += "worker_processes 1;\n";
+            if (::geteuid() == 0) main += "user root;\n";  // workers must reach the 0700 temp dir
+            main += "events { worker_connections 128; }\n";
+            main += "http {\n";
+            main += "  access_log off;\n";
+            main += "  client_body_temp_path " + tmp + "/client_body;\n";
+            main += "  proxy_temp_path " + tmp + "/proxy;\n";
+            main += "  fastcgi_temp_path " + tmp + "/fastcgi;\n";
+            main += "  uwsgi_temp_path " + tmp + "/uwsgi;\n";
+            main += "  scgi_temp_path " + tmp + "/scgi;\n";
+            main += servers;
+            main += "}\n";
+            dir_.write_file("nginx.conf", main);
+            process_.reset();
+            process_ = std::make_unique<bt::child_process>(
+                "/usr/sbin/nginx", std::vector<std::string>{"-p", tmp + "/", "-c", tmp + "/nginx.conf"});
+            const auto all_accept = [&] {
+                for (auto p : ports_) {
+                    if (!port_accepts(p)) return false;
+                }
+                return true;
+            };
+            const auto d = bt::deadline_after(10s);
+            while (bt::clock::now() < d && process_->running() && !all_accept()) std::this_thread::sleep_for(10ms);
+            if (process_->running() && all_accept()) return;
+            const auto err = bt::read_file(dir_.path() / "error.log") + process_->read_stderr();
+            if (err.find("Address already in use") == std::string::npos) {
+                throw std::runtime_error("nginx did not start: " + err);
+            }
+        }
+        throw std::runtime_error("nginx: no free ports after 5 attempts");
+    }
+
+    /// The port of the i-th listening port (one per default_server site, in order).
+    std::uint16_t port(std::size_t i = 0) const { return ports_.at(i); }
+    std::string error_log() const { return bt::read_file(dir_.path() / "error.log"); }
+
+private:
+    bt::temp_dir dir_;
+    std::vector<std::uint16_t> ports_;
+    std::unique_ptr<bt::child_process> process_;
+};
+
+struct dep {
+    std::string group;
+    std::string id;
+    std::string api_base;
+    int weight = 1;
+    std::optional<bool> ssl_verify;  ///< nullopt: the key is left out (default true)
+};
+
+std::string config_yaml(const std::vector<dep>& deps)
+{
+    std::string y = "model_list:\n";
+    for (const auto& d : deps) {
+        y += "  - model_name: " + d.group + "\n";
+        y += "    litellm_params:\n";
+        y += "      model: openai/up-" + d.id + "\n";
+        y += "      api_base: " + d.api_base + "\n";
+        y += "      api_key: sk-" + d.id + "\n";
+        y += "      weight: " + std::to_string(d.weight) + "\n";
+        y += "      timeout: 5\n";
+        y += "      stream_timeout: 3\n";
+        if (d.ssl_verify) y += std::string("      ssl_verify: ") + (*d.ssl_verify ? "true" : "false") + "\n";
+        y += "    model_info:\n";
+        y += "      id: " + d.id + "\n";
+    }
+    y += "router_settings:\n";
+    y += "  num_retries: 0\n";
+    y += "  allowed_fails: 100\n";
+    y += "  cooldown_time: 1\n";
+    y += "  stream_idle_timeout: 1\n";
+    y += "general_settings:\n";
+    y += "  listen: 127.0.0.1:0\n";
+    y += "  threads: 2\n";
+    y += "  graceful_shutdown_seconds: 3\n";
+    return y;
+}
+
+json::object chat(std::string_view model, bool stream = false)
+{
+    json::object body{{"model", model},
+                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello over tls"}}}}};
+    if (stream) body["stream"] = true;
+    return body;
+}
+
+std::string header(const bt::http_response& r, std::string_view name) { return r.header(name).value_or("<absent>"); }
+
+std::string str(const json::object& o, std::string_view key)
+{
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string("<absent>");
+}
+
+std::string message_content(const bt::http_response& r)
+{
+    try {
+        return std::string(r.json().at("choices").at(0).at("message").at("content").as_string());
+    } catch (const std::exception&) {
+        return "<no content in: " + r.body + ">";
+    }
+}
+
+/// Content pieces of a stream, in order.
+std::vector<std::string> content_pieces(const std::vector<bt::sse_event>& events)
+{
+    std::vector<std::string> out;
+    for (const auto& e : events) {
+        if (e.is_done() || e.data.empty()) continue;
+        const auto v = e.json();
+        const auto* choices = v.as_object().if_contains("choices");
+        if (!choices || !choices->is_array() || choices->as_array().empty()) continue;
+        const auto* delta = choices->as_array()[0].as_object().if_contains("delta");
+        if (!delta || !delta->is_object()) continue;
+        const auto* content = delta->as_object().if_contains("content");
+        if (content && content->is_string() && !content->get_string().empty()) out.emplace_back(content->get_string());
+    }
+    return out;
+}
+
+/// The upstream_failure events of deployment `id` logged so far, waited for (bounded) until at least one.
+std::vector<json::object> wait_failures(bt::baton_process& b, std::string_view id, bt::deadline d)
+{
+    for (;;) {
+        std::vector<json::object> out;
+        for (auto& e : b.log_events()) {
+            if (str(e, "event") == "upstream_failure" && str(e, "deployment") == id) out.push_back(std::move(e));
+        }
+        if (!out.empty() || bt::clock::now() >= d) return out;
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+std::string call_header(const json::value& call, std::string_view name)
+{
+    const auto* h = call.as_object().at("headers").as_object().if_contains(name);
+    return h && h->is_string() ? std::string(h->get_string()) : std::string("<absent>");
+}
+
+/// Certificates shared by the tests: `localhost` (DNS:localhost, IP:127.0.0.1) and `wrong.example`
+/// (DNS:wrong.example, IP:127.0.0.1 — so over 127.0.0.1 it is valid, over `localhost` only the name is wrong),
+/// and a bundle of both for SSL_CERT_FILE.
+struct certs {
+    bt::temp_dir dir{"tls-certs"};
+    cert_files localhost = make_cert(dir, "localhost", "localhost", "DNS:localhost,IP:127.0.0.1");
+    cert_files wrong = make_cert(dir, "wrong", "wrong.example", "DNS:wrong.example,IP:127.0.0.1");
+    std::filesystem::path bundle =
+        dir.write_file("bundle.pem", bt::read_file(localhost.cert) + bt::read_file(wrong.cert));
+};
+
+void require_tools()
+{
+    BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/sbin/nginx"), "nginx is not installed");
+    BOOST_REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/openssl"), "the openssl CLI is not installed");
+}
+
+}  // namespace
+
+// 1. ssl_verify: false → completions over TLS (untrusted self-signed certificate), plain and streamed.
+BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over_tls)
+{
+    require_tools();
+    certs c;
+    bt::fake_upstream_process fake;
+    tls_nginx nginx({{c.localhost}}, fake.port());
+    const auto tls = "https://localhost:" + std::to_string(nginx.port());
+    const auto tls_ip = "https://127.0.0.1:" + std::to_string(nginx.port());
+    fake.set_script("t", json::parse(R"({"content": "secret handshake ok"})"));
+    fake.set_script("ts", json::parse(R"({"stream": {"pieces": ["over ", "tls ", "stream"]}})"));
+    fake.set_script("ti", json::parse(R"({"content": "by ip"})"));
+
+    bt::baton_process baton(config_yaml({{"g", "t", tls + "/t/v1", 1, false},
+                                         {"gs", "ts", tls + "/ts/v1", 1, false},
+                                         {"gi", "ti", tls_ip + "/ti/v1", 1, false}}));
+    bt::http_client client(baton.port());
+
+    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
+    BOOST_TEST(message_content(r) == "secret handshake ok");
+    BOOST_TEST(header(r, "x-baton-deployment-id") == "t");
+    BOOST_TEST(header(r, "x-baton-attempts") == "1");
+    BOOST_REQUIRE(fake.wait_calls("t", 1));
+    const auto calls = fake.calls("t");
+    BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+    BOOST_TEST(call_header(calls[0], "authorization") == "Bearer sk-t");
+    BOOST_TEST(call_header(calls[0], "x-test-sni") == "localhost");  // the request really came through TLS
+    BOOST_TEST(std::string(calls[0].at("json").at("model").as_string()) == "up-t");
+
+    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    BOOST_TEST(head.status == 200u, "batond: " << baton.log());
+    BOOST_TEST(header(head, "content-type").starts_with("text/event-stream"));
+    const auto s = client.read_events(bt::deadline_after(10s));
+    BOOST_TEST(s.final_status == bt::stream_status::end);
+    const auto pieces = content_pieces(s.events);
+    BOOST_TEST(pieces == (std::vector<std::string>{"over ", "tls ", "stream"}), boost::test_tools::per_element());
+    BOOST_REQUIRE(!s.events.empty());
+    BOOST_TEST(s.events.back().is_done());
+    BOOST_REQUIRE(fake.wait_calls("ts", 1));
+    const auto scalls = fake.calls("ts");
+    BOOST_REQUIRE_EQUAL(scalls.size(), 1u);
+    BOOST_TEST(call_header(scalls[0], "x-test-sni") == "localhost");
+    BOOST_TEST(scalls[0].at("json").at("stream").as_bool());
+
+    // An IP-literal api_base over TLS, too.
+    const auto ri = client.post_json("/v1/chat/completions", chat("gi"));
+    BOOST_TEST(ri.status == 200u, "body: " << ri.body);
+    BOOST_TEST(message_content(ri) == "by ip");
+    BOOST_TEST(fake.wait_calls("ti", 1));
+    BOOST_TEST_MESSAGE("nginx error.log:\n" << nginx.error_log());
+}
+
+// 2. Default ssl_verify (true) against an untrusted self-signed certificate: a `connection` failure (§5.3).
+BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connection_failure)
+{
+    require_tools();
+    certs c;
+    bt::fake_upstream_process fake;
+    tls_nginx nginx({{c.localhost}}, fake.port());
+    const auto tls = "https://localhost:" + std::to_string(nginx.port());
+    fake.set_script("tv", json::parse(R"({"content": "must not be reached"})"));
+    fake.set_script("plain", json::parse(R"({"content": "plain http answered"})"));
+    fake.set_script("plains", json::parse(R"({"stream": {"pieces": ["plain ", "stream"]}})"));
+    fake.set_script("only", json::parse(R"({"content": "must not be reached"})"));
+
+    // Weight 0 on the plain deployments: the TLS one (weight 1) is always tried first (§5.1).
+    bt::baton_process baton(config_yaml({{"g", "tv", tls + "/tv/v1", 1, std::nullopt},
+                                         {"g", "plain", fake.base_url("plain"), 0, std::nullopt},
+                                         {"gs", "tvs", tls + "/tv/v1", 1, true},
+                                         {"gs", "plains", fake.base_url("plains"), 0, std::nullopt},
+                                         {"solo", "only", tls + "/only/v1", 1, std::nullopt}}));
+    bt::http_client client(baton.port());
+
+    // Non-streamed: fails over to the plain-http deployment.
+    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
+    BOOST_TEST(message_content(r) == "plain http answered");
+    BOOST_TEST(header(r, "x-baton-deployment-id") == "plain");
+    BOOST_TEST(header(r, "x-baton-attempts") == "2");
+    const auto f = wait_failures(baton, "tv", bt::deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(f.size(), 1u);
+    BOOST_TEST(str(f[0], "reason") == "connection");
+    BOOST_TEST(str(f[0], "model_group") == "g");
+
+    // Streamed: the same, invisibly before the first byte (§6).
+    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    BOOST_TEST(head.status == 200u, "batond: " << baton.log());
+    BOOST_TEST(header(head, "x-baton-deployment-id") == "plains");
+    const auto s = client.read_events(bt::deadline_after(10s));
+    BOOST_TEST(s.final_status == bt::stream_status::end);
+    BOOST_TEST(content_pieces(s.events) == (std::vector<std::string>{"plain ", "stream"}),
+               boost::test_tools::per_element());
+    const auto fs = wait_failures(baton, "tvs", bt::deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(fs.size(), 1u);
+    BOOST_TEST(str(fs[0], "reason") == "connection");
+
+    // No other deployment: 502 fallbacks_exhausted listing the `connection` attempt.
+    const auto e = client.post_json("/v1/chat/completions", chat("solo"));
+    BOOST_TEST(e.status == 502u, "body: " << e.body);
+    const auto ej = e.json();
+    BOOST_TEST(std::string(ej.at("error").at("code").as_string()) == "fallbacks_exhausted");
+    const auto& attempts = ej.at("error").at("attempts").as_array();
+    BOOST_REQUIRE_EQUAL(attempts.size(), 1u);
+    BOOST_TEST(std::string(attempts[0].at("deployment_id").as_string()) == "only");
+    BOOST_TEST(std::string(attempts[0].at("reason").as_string()) == "connection");
+    BOOST_TEST(attempts[0].at("skipped").as_bool() == false);
+
+    // The handshake failed: no request ever reached the upstream behind nginx.
+    BOOST_TEST(fake.calls("tv").size() == 0u);
+    BOOST_TEST(fake.calls("only").size() == 0u);
+    BOOST_TEST(fake.calls("plain").size() == 1u);
+    BOOST_TEST_MESSAGE("nginx error.log:\n" << nginx.error_log());
+}
+
+// 3. Certificates trusted through SSL_CERT_FILE: host-name verification and SNI with ssl_verify: true.
+BOOST_AUTO_TEST_CASE(trusted_certificate_host_name_verification_and_sni)
+{
+    require_tools();
+    certs c;
+    bt::fake_upstream_process fake;
+    // Port 0: the localhost certificate. Port 1: the wrong.example certificate only. Port 2: by SNI —
+    // `localhost` gets the localhost certificate, anything else (no SNI) the wrong.example one.
+    tls_nginx nginx({{c.localhost},
+                     {c.wrong},
+                     {c.wrong, "_", true},
+                     {c.localhost, "localhost", false}},
+                    fake.port());
+    const auto on = [&](std::string_view host, std::size_t i) {
+        return "https://" + std::string(host) + ":" + std::to_string(nginx.port(i));
+    };
+    for (const auto* n : {"ok", "okip", "wrongip", "mismatch", "sni", "plain"}) {
+        fake.set_script(n, json::parse(std::string(R"({"content": "answer from )") + n + "\"}"));
+    }
+
+    bt::baton_process::options opts;
+    opts.env.emplace_back("SSL_CERT_FILE", c.bundle.string());
+    opts.env.emplace_back("SSL_CERT_DIR", (c.dir.path() / "no-such-dir").string());
+    bt::baton_process baton(config_yaml({{"ok", "ok", on("localhost", 0) + "/ok/v1", 1, true},
+                                         {"okip", "okip", on("127.0.0.1", 0) + "/okip/v1", 1, true},
+                                         {"wrongip", "wrongip", on("127.0.0.1", 1) + "/wrongip/v1", 1, true},
+                                         {"mm", "mismatch", on("localhost", 1) + "/mismatch/v1", 1, true},
+                                         {"mm", "plain", fake.base_url("plain"), 0, std::nullopt},
+                                         {"sni", "sni", on("localhost", 2) + "/sni/v1", 1, true}}),
+                            opts);
+    bt::http_client client(baton.port());
+
+    // The trusted certificate whose SAN names the api_base host: verified, answered.
+    const auto r = client.post_json("/v1/chat/completions", chat("ok"));
+    BOOST_TEST(r.status == 200u,
+               "SSL_CERT_FILE trust not honoured? body: " << r.body << "\nbatond: " << baton.log());
+    BOOST_TEST(message_content(r) == "answer from ok");
+
+    // IP SAN matches an IP-literal api_base (both certificates carry IP:127.0.0.1, so both are trusted).
+    const auto ri = client.post_json("/v1/chat/completions", chat("okip"));
+    BOOST_TEST(ri.status == 200u, "body: " << ri.body);
+    BOOST_TEST(message_content(ri) == "answer from okip");
+    const auto rw = client.post_json("/v1/chat/completions", chat("wrongip"));
+    BOOST_TEST(rw.status == 200u, "body: " << rw.body);
+    BOOST_TEST(message_content(rw) == "answer from wrongip");
+
+    // The same trusted wrong.example certificate reached as `localhost`: host-name mismatch → connection
+    // failure → failover to the plain deployment.
+    const auto m = client.post_json("/v1/chat/completions", chat("mm"));
+    BOOST_TEST(m.status == 200u, "body: " << m.body);
+    BOOST_TEST(header(m, "x-baton-deployment-id") == "plain");
+    BOOST_TEST(message_content(m) == "answer from plain");
+    const auto f = wait_failures(baton, "mismatch", bt::deadline_after(5s));
+    BOOST_REQUIRE_EQUAL(f.size(), 1u);
+    BOOST_TEST(str(f[0], "reason") == "connection");
+    BOOST_TEST(fake.calls("mismatch").size() == 0u);
+
+    // SNI: the name-based server block answers only when batond sends `localhost` as the server name
+    // (without SNI nginx would present the wrong.example certificate and verification would fail).
+    const auto sn = client.post_json("/v1/chat/completions", chat("sni"));
+    BOOST_TEST(sn.status == 200u, "body: " << sn.body);
+    BOOST_TEST(message_content(sn) == "answer from sni");
+    BOOST_REQUIRE(fake.wait_calls("sni", 1));
+    BOOST_TEST(call_header(fake.calls("sni")[0], "x-test-sni") == "localhost");
+    BOOST_REQUIRE(fake.wait_calls("ok", 1));
+    BOOST_TEST(call_header(fake.calls("ok")[0], "x-test-sni") == "localhost");
+    BOOST_TEST_MESSAGE("nginx error.log:\n" << nginx.error_log());
+}
