@@ -434,6 +434,7 @@ def meta(out):
         "connections": int(e["BENCH_CONNECTIONS"]), "duration": e["BENCH_DURATION"], "warmup": e["BENCH_WARMUP"],
         "body_bytes": int(e.get("BENCH_BODY_BYTES", "0")),
         "chunks": int(e["BENCH_STREAM_CHUNKS"]), "interval_ms": int(e["BENCH_STREAM_INTERVAL_MS"]),
+        "paced_interval_ms": int(e.get("BENCH_PACED_INTERVAL_MS", "0")),
         "ttft_requests": int(e["BENCH_TTFT_REQUESTS"]), "ttft_chunks": int(e["BENCH_TTFT_CHUNKS"]),
         "ttft_interval_ms": int(e["BENCH_TTFT_INTERVAL_MS"]),
         "failed": [x for x in e.get("BENCH_FAILED", "").split() if x],
@@ -480,7 +481,8 @@ def report(d, out_md, max_errors="5"):
              f"{meta['rounds']} interleaved round(s) per target, median shown; "
              f"POST /v1/chat/completions, request body {meta['body_bytes']} bytes; "
              f"stream: {meta['chunks']} content chunks, interval {meta['interval_ms']} ms "
-             f"({meta['chunks'] + 3} SSE events with the role, finish and [DONE] events)")
+             f"({meta['chunks'] + 3} SSE events with the role, finish and [DONE] events); "
+             f"paced: the same stream with {meta.get('paced_interval_ms', '?')} ms between events")
     L.append("- CPU = utime+stime of the proxy process (/proc/PID/stat; nginx: master + worker) over the wrk run, "
              "divided by the requests wrk completed. 'added p50' = proxy p50 − direct p50 under the same load.")
     L.append("")
@@ -488,7 +490,7 @@ def report(d, out_md, max_errors="5"):
              "user / sys µs | proxy CPU µs/event | fake CPU µs/req | errors |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
-    for scen in ("chat", "stream"):
+    for scen in ("chat", "stream", "paced"):
         per = {}
         for tgt in ("direct", "nginx", "baton"):
             rounds = [r for r in runs.values() if r.get("key", r["name"]) == f"{scen}-{tgt}"]
@@ -521,7 +523,7 @@ def report(d, out_md, max_errors="5"):
         for tgt, v in per.items():
             v["added"] = v["p50"] - direct["p50"] if direct and tgt != "direct" else None
             cpu = v["cpu"]
-            cpu_ev = cpu / v["events"] if cpu is not None and scen == "stream" else None
+            cpu_ev = cpu / v["events"] if cpu is not None and scen != "chat" else None
             rng = f"{v['cpu_range'][0]:.1f}–{v['cpu_range'][1]:.1f}" if v["cpu_range"] and v["n"] > 1 else "–"
             us = f"{v['user']:.1f} / {v['sys']:.1f}" if v["user"] is not None else "–"
             L.append(f"| {scen} | {tgt} | {v['rps']:.0f} | {fmt(v['p50'], 2)} | {fmt(v['p99'], 2)} | "

@@ -12,19 +12,25 @@
 # Scenarios:
 #   chat    non-streamed chat completion
 #   stream  streamed chat completion, BENCH_STREAM_CHUNKS content chunks BENCH_STREAM_INTERVAL_MS apart
+#           (0: back to back, so a proxy may read and write several events at once)
+#   paced   the same stream with BENCH_PACED_INTERVAL_MS between events, as a model produces them: every
+#           event is read and written on its own, so CPU per event is what a real stream costs
 #   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
 #
 # Knobs (environment):
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=16 BENCH_WRK_THREADS=1
 #   BENCH_ROUNDS=3            rounds per scenario and target, interleaved (direct, nginx, baton, direct, ...);
 #                             the report shows the median (the machine is shared: one round can be unlucky)
-#   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PROMPT_BYTES=256
+#   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PACED_INTERVAL_MS=2 BENCH_PROMPT_BYTES=256
 #   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
-#   BENCH_SCENARIOS="chat stream ttft" BENCH_TARGETS="direct nginx baton"
+#   BENCH_SCENARIOS="chat stream paced ttft" BENCH_TARGETS="direct nginx baton"
 #   BENCH_MAX_ERRORS=5        errors (non-2xx, socket errors) tolerated per run before the exit status is 1
 #   BENCH_OUT=bench/results/latest.md
-#   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/ after scripts/build.sh
-#   BENCH_SKIP_BUILD=1        do not call scripts/build.sh (binaries must exist)
+#   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/batond and
+#                             build/fake_upstream, built with scripts/build.sh when missing
+#   BENCH_BUILD=1             call scripts/build.sh even when both binaries exist (BATON_TESTS=OFF: it
+#                             reconfigures build/ without the test targets)
+#   BENCH_SKIP_BUILD=1        never call scripts/build.sh (the binaries must exist)
 #   BENCH_KEEP_TMP=1          keep the temporary directory (configs, logs, raw wrk output)
 #   BENCH_PERF=1              afterwards, profile batond and the nginx worker with `perf record -e cpu-clock`
 #                             during one more wrk run per scenario (BENCH_PERF_SECONDS=5); flat and inclusive
@@ -42,15 +48,17 @@ repo=$(pwd)
 : "${BENCH_ROUNDS:=3}"
 : "${BENCH_STREAM_CHUNKS:=20}"
 : "${BENCH_STREAM_INTERVAL_MS:=0}"
+: "${BENCH_PACED_INTERVAL_MS:=2}"
 : "${BENCH_PROMPT_BYTES:=256}"
 : "${BENCH_TTFT_REQUESTS:=200}"
 : "${BENCH_TTFT_CHUNKS:=3}"
 : "${BENCH_TTFT_INTERVAL_MS:=5}"
-: "${BENCH_SCENARIOS:=chat stream ttft}"
+: "${BENCH_SCENARIOS:=chat stream paced ttft}"
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
 export BENCH_ROUNDS BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_CHUNKS BENCH_STREAM_INTERVAL_MS \
+    BENCH_PACED_INTERVAL_MS \
     BENCH_TTFT_REQUESTS BENCH_TTFT_CHUNKS BENCH_TTFT_INTERVAL_MS
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -58,10 +66,17 @@ die() { log "$*"; exit 1; }
 helper() { python3 "$repo/bench/bench.py" "$@"; }
 
 # --- build what is missing ------------------------------------------------------------------------------
+# build/ is shared with whoever else works in this checkout: scripts/build.sh (which also reconfigures with
+# BATON_TESTS=OFF) runs only when a binary is missing, or when BENCH_BUILD=1 asks for it.
 if [ -z "${BATOND:-}" ] || [ -z "${FAKE_UPSTREAM:-}" ]; then
-    if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-        log "building batond and fake_upstream (scripts/build.sh)"
-        BATON_TESTS=OFF BATON_TARGETS="batond fake_upstream" bash scripts/build.sh >&2
+    if [ -n "${BENCH_BUILD:-}" ] || [ ! -x build/batond ] || [ ! -x build/fake_upstream ]; then
+        if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+            log "building batond and fake_upstream (scripts/build.sh)"
+            BATON_TESTS=OFF BATON_TARGETS="batond fake_upstream" bash scripts/build.sh >&2
+        fi
+    else
+        newer=$(find net daemon routing streaming -newer build/batond -name '*.[ch]pp' 2>/dev/null | head -3 | tr '\n' ' ')
+        [ -z "$newer" ] || log "warning: build/batond is older than $newer(BENCH_BUILD=1 rebuilds it first)"
     fi
 fi
 : "${BATOND:=$repo/build/batond}"
@@ -77,9 +92,26 @@ for tool in wrk nginx python3; do command -v "$tool" >/dev/null || die "$tool is
 tmp=$(mktemp -d /tmp/baton-bench.XXXXXX)
 chmod 755 "$tmp"  # nginx workers may run as another user
 pids=()
+fg_pid=
+# Long steps run in the background and are waited for, so that a signal is handled at once (bash runs a
+# trap only after the foreground command ends).
+fg() {
+    "$@" &
+    fg_pid=$!
+    local rc=0
+    wait "$fg_pid" || rc=$?
+    fg_pid=
+    return "$rc"
+}
+kill_tree() {  # a process and its descendants, by parent pid (only what this script started)
+    local child
+    for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+    kill -TERM "$1" 2>/dev/null || true
+}
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    [ -z "$fg_pid" ] || kill_tree "$fg_pid"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do
         for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -102,6 +134,7 @@ if [ "$BATOND" = "$repo/build/batond" ]; then
 else
     BENCH_BATOND_LABEL="$BATOND"
 fi
+BENCH_BATOND_LABEL="$BENCH_BATOND_LABEL, built $(date -u -r "$BATOND" '+%Y-%m-%d %H:%M UTC')"
 rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "?")
 git -C "$repo" diff --quiet HEAD -- net daemon routing streaming 2>/dev/null || rev="$rev+dirty"
 export BENCH_BATON_REV="$rev" BENCH_BATOND_LABEL
@@ -115,6 +148,7 @@ fake_addr=$(awk '/^listening /{print $2; exit}' "$tmp/fake.out")
 [ -n "$fake_addr" ] || die "fake_upstream did not start: $(cat "$tmp/fake.err")"
 fake="http://$fake_addr"
 helper put-script "$fake" bench "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_STREAM_INTERVAL_MS}}"
+helper put-script "$fake" paced "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_PACED_INTERVAL_MS}}"
 helper put-script "$fake" ttft "{\"stream\":{\"chunks\":$BENCH_TTFT_CHUNKS,\"interval_ms\":$BENCH_TTFT_INTERVAL_MS}}"
 log "fake upstream on $fake_addr (pid $fake_pid)"
 
@@ -127,6 +161,8 @@ start_batond() {
 model_list:
   - model_name: bench
     litellm_params: {model: openai/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
+  - model_name: paced
+    litellm_params: {model: openai/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
   - model_name: ttft
     litellm_params: {model: openai/ttft-model, api_base: "$fake/ttft/v1", api_key: sk-bench}
 general_settings:
@@ -206,6 +242,7 @@ log "nginx on 127.0.0.1:$nginx_port (master $nginx_pid, worker $workers)"
 # --- request bodies and per-target URLs --------------------------------------------------------------------
 helper body "$tmp/chat.json" bench 0 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/stream.json" bench 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/paced.json" paced 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
 export BENCH_BODY_BYTES=$(stat -c %s "$tmp/chat.json")
 
@@ -267,17 +304,19 @@ for round in $(seq "$BENCH_ROUNDS"); do
     for scen in $BENCH_SCENARIOS; do
         [ "$scen" = ttft ] && continue
         body="$tmp/$scen.json"
+        model=bench
+        [ "$scen" = paced ] && model=paced
         events=1
-        [ "$scen" = stream ] && events=$events_stream
+        [ "$scen" != chat ] && events=$events_stream
         log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
         for t in $BENCH_TARGETS; do
             is_failed "$t" && continue
-            u=$(url "$t" bench)
+            u=$(url "$t" "$model")
             if [ "$round" = 1 ]; then
-                BENCH_BODY_FILE="$body" timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
+                BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
             fi
             helper delete-calls "$fake"
-            if ! BENCH_BODY_FILE="$body" helper wrk --name "$scen-$t-r$round" --key "$scen-$t" --round "$round" \
+            if ! BENCH_BODY_FILE="$body" fg helper wrk --name "$scen-$t-r$round" --key "$scen-$t" --round "$round" \
                 --out "$tmp/results" --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
                 ${metrics_url[$t]:+--metrics-url "${metrics_url[$t]}"} \
                 -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
@@ -293,7 +332,7 @@ if [[ " $BENCH_SCENARIOS " == *" ttft "* ]]; then
     log "scenario ttft: $BENCH_TTFT_REQUESTS sequential streams per target ($BENCH_TTFT_CHUNKS chunks, ${BENCH_TTFT_INTERVAL_MS} ms apart)"
     for t in $BENCH_TARGETS; do
         is_failed "$t" && continue
-        timeout 300 python3 "$repo/bench/bench.py" ttft --name "$t" --out "$tmp/results" --url "$(url "$t" ttft)" \
+        fg timeout 300 python3 "$repo/bench/bench.py" ttft --name "$t" --out "$tmp/results" --url "$(url "$t" ttft)" \
             --body "$tmp/ttft.json" --requests "$BENCH_TTFT_REQUESTS" ||
             fail_target "$t" "ttft run failed"
         alive "$t" || fail_target "$t" "process exited during ttft"
@@ -318,8 +357,10 @@ if [ -n "${BENCH_PERF:-}" ]; then
             perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 -p "$ppids" -o "$tmp/perf-$scen-$t.data" \
                 -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
             perf_pid=$!
-            BENCH_BODY_FILE="$tmp/$scen.json" timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \
-                "$(url "$t" bench)" >/dev/null 2>&1 || true
+            pm=bench
+            [ "$scen" = paced ] && pm=paced
+            BENCH_BODY_FILE="$tmp/$scen.json" fg timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \
+                "$(url "$t" "$pm")" >/dev/null 2>&1 || true
             wait "$perf_pid" || true
             {
                 echo "# perf record -e cpu-clock -p <$t> during wrk ($scen): self time per symbol"

@@ -216,7 +216,8 @@ void routed_call::note_hop(const routing::plan::try_deployment& t)
 }
 
 void routed_call::report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
-                         std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens)
+                         std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens,
+                         std::string_view detail)
 {
     routing::outcome o;
     o.reason = reason;
@@ -235,6 +236,7 @@ void routed_call::report(const routing::plan::try_deployment& t, routing::failur
                                                    {"model_group", t.group},
                                                    {"reason", routing::to_string(reason)},
                                                    {"status", status},
+                                                   {"detail", detail},
                                                    {"latency_ms", ms_of(latency)}});
     }
 }
@@ -373,7 +375,7 @@ asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deploy
         last_ = {reason == routing::failure_reason::timeout ? 504u : 502u, "application/json",
                  net::openai_error_body("upstream " + std::string(net::to_string(r.error().code)), "server_error",
                                         std::string(net::to_string(r.error().code)))};
-        report(t, reason, 0, std::nullopt, latency);
+        report(t, reason, 0, std::nullopt, latency, 0, r.error().detail);
         co_return false;
     }
     auto& res = *r;
@@ -615,7 +617,7 @@ asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deplo
         last_ = {reason == routing::failure_reason::timeout ? 504u : 502u, "application/json",
                  net::openai_error_body("upstream " + std::string(net::to_string(opened.error().code)), "server_error",
                                         std::string(net::to_string(opened.error().code)))};
-        report(t, reason, 0, std::nullopt, clock::now() - t0);
+        report(t, reason, 0, std::nullopt, clock::now() - t0, 0, opened.error().detail);
         co_return false;
     }
     auto& up = *opened;

@@ -67,7 +67,8 @@ private:
     std::optional<net::upstream_request> upstream_request_for(const routing::plan::try_deployment& t,
                                                               std::string body) const;
     void report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
-                std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens = 0);
+                std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens = 0,
+                std::string_view detail = {});
     void note_hop(const routing::plan::try_deployment& t);
     void set_routing_headers(boost::beast::http::fields& h, bool attempt_in_flight = false) const;
     void finish_log(unsigned status);

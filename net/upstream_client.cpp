@@ -306,7 +306,10 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
     }
     conn->tls =
         std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(stream), o.verify ? verify_ctx_ : noverify_ctx_);
-    if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), o.host.c_str())) {
+    // SNI names a host; RFC 6066 forbids it for an IP literal.
+    boost::system::error_code ip_ec;
+    asio::ip::make_address(o.host, ip_ec);
+    if (ip_ec && !SSL_set_tlsext_host_name(conn->tls->native_handle(), o.host.c_str())) {
         co_return fail(upstream_errc::tls, "SNI");
     }
     if (o.verify) conn->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
