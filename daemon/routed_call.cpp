@@ -668,6 +668,14 @@ asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deplo
 
     const auto latency = clock::now() - t0;
     if (finished) {
+        // The client has its answer; read the upstream body's end (the chunked terminator after [DONE])
+        // so the connection goes back to the pool instead of being closed. Bounded: a few reads, 1 s each.
+        boost::beast::flat_buffer rest;
+        for (int i = 0; i < 4; ++i) {
+            rest.clear();
+            auto n = co_await up.read_some(rest, std::chrono::milliseconds(1000), net::upstream_errc::idle_timeout);
+            if (!n || *n == 0) break;
+        }
         const auto u = stream_->usage();
         report(t, routing::failure_reason::none, 200, std::nullopt, latency, token_count(stream_->hops().back().usage));
         prompt_tokens_ = u.prompt_tokens;
