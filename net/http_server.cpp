@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include "net/openai_error.hpp"
+#include "net/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -50,7 +51,9 @@ asio::awaitable<boost::system::error_code> downstream::write(http::response<http
 {
     stream_.expires_after(limits_.write_timeout);
     head_written = true;
-    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+    // One contiguous buffer, one write (see wire_format.hpp).
+    const auto bytes = serialize_response(res);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), use_tuple);
     (void)n;
     co_return ec;
 }

@@ -1,5 +1,7 @@
 #include "net/upstream_client.hpp"
 
+#include "net/wire_format.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -181,18 +184,11 @@ asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op 
     co_return ec;
 }
 
-http::request<http::string_body> make_request(const upstream_request& r)
+/// The request's bytes, written with one write (see wire_format.hpp).
+std::string make_request(const upstream_request& r)
 {
-    http::request<http::string_body> req{http::verb::post, r.target, 11};
-    req.set(http::field::host, r.where.host);
-    req.set(http::field::user_agent, "baton/0.1");
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::accept, r.streamed ? "text/event-stream" : "application/json");
-    for (const auto& [name, value] : r.headers) req.set(name, value);
-    req.body() = r.body;
-    req.keep_alive(true);
-    req.prepare_payload();
-    return req;
+    return serialize_post(r.target, r.where.host, r.streamed ? "text/event-stream" : "application/json", r.headers,
+                          r.body);
 }
 
 /// Maps a read/write error to the exchange's failure class.
@@ -340,7 +336,8 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         auto& low = conn->lowest();
         // Writing the request and waiting for the head share the head deadline.
         low.expires_after(head_timeout);
-        auto wec = co_await on_stream(*conn, [&](auto& s) { return http::async_write(s, wire, use_tuple); });
+        auto wec =
+            co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
         http::response_parser<http::string_body> parser;
         parser.body_limit(max_response_body);
         boost::system::error_code hec = wec;
@@ -392,7 +389,8 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         auto& low = conn->lowest();
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
         low.expires_after(req.timeouts.first_event);
-        auto wec = co_await on_stream(*conn, [&](auto& s) { return http::async_write(s, wire, use_tuple); });
+        auto wec =
+            co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
         boost::system::error_code hec = wec;
         if (!wec) {
             hec = co_await on_stream(
