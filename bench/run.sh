@@ -126,9 +126,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # The binaries are copied: build/ is shared, and a relink during the run must not change what is measured.
+# The copies have names of their own, so that nobody's clean-up of stray `batond`/`fake_upstream`
+# processes (by name) stops them in the middle of a run.
 mkdir -p "$tmp/bin" "$tmp/results" "$tmp/data"
-cp "$BATOND" "$tmp/bin/batond"
-cp "$FAKE_UPSTREAM" "$tmp/bin/fake_upstream"
+cp "$BATOND" "$tmp/bin/bench-gateway"
+cp "$FAKE_UPSTREAM" "$tmp/bin/bench-upstream"
 if [ "$BATOND" = "$repo/build/batond" ]; then
     BENCH_BATOND_LABEL="build/batond"
 else
@@ -140,7 +142,7 @@ git -C "$repo" diff --quiet HEAD -- net daemon routing streaming 2>/dev/null || 
 export BENCH_BATON_REV="$rev" BENCH_BATOND_LABEL
 
 # --- fake upstream -----------------------------------------------------------------------------------------
-"$tmp/bin/fake_upstream" --listen 127.0.0.1:0 --exit-with-parent >"$tmp/fake.out" 2>"$tmp/fake.err" &
+"$tmp/bin/bench-upstream" --listen 127.0.0.1:0 --exit-with-parent >"$tmp/fake.out" 2>"$tmp/fake.err" &
 fake_pid=$!
 pids+=("$fake_pid")
 for _ in $(seq 100); do grep -q '^listening ' "$tmp/fake.out" && break; sleep 0.05; done
@@ -171,7 +173,7 @@ general_settings:
   log_level: warning
   data_dir: $tmp/data
 EOF
-    "$tmp/bin/batond" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
+    "$tmp/bin/bench-gateway" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
     baton_pid=$!
     pids+=("$baton_pid")
     for _ in $(seq 200); do
@@ -260,8 +262,17 @@ proxy_pids() {
         baton) echo "$baton_pid" ;;
     esac
 }
+fake_reported=
 alive() {  # the processes a target needs are still running
-    kill -0 "$fake_pid" 2>/dev/null || return 1
+    if ! kill -0 "$fake_pid" 2>/dev/null; then
+        if [ -z "$fake_reported" ]; then
+            fake_reported=1
+            local st=0
+            wait "$fake_pid" 2>/dev/null || st=$?
+            log "the fake upstream exited (status $st$([ "$st" -gt 128 ] && echo ", signal $((st - 128))")): $(tail -3 "$tmp/fake.err")"
+        fi
+        return 1
+    fi
     case "$1" in
         nginx) kill -0 "$nginx_pid" 2>/dev/null ;;
         baton) kill -0 "$baton_pid" 2>/dev/null ;;
@@ -315,13 +326,14 @@ for round in $(seq "$BENCH_ROUNDS"); do
             if [ "$round" = 1 ]; then
                 BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
             fi
-            helper delete-calls "$fake"
+            helper delete-calls "$fake" || true
             if ! BENCH_BODY_FILE="$body" fg helper wrk --name "$scen-$t-r$round" --key "$scen-$t" --round "$round" \
                 --out "$tmp/results" --proxy-pids "$(proxy_pids "$t")" --fake-pid "$fake_pid" --events "$events" \
                 ${metrics_url[$t]:+--metrics-url "${metrics_url[$t]}"} \
                 -- "${wrk_common[@]}" -d "$BENCH_DURATION" --latency "$u"; then
                 fail_target "$t" "wrk run $scen failed"
             fi
+            alive direct || die "the fake upstream is gone: later runs would measure nothing"
             helper delete-calls "$fake"
             alive "$t" || fail_target "$t" "process exited during $scen"
         done

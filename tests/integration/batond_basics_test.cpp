@@ -33,15 +33,7 @@ namespace {
 constexpr std::string_view upstream_key = "sk-upstream-key-1234567890";
 constexpr std::string_view azure_key = "azure-secret-key-0987654321";
 
-/// A port on 127.0.0.1 that nobody listens on: bound by the OS, then released.
-std::uint16_t unused_port()
-{
-    boost::asio::io_context ioc;
-    boost::asio::ip::tcp::acceptor a{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-    const auto port = a.local_endpoint().port();
-    a.close();
-    return port;
-}
+using baton::test::unused_port;
 
 json::object user_message(std::string_view text)
 {
