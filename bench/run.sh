@@ -155,8 +155,9 @@ helper put-script "$fake" ttft "{\"stream\":{\"chunks\":$BENCH_TTFT_CHUNKS,\"int
 log "fake upstream on $fake_addr (pid $fake_pid)"
 
 # --- batond --------------------------------------------------------------------------------------------------
-# The port is picked here (bind to :0, read it, close): at log_level warning batond does not print its
-# "listening" line. Another process could take the port in between: then retry with a new one.
+# The port is picked here (bind to :0, read it, close), which works with any batond build (older ones
+# printed their "listening" line only at log_level info). Another process could take the port in between:
+# then retry with a new one.
 start_batond() {
     baton_port=$(helper freeport)
     cat >"$tmp/baton.yaml" <<EOF
