@@ -66,11 +66,6 @@ constexpr std::array<route, 15> routes{{
     {"GET", "/v1/inspect/routes", route_id::inspect_routes},
 }};
 
-constexpr auto route_entries = [] {
-    std::array<route_entry, routes.size()> out{};
-    for (std::size_t i = 0; i < routes.size(); ++i) out[i] = {routes[i].method, routes[i].path};
-    return out;
-}();
 
 bool equal_hashes(std::string_view a, std::string_view b)
 {
@@ -116,10 +111,6 @@ std::string health_body(const config& cfg)
 
 }  // namespace
 
-std::span<const route_entry> all_routes() noexcept
-{
-    return route_entries;
-}
 
 namespace {
 

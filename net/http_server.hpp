@@ -98,8 +98,6 @@ public:
     void drain();
     /// Cuts every connection at once (the end of the drain period).
     void close_all();
-    /// Open connections on this reactor.
-    std::size_t session_count() const noexcept { return sessions_.size(); }
 
     void set_limits(const server_limits& l) { limits_ = l; }
     const server_limits& limits() const noexcept { return limits_; }

@@ -228,13 +228,6 @@ upstream_client::upstream_client(asio::any_io_executor ex)
 
 upstream_client::~upstream_client() = default;
 
-std::size_t upstream_client::idle_connections() const
-{
-    std::size_t n = 0;
-    for (const auto& [k, v] : idle_) n += v.size();
-    return n;
-}
-
 std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
 {
     auto it = idle_.find(o.key());

@@ -157,9 +157,6 @@ public:
     asio::awaitable<boost::system::result<upstream_stream, upstream_error>> open(const upstream_request& req,
                                                                                  upstream_abort* abort = nullptr);
 
-    /// Idle pooled connections (for tests and metrics).
-    std::size_t idle_connections() const;
-
 private:
     friend class upstream_stream;
     asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> connect(
