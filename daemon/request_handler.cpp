@@ -109,11 +109,6 @@ std::string health_body(const config& cfg)
                                         {"deployments", std::move(deployments)}});
 }
 
-}  // namespace
-
-
-namespace {
-
 http::response<http::string_body> json_response(unsigned status, std::string body, const std::string& request_id)
 {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
