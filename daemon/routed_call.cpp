@@ -7,7 +7,6 @@
 #include "streaming/stream_trigger.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -130,19 +129,25 @@ asio::awaitable<void> routed_call::run(std::string body)
     }
 
     // Run the call, and watch for the client going away meanwhile: that aborts the upstream at once.
-    using namespace asio::experimental::awaitable_operators;
-    auto watch = [this]() -> asio::awaitable<void> {
-        if (co_await out_.wait_client_gone()) {
-            client_gone_ = true;
-            abort_.abort();
-        }
-    };
-    co_await (execute() || watch());
+    struct watching {
+        net::downstream& out;
+        ~watching() { out.unwatch_client(); }
+    } watch{out_};
+    out_.watch_client(&routed_call::on_client_gone, this);
+    co_await execute();
     if (client_gone_) {
         out_.close_after = true;
         if (!final_status_) final_status_ = 499;
         finish_log(final_status_);
     }
+}
+
+void routed_call::on_client_gone(void* self)
+{
+    auto& call = *static_cast<routed_call*>(self);
+    call.client_gone_ = true;
+    call.abort_.abort();
+    if (call.backoff_) call.backoff_->cancel();
 }
 
 asio::awaitable<void> routed_call::execute()
@@ -158,10 +163,13 @@ asio::awaitable<void> routed_call::execute()
 
 asio::awaitable<bool> routed_call::wait(routing::duration d)
 {
+    if (client_gone_) co_return false;
     asio::steady_timer timer{co_await asio::this_coro::executor, d};
     const auto t0 = clock::now();
-    // Backoff between rounds: cancelled at once when the client goes away.
+    // Backoff between rounds: cancelled at once when the client goes away (on_client_gone).
+    backoff_ = &timer;
     auto [ec] = co_await timer.async_wait(use_tuple);
+    backoff_ = nullptr;
     upstream_time_ += clock::now() - t0;
     co_return !ec && !client_gone_;
 }

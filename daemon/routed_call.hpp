@@ -11,6 +11,7 @@
 #include "streaming/stream_state.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/json/object.hpp>
 
@@ -42,6 +43,8 @@ private:
         std::string body;
     };
 
+    /// The client closed its connection: abort the upstream exchange and any backoff wait now.
+    static void on_client_gone(void* self);
     boost::asio::awaitable<void> execute();
     boost::asio::awaitable<void> run_unary();
     boost::asio::awaitable<void> run_stream();
@@ -95,6 +98,7 @@ private:
     std::optional<routing::plan> plan_;
     net::upstream_abort abort_;
     bool client_gone_ = false;
+    boost::asio::steady_timer* backoff_ = nullptr;  ///< the backoff wait in progress, if any
     last_response last_;
 
     // What served (for headers, metrics and the access log).

@@ -39,69 +39,114 @@ http::response<http::string_body> plain_error(unsigned status, std::string_view 
 
 }  // namespace
 
+/// What the client watch of a connection shares with its pending socket wait, which may complete after
+/// the session is gone.
+struct client_watch_state {
+    tcp::socket* socket = nullptr;  ///< null once the session is gone
+    void (*on_gone)(void*) = nullptr;  ///< null while no request is watched
+    void* ctx = nullptr;
+    bool pending = false;  ///< a socket wait is outstanding
+
+    static void arm(const std::shared_ptr<client_watch_state>& sp)
+    {
+        sp->pending = true;
+        sp->socket->async_wait(tcp::socket::wait_read, [sp](const boost::system::error_code& ec) {
+            auto& st = *sp;
+            st.pending = false;
+            if (!st.socket || !st.on_gone) return;  // session gone, or no request is being handled
+            bool gone = ec && ec != asio::error::operation_aborted;
+            if (!ec) {
+                // Readable means EOF, an error, or pipelined bytes; a peek tells which.
+                char c = 0;
+                const auto n = ::recv(st.socket->native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                if (n > 0) return;  // a pipelined request: stop watching (it is read after this response)
+                gone = n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+                if (!gone) {
+                    arm(sp);
+                    return;
+                }
+            }
+            if (!gone) return;
+            auto* fn = st.on_gone;
+            st.on_gone = nullptr;
+            fn(st.ctx);
+        });
+    }
+};
+
 /// One accepted connection, registered with its server so a drain can reach it.
 class session {
 public:
-    explicit session(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;
+    explicit session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+    ~session()
+    {
+        if (watch) watch->socket = nullptr;
+    }
+    tcp::socket socket;
+    socket_deadline deadline;
+    std::shared_ptr<client_watch_state> watch;
     bool idle = true;  // between requests: safe to close when draining
 };
 
+asio::awaitable<boost::system::error_code> downstream::write_buffers(auto const& buffers)
+{
+    deadline_.expires_after(limits_.write_timeout);
+    head_written = true;
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    (void)n;
+    deadline_.expires_never();
+    if (ec && deadline_.expired()) ec = beast::error::timeout;
+    co_return ec;
+}
+
 asio::awaitable<boost::system::error_code> downstream::write(http::response<http::string_body>& res)
 {
-    stream_.expires_after(limits_.write_timeout);
-    head_written = true;
     // One contiguous buffer, one write (see wire_format.hpp).
     const auto bytes = serialize_response(res);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(bytes), use_tuple);
-    (void)n;
-    co_return ec;
+    co_return co_await write_buffers(asio::buffer(bytes));
+}
+
+asio::awaitable<boost::system::error_code> downstream::write_raw(std::string_view bytes)
+{
+    co_return co_await write_buffers(asio::buffer(bytes.data(), bytes.size()));
 }
 
 asio::awaitable<boost::system::error_code> downstream::write_head(http::response<http::empty_body>& res)
 {
-    stream_.expires_after(limits_.write_timeout);
+    deadline_.expires_after(limits_.write_timeout);
     head_written = true;
     http::response_serializer<http::empty_body> sr{res};
-    auto [ec, n] = co_await http::async_write_header(stream_, sr, use_tuple);
+    auto [ec, n] = co_await http::async_write_header(socket_, sr, use_tuple);
     (void)n;
+    deadline_.expires_never();
+    if (ec && deadline_.expired()) ec = beast::error::timeout;
     co_return ec;
 }
 
 asio::awaitable<boost::system::error_code> downstream::write_chunk(std::string_view data)
 {
-    stream_.expires_after(limits_.write_timeout);
-    auto [ec, n] =
-        co_await asio::async_write(stream_, http::make_chunk(asio::const_buffer(data.data(), data.size())), use_tuple);
-    (void)n;
-    co_return ec;
+    co_return co_await write_buffers(http::make_chunk(asio::const_buffer(data.data(), data.size())));
 }
 
 asio::awaitable<boost::system::error_code> downstream::write_last_chunk()
 {
-    stream_.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk_last(), use_tuple);
-    (void)n;
-    co_return ec;
+    co_return co_await write_buffers(http::make_chunk_last());
 }
 
-asio::awaitable<bool> downstream::wait_client_gone()
+void downstream::watch_client(void (*on_gone)(void*), void* ctx)
 {
-    for (;;) {
-        // Readable means EOF, an error, or pipelined bytes; a peek tells which.
-        auto [ec] = co_await stream_.socket().async_wait(tcp::socket::wait_read, use_tuple);
-        if (ec == asio::error::operation_aborted) co_return false;
-        if (ec) co_return true;
-        char c = 0;
-        const auto n = ::recv(stream_.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return true;
-        if (n > 0) {
-            // A pipelined request: the socket stays readable, so wait for cancellation instead of spinning.
-            asio::steady_timer forever{stream_.get_executor(), asio::steady_timer::time_point::max()};
-            co_await forever.async_wait(use_tuple);
-            co_return false;
-        }
+    if (!watch_) {
+        watch_ = std::make_shared<client_watch_state>();
+        watch_->socket = &socket_;
     }
+    watch_->on_gone = on_gone;
+    watch_->ctx = ctx;
+    if (!watch_->pending) client_watch_state::arm(watch_);
+}
+
+void downstream::unwatch_client() noexcept
+{
+    if (watch_) watch_->on_gone = nullptr;
 }
 
 http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
@@ -150,8 +195,8 @@ void http_server::drain()
     for (auto* s : sessions_) {
         if (s->idle) {
             boost::system::error_code ignored;
-            s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            s->stream.cancel();
+            s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            s->socket.cancel(ignored);
         }
     }
 }
@@ -162,8 +207,8 @@ void http_server::close_all()
     stop_accepting();
     for (auto* s : sessions_) {
         boost::system::error_code ignored;
-        s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        s->stream.cancel();
+        s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        s->socket.cancel(ignored);
     }
 }
 
@@ -205,8 +250,8 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         if (draining_) break;
         if (buffer.size() == 0) {
             // Keep-alive wait for the next request: bounded by the idle timeout.
-            s.stream.expires_after(limits_.idle_timeout);
-            auto [ec, n] = co_await s.stream.async_read_some(buffer.prepare(4096), use_tuple);
+            s.deadline.expires_after(limits_.idle_timeout);
+            auto [ec, n] = co_await s.socket.async_read_some(buffer.prepare(4096), use_tuple);
             buffer.commit(n);
             if (ec) break;
         }
@@ -215,11 +260,14 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         http::request_parser<http::string_body> parser;
         parser.header_limit(64 * 1024);
         parser.body_limit(limits_.body_limit);
-        // The whole head must arrive within header_timeout: this is what cuts slowloris clients.
-        s.stream.expires_after(limits_.header_timeout);
-        auto [hec, hn] = co_await http::async_read_header(s.stream, buffer, parser, use_tuple);
+        // The whole head must arrive within header_timeout: this is what cuts slowloris clients. A head that
+        // is already in the buffer (the common case) needs no deadline.
+        const std::string_view pending{static_cast<const char*>(buffer.data().data()), buffer.size()};
+        if (pending.find("\r\n\r\n") == std::string_view::npos) s.deadline.expires_after(limits_.header_timeout);
+        auto [hec, hn] = co_await http::async_read_header(s.socket, buffer, parser, use_tuple);
         (void)hn;
-        downstream out{s.stream, limits_};
+        if (hec && s.deadline.expired()) hec = beast::error::timeout;
+        downstream out{s.socket, s.deadline, s.watch, limits_};
         if (hec) {
             if (hec == beast::error::timeout || hec == http::error::end_of_stream ||
                 hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
@@ -249,14 +297,19 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         }
         if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
             http::response<http::empty_body> cont{http::status::continue_, 11};
-            s.stream.expires_after(limits_.write_timeout);
-            auto [cec, cn] = co_await http::async_write(s.stream, cont, use_tuple);
+            s.deadline.expires_after(limits_.write_timeout);
+            auto [cec, cn] = co_await http::async_write(s.socket, cont, use_tuple);
             (void)cn;
             if (cec) break;
         }
-        // The body gets its own deadline, separate from the head's.
-        s.stream.expires_after(limits_.body_timeout);
-        auto [bec, bn] = co_await http::async_read(s.stream, buffer, parser, use_tuple);
+        // The body gets its own deadline, separate from the head's (none when it is all in the buffer).
+        if (!parser.is_done() && !(parser.content_length() && buffer.size() >= *parser.content_length())) {
+            s.deadline.expires_after(limits_.body_timeout);
+        } else {
+            s.deadline.expires_never();
+        }
+        auto [bec, bn] = co_await http::async_read(s.socket, buffer, parser, use_tuple);
+        if (bec && s.deadline.expired()) bec = beast::error::timeout;
         (void)bn;
         if (bec) {
             if (bec == http::error::body_limit) {
@@ -274,7 +327,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
             }
             break;
         }
-        s.stream.expires_never();
+        s.deadline.expires_never();
 
         auto req = parser.release();
         const bool keep_alive = req.keep_alive();
@@ -285,6 +338,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         } catch (const std::exception&) {
             failed = true;
         }
+        out.unwatch_client();
         if (failed) {
             std::fputs("<3>{\"level\":\"error\",\"event\":\"handler_exception\"}\n", stderr);
             if (!out.head_written) {
@@ -296,8 +350,8 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         if (out.close_after || !keep_alive) break;
     }
 
-    s.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    s.stream.close();
+    s.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    s.socket.close(ignored);
     sessions_.erase(self);
     connection_count_->fetch_sub(1, std::memory_order_relaxed);
 }

@@ -3,9 +3,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include "net/socket_deadline.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -35,18 +38,25 @@ struct server_limits {
 };
 
 class session;
+struct client_watch_state;
 
 /// The client side of one request, handed to the request handler: the connection to write the response
 /// on, plus helpers that apply the server's write deadline. Lives on the connection's reactor.
 class downstream {
 public:
-    downstream(beast::tcp_stream& stream, const server_limits& limits) : stream_(stream), limits_(limits) {}
+    downstream(tcp::socket& socket, socket_deadline& deadline, std::shared_ptr<client_watch_state>& watch,
+               const server_limits& limits)
+        : socket_(socket), deadline_(deadline), watch_(watch), limits_(limits)
+    {
+    }
 
-    beast::tcp_stream& stream() noexcept { return stream_; }
+    tcp::socket& socket() noexcept { return socket_; }
     const server_limits& limits() const noexcept { return limits_; }
 
     /// Writes a whole response. Errors (client gone, write timeout) are returned, never thrown.
     asio::awaitable<boost::system::error_code> write(http::response<http::string_body>& res);
+    /// Writes bytes that are already a whole response (or a response head); the caller keeps them alive.
+    asio::awaitable<boost::system::error_code> write_raw(std::string_view bytes);
 
     /// Starts a chunked response: writes the head (`res` must have chunked(true); its body is ignored).
     asio::awaitable<boost::system::error_code> write_head(http::response<http::empty_body>& res);
@@ -55,10 +65,13 @@ public:
     /// Writes the last chunk of a chunked response.
     asio::awaitable<boost::system::error_code> write_last_chunk();
 
-    /// Completes when the client closes its side of the connection (EOF or error), returning true — used
-    /// to cancel the upstream request of a client that went away — or when the wait is cancelled (e.g. by
-    /// `||` when the request ends first), returning false. Pipelined bytes are left unread.
-    asio::awaitable<bool> wait_client_gone();
+    /// Watches for the client closing its side of the connection while the request is handled: when it
+    /// does (EOF or an error), `on_gone(ctx)` runs once, on this reactor — used to cancel the upstream
+    /// request of a client that went away. Pipelined bytes end the watch quietly. No coroutine and no
+    /// cancellation machinery: one socket wait, kept pending across requests.
+    void watch_client(void (*on_gone)(void*), void* ctx);
+    /// Stops calling `on_gone` (the wait itself may stay pending for the next request).
+    void unwatch_client() noexcept;
 
     /// Set by the handler when the connection must not be kept alive after this response.
     bool close_after = false;
@@ -66,7 +79,11 @@ public:
     bool head_written = false;
 
 private:
-    beast::tcp_stream& stream_;
+    asio::awaitable<boost::system::error_code> write_buffers(auto const& buffers);
+
+    tcp::socket& socket_;
+    socket_deadline& deadline_;
+    std::shared_ptr<client_watch_state>& watch_;
     const server_limits& limits_;
 };
 

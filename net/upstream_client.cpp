@@ -1,5 +1,6 @@
 #include "net/upstream_client.hpp"
 
+#include "net/socket_deadline.hpp"
 #include "net/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,13 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
 #include <sys/socket.h>
@@ -35,14 +34,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_idle_per_origin = 256;
 constexpr std::size_t max_response_body = 64 * 1024 * 1024;
 
+constexpr auto recheck_idle_after = 2s;
+
 upstream_error fail(upstream_errc c, std::string detail = {})
 {
     return upstream_error{c, std::move(detail)};
-}
-
-bool is_timeout(const boost::system::error_code& ec)
-{
-    return ec == beast::error::timeout;
 }
 
 }  // namespace
@@ -112,30 +108,30 @@ routing::transport_failure to_transport_failure(upstream_errc e) noexcept
     return tf::connection;
 }
 
-/// One pooled HTTP/1.1 connection, plain or TLS.
+/// One pooled HTTP/1.1 connection, plain or TLS. Every operation on it runs under `deadline`.
 class upstream_connection {
 public:
+    explicit upstream_connection(const asio::any_io_executor& ex) : plain(ex), deadline(plain) {}
+
     std::string key;
-    std::unique_ptr<beast::tcp_stream> plain;
-    std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+    tcp::socket plain;  ///< the connection; moved into `tls` for HTTPS
+    std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
+    socket_deadline deadline;
     beast::flat_buffer buffer;
     bool reused = false;
+    std::chrono::steady_clock::time_point idle_since;
 
-    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+    tcp::socket& lowest() { return tls ? tls->next_layer() : plain; }
 
-    void abort()
+    /// A pooled connection the peer has closed (or sent unexpected bytes on) must not be reused. One that
+    /// was idle only briefly is taken as is (a peek is a system call per request): if its peer closed it
+    /// meanwhile, the exchange fails before the request was read and is retried on a fresh connection.
+    bool still_usable(std::chrono::steady_clock::time_point now)
     {
-        boost::system::error_code ignored;
-        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-        lowest().close();
-    }
-
-    /// A pooled connection the peer has closed (or sent unexpected bytes on) must not be reused.
-    bool still_usable()
-    {
-        if (!lowest().socket().is_open() || buffer.size() != 0) return false;
+        if (!lowest().is_open() || buffer.size() != 0) return false;
+        if (now - idle_since < recheck_idle_after) return true;
         char c = 0;
-        const auto n = ::recv(lowest().socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        const auto n = ::recv(lowest().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 };
@@ -143,7 +139,11 @@ public:
 void upstream_abort::abort()
 {
     aborted_ = true;
-    if (active_) active_->abort();
+    if (active_) {
+        boost::system::error_code ignored;
+        active_->shutdown(tcp::socket::shutdown_both, ignored);
+        active_->close(ignored);
+    }
 }
 
 struct upstream_stream::state {
@@ -161,7 +161,7 @@ upstream_stream::upstream_stream(upstream_stream&&) noexcept = default;
 upstream_stream::~upstream_stream()
 {
     if (!s_) return;
-    if (s_->abort && s_->abort->active_ == s_->conn.get()) s_->abort->active_ = nullptr;
+    if (s_->abort && s_->conn && s_->abort->active_ == &s_->conn->lowest()) s_->abort->active_ = nullptr;
     if (s_->conn && !s_->failed && s_->parser.is_done() && s_->parser.keep_alive() && !s_->client_alive.expired()) {
         s_->client->give_back(std::move(s_->conn));
     }
@@ -169,19 +169,29 @@ upstream_stream::~upstream_stream()
 
 namespace {
 
-/// Runs one Beast operation on the connection's stream, plain or TLS. `op(stream)` starts the operation
-/// with `use_tuple`. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
+/// Runs one operation on the connection's stream, plain or TLS, under its deadline (set by the caller).
+/// `op(stream)` starts the operation with `use_tuple`. A deadline that passed turns the result into
+/// beast::error::timeout. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
 template <class Op>
 asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op op)
 {
+    boost::system::error_code ec;
     if (c.tls) {
-        auto [ec, n] = co_await op(*c.tls);
+        auto [e, n] = co_await op(*c.tls);
         (void)n;
-        co_return ec;
+        ec = e;
+    } else {
+        auto [e, n] = co_await op(c.plain);
+        (void)n;
+        ec = e;
     }
-    auto [ec, n] = co_await op(*c.plain);
-    (void)n;
+    if (ec && c.deadline.expired()) ec = beast::error::timeout;
     co_return ec;
+}
+
+bool is_timeout(const boost::system::error_code& ec)
+{
+    return ec == beast::error::timeout;
 }
 
 /// The request's bytes, written with one write (see wire_format.hpp).
@@ -233,10 +243,11 @@ std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
     auto it = idle_.find(o.key());
     if (it == idle_.end()) return nullptr;
     auto& pool = it->second;
+    const auto now = std::chrono::steady_clock::now();
     while (!pool.empty()) {
         auto c = std::move(pool.back());
         pool.pop_back();
-        if (c->still_usable()) {
+        if (c->still_usable(now)) {
             c->reused = true;
             return c;
         }
@@ -246,20 +257,20 @@ std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
 
 void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
 {
-    if (!c || !c->lowest().socket().is_open() || c->buffer.size() != 0) return;
+    if (!c || !c->lowest().is_open() || c->buffer.size() != 0) return;
     auto& pool = idle_[c->key];
     if (pool.size() >= max_idle_per_origin) return;
-    c->lowest().expires_never();
+    c->deadline.expires_never();
+    c->idle_since = std::chrono::steady_clock::now();
     pool.push_back(std::move(c));
 }
 
 asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
-    const upstream_request& req)
+    const upstream_request& req, upstream_abort* abort)
 {
     const auto& o = req.where;
-    auto conn = std::make_unique<upstream_connection>();
+    auto conn = std::make_unique<upstream_connection>(ex_);
     conn->key = o.key();
-    beast::tcp_stream stream{ex_};
 
     std::vector<tcp::endpoint> endpoints;
     boost::system::error_code aec;
@@ -277,24 +288,35 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
         if (rec) co_return fail(upstream_errc::connection, "resolve: " + rec.message());
         for (const auto& e : results) endpoints.push_back(e.endpoint());
     }
+    if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
 
-    // Connect deadline: covers every endpoint tried.
-    stream.expires_after(req.timeouts.connect);
-    auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
+    // Connect deadline: covers every endpoint tried. A client that goes away meanwhile closes the socket.
+    struct connecting {
+        upstream_abort* abort;
+        ~connecting()
+        {
+            if (abort) abort->active_ = nullptr;
+        }
+    } registered{abort};
+    if (abort) abort->active_ = &conn->plain;
+    conn->deadline.expires_after(req.timeouts.connect);
+    auto [cec, ep] = co_await asio::async_connect(conn->plain, endpoints, use_tuple);
     (void)ep;
+    const bool connect_timed_out = cec && conn->deadline.expired();
+    conn->deadline.expires_never();
+    if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
     if (cec) {
-        co_return fail(is_timeout(cec) ? upstream_errc::connect_timeout : upstream_errc::connection,
+        co_return fail(connect_timed_out ? upstream_errc::connect_timeout : upstream_errc::connection,
                        "connect: " + cec.message());
     }
     boost::system::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);
+    conn->plain.set_option(tcp::no_delay(true), ignored);
+    if (!o.tls) co_return conn;
 
-    if (!o.tls) {
-        conn->plain = std::make_unique<beast::tcp_stream>(std::move(stream));
-        co_return conn;
-    }
     conn->tls =
-        std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(stream), o.verify ? verify_ctx_ : noverify_ctx_);
+        std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(conn->plain), o.verify ? verify_ctx_ : noverify_ctx_);
+    conn->deadline.rebind(conn->tls->next_layer());
+    if (abort) abort->active_ = &conn->tls->next_layer();
     // SNI names a host; RFC 6066 forbids it for an IP literal.
     boost::system::error_code ip_ec;
     asio::ip::make_address(o.host, ip_ec);
@@ -303,10 +325,13 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
     }
     if (o.verify) conn->tls->set_verify_callback(asio::ssl::host_name_verification(o.host));
     // TLS handshake deadline.
-    beast::get_lowest_layer(*conn->tls).expires_after(req.timeouts.tls);
+    conn->deadline.expires_after(req.timeouts.tls);
     auto [hec] = co_await conn->tls->async_handshake(asio::ssl::stream_base::client, use_tuple);
+    const bool tls_timed_out = hec && conn->deadline.expired();
+    conn->deadline.expires_never();
+    if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
     if (hec) {
-        co_return fail(is_timeout(hec) ? upstream_errc::tls_timeout : upstream_errc::tls, "handshake: " + hec.message());
+        co_return fail(tls_timed_out ? upstream_errc::tls_timeout : upstream_errc::tls, "handshake: " + hec.message());
     }
     co_return conn;
 }
@@ -320,15 +345,14 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
         auto conn = take_idle(req.where);
         if (!conn) {
-            auto c = co_await connect(req);
+            auto c = co_await connect(req, abort);
             if (!c) co_return c.error();
             conn = std::move(*c);
         }
-        if (abort) abort->active_ = conn.get();
+        if (abort) abort->active_ = &conn->lowest();
         const auto started = std::chrono::steady_clock::now();
-        auto& low = conn->lowest();
         // Writing the request and waiting for the head share the head deadline.
-        low.expires_after(head_timeout);
+        conn->deadline.expires_after(head_timeout);
         auto wec =
             co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
         http::response_parser<http::string_body> parser;
@@ -344,7 +368,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
             co_return classify_io(hec, upstream_errc::head_timeout, abort);
         }
         // The body must be complete within the attempt's total deadline.
-        low.expires_at(started + req.timeouts.total);
+        conn->deadline.expires_at(started + req.timeouts.total);
         auto bec =
             co_await on_stream(*conn, [&](auto& s) { return http::async_read(s, conn->buffer, parser, use_tuple); });
         if (abort) abort->active_ = nullptr;
@@ -369,19 +393,18 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
         auto conn = take_idle(req.where);
         if (!conn) {
-            auto c = co_await connect(req);
+            auto c = co_await connect(req, abort);
             if (!c) co_return c.error();
             conn = std::move(*c);
         }
-        if (abort) abort->active_ = conn.get();
+        if (abort) abort->active_ = &conn->lowest();
         auto st = std::make_unique<upstream_stream::state>();
         st->client = this;
         st->client_alive = alive_;
         st->abort = abort;
         st->parser.body_limit(boost::none);
-        auto& low = conn->lowest();
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
-        low.expires_after(req.timeouts.first_event);
+        conn->deadline.expires_after(req.timeouts.first_event);
         auto wec =
             co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
         boost::system::error_code hec = wec;
@@ -394,7 +417,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
             if (conn->reused && round == 0 && retry_on_fresh(hec) && !(abort && abort->aborted())) continue;
             co_return classify_io(hec, upstream_errc::first_event_timeout, abort);
         }
-        low.expires_never();
+        conn->deadline.expires_never();
         st->conn = std::move(conn);
         const auto& head = st->parser.get();
         upstream_stream s{std::move(st)};
@@ -413,11 +436,11 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     if (st.failed || !st.conn) co_return fail(upstream_errc::connection, "stream already failed");
     if (st.abort && st.abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
     if (st.parser.is_done()) co_return std::size_t{0};
-    if (st.abort) st.abort->active_ = st.conn.get();
+    if (st.abort) st.abort->active_ = &st.conn->lowest();
     auto mb = out.prepare(16 * 1024);
     auto& body = st.parser.get().body();
     // Deadline for this read: the caller's first-event or idle-between-events timeout.
-    st.conn->lowest().expires_after(timeout);
+    st.conn->deadline.expires_after(timeout);
     std::size_t got = 0;
     for (;;) {
         body.data = static_cast<char*>(mb.data()) + got;
@@ -433,7 +456,7 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
         }
         if (got > 0 || st.parser.is_done()) break;
     }
-    st.conn->lowest().expires_never();
+    st.conn->deadline.expires_never();
     if (st.abort) st.abort->active_ = nullptr;
     out.commit(got);
     co_return got;

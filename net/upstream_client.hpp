@@ -106,7 +106,7 @@ private:
     friend class upstream_client;
     friend class upstream_stream;
     bool aborted_ = false;
-    upstream_connection* active_ = nullptr;
+    asio::ip::tcp::socket* active_ = nullptr;  ///< the socket of the exchange in flight
 };
 
 /// A streamed response whose head has arrived; the body is read incrementally. When it is destroyed the
@@ -160,7 +160,7 @@ public:
 private:
     friend class upstream_stream;
     asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> connect(
-        const upstream_request& req);
+        const upstream_request& req, upstream_abort* abort);
     std::unique_ptr<upstream_connection> take_idle(const origin& o);
     void give_back(std::unique_ptr<upstream_connection> c);
 
