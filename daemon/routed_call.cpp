@@ -4,6 +4,7 @@
 #include "daemon/routed_request.hpp"
 #include "daemon/usage_scan.hpp"
 #include "net/openai_error.hpp"
+#include "net/wire_format.hpp"
 #include "streaming/stream_trigger.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -34,16 +35,6 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 /// A request's whole budget for retries and fallbacks (LiteLLM's default request timeout).
 constexpr auto request_budget = 600s;
 
-std::string_view endpoint_path(api_endpoint e)
-{
-    switch (e) {
-        case api_endpoint::chat_completions: return "/chat/completions";
-        case api_endpoint::completions: return "/completions";
-        case api_endpoint::embeddings: return "/embeddings";
-    }
-    return "/chat/completions";
-}
-
 std::optional<routing::duration> parse_retry_after(std::string_view v)
 {
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
@@ -57,13 +48,6 @@ std::optional<routing::duration> parse_retry_after(std::string_view v)
 double ms_of(std::chrono::steady_clock::duration d)
 {
     return std::chrono::duration<double, std::milli>(d).count();
-}
-
-std::string format_ms(std::chrono::steady_clock::duration d)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", ms_of(d));
-    return buf;
 }
 
 std::uint64_t token_count(const streaming::token_usage& u)
@@ -90,7 +74,7 @@ asio::awaitable<void> routed_call::run(std::string body)
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto& routes = snap_->cfg.routes;
 
-    auto parsed = parse_routed_request(body, endpoint_, !routes.default_model.empty());
+    auto parsed = parse_routed_request(body, endpoint_, !routes.default_model.empty(), body_.storage());
     if (auto* bad = std::get_if<request_error>(&parsed)) {
         co_await write_error(400, bad->message, "invalid_request_error"sv, bad->code, bad->param);
         co_return;
@@ -180,34 +164,20 @@ std::string routed_call::body_for(const routing::plan::try_deployment& t)
 }
 
 std::optional<net::upstream_request> routed_call::upstream_request_for(const routing::plan::try_deployment& t,
-                                                                       std::string body) const
+                                                                       std::string body)
 {
     const auto& d = *t.target;
-    auto split = net::split_url(d.api_base, d.ssl_verify);
-    if (!split) return std::nullopt;
+    if (d.index >= snap_->upstreams.size()) return std::nullopt;
+    const auto& route = snap_->upstreams[d.index];
+    if (!route.where) return std::nullopt;
     net::upstream_request req;
-    req.where = std::move(split->first);
-    const auto& base = split->second;
-    if (d.provider == "azure") {
-        req.target = base + "/openai/deployments/" + t.upstream_model + std::string(endpoint_path(endpoint_)) +
-                     "?api-version=" + d.api_version;
-        if (!d.api_key.empty()) req.headers.emplace_back("api-key", d.api_key);
-    } else {
-        // openai and every OpenAI-compatible server (anthropic through its OpenAI-compatible endpoint).
-        req.target = base + std::string(endpoint_path(endpoint_));
-        if (!d.api_key.empty()) req.headers.emplace_back("authorization", "Bearer " + d.api_key);
-    }
+    req.where = &*route.where;
+    req.target = route.target(d, endpoint_, t.upstream_model, target_scratch_);
+    req.auth_name = route.auth_name;
+    req.auth_value = route.auth_value;
     req.body = std::move(body);
     req.streamed = streamed_;
-    const auto secs = [](double s) {
-        return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(std::max(s, 0.001) * 1000)));
-    };
-    req.timeouts.total = secs(d.timeout_seconds);
-    req.timeouts.head = req.timeouts.total;
-    req.timeouts.connect = std::min(req.timeouts.total, std::chrono::milliseconds(10'000));
-    req.timeouts.tls = req.timeouts.connect;
-    req.timeouts.first_event = secs(d.stream_timeout_seconds);
-    req.timeouts.idle = secs(snap_->cfg.routes.settings.stream_idle_timeout);
+    req.timeouts = route.timeouts;
     return req;
 }
 
@@ -249,35 +219,40 @@ void routed_call::report(const routing::plan::try_deployment& t, routing::failur
     }
 }
 
-void routed_call::set_routing_headers(http::fields& h, bool attempt_in_flight) const
+void routed_call::set_routing_headers(net::response_head& h, bool attempt_in_flight) const
 {
-    h.set("x-baton-request-id", request_id_);
+    h.add("x-baton-request-id", request_id_);
     if (served_) {
-        h.set("x-baton-model-group", served_group_);
-        h.set("x-baton-deployment-id", served_->id);
-        h.set("x-baton-resolved", served_->provider + "/" + served_model_);
+        h.add("x-baton-model-group", served_group_);
+        h.add("x-baton-deployment-id", served_->id);
+        h.add("x-baton-resolved", served_->provider, "/"sv, served_model_);
     }
     if (plan_) {
         // A stream's head goes out while its attempt is still running (not yet reported to the plan).
-        h.set("x-baton-attempts", std::to_string(plan_->attempts_sent() + (attempt_in_flight ? 1 : 0)));
-        h.set("x-baton-fallbacks", std::to_string(plan_->fallbacks_taken()));
+        h.add_number("x-baton-attempts", plan_->attempts_sent() + (attempt_in_flight ? 1 : 0));
+        h.add_number("x-baton-fallbacks", plan_->fallbacks_taken());
     }
-    h.set("x-baton-overhead-ms", format_ms(clock::now() - started_ - upstream_time_));
+    h.add_millis("x-baton-overhead-ms", ms_of(clock::now() - started_ - upstream_time_));
+}
+
+asio::awaitable<void> routed_call::write_response(unsigned status, std::string_view content_type, std::string_view body,
+                                                  bool with_routing_headers)
+{
+    net::response_head h{status};
+    h.add("Content-Type", content_type.empty() ? "application/json"sv : content_type);
+    if (with_routing_headers) {
+        set_routing_headers(h);
+    } else {
+        h.add("x-baton-request-id", request_id_);
+    }
+    final_status_ = status;
+    const auto& head = h.finish(body.size(), out_.close_after);
+    co_await out_.write_response(head, body);
 }
 
 asio::awaitable<void> routed_call::write_json(unsigned status, std::string body, bool with_routing_headers)
 {
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::content_type, "application/json");
-    if (with_routing_headers) {
-        set_routing_headers(res.base());
-    } else {
-        res.set("x-baton-request-id", request_id_);
-    }
-    res.body() = std::move(body);
-    res.prepare_payload();
-    final_status_ = status;
-    co_await out_.write(res);
+    co_await write_response(status, "application/json"sv, body, with_routing_headers);
 }
 
 asio::awaitable<void> routed_call::write_error(unsigned status, std::string_view message, std::string_view type,
@@ -317,13 +292,7 @@ asio::awaitable<void> routed_call::write_exhausted(int status)
 
 asio::awaitable<void> routed_call::write_give_back()
 {
-    http::response<http::string_body> res{static_cast<http::status>(last_.status ? last_.status : 502), 11};
-    res.set(http::field::content_type, last_.content_type.empty() ? "application/json" : last_.content_type);
-    set_routing_headers(res.base());
-    res.body() = last_.body;
-    res.prepare_payload();
-    final_status_ = res.result_int();
-    co_await out_.write(res);
+    co_await write_response(last_.status ? last_.status : 502, last_.content_type, last_.body, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -404,13 +373,7 @@ asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deploy
         served_model_ = t.upstream_model;
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
-        http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
-        out.set(http::field::content_type, res.content_type.empty() ? "application/json" : res.content_type);
-        set_routing_headers(out.base());
-        out.body() = std::move(res.body);
-        out.prepare_payload();
-        final_status_ = res.status;
-        co_await out_.write(out);
+        co_await write_response(res.status, res.content_type, res.body, true);
         co_return true;
     }
     last_ = {res.status, res.content_type, std::move(res.body)};
@@ -482,14 +445,12 @@ asio::awaitable<bool> routed_call::ensure_head(const routing::plan::try_deployme
     served_ = t.target;
     served_group_ = t.group;
     served_model_ = t.upstream_model;
-    http::response<http::empty_body> res{http::status::ok, 11};
-    res.set(http::field::content_type, "text/event-stream");
-    res.set(http::field::cache_control, "no-cache");
-    res.set("x-accel-buffering", "no");
-    set_routing_headers(res.base(), true);
-    res.chunked(true);
+    net::response_head h{200};
+    h.add("Content-Type", "text/event-stream").add("Cache-Control", "no-cache").add("x-accel-buffering", "no");
+    set_routing_headers(h, true);
     final_status_ = 200;
-    auto ec = co_await out_.write_head(res);
+    const auto& head = h.finish_chunked(out_.close_after);
+    auto ec = co_await out_.write_response(head, {});
     co_return !ec;
 }
 

@@ -6,6 +6,7 @@
 #include "daemon/reactor.hpp"
 #include "net/http_server.hpp"
 #include "net/upstream_client.hpp"
+#include "net/wire_format.hpp"
 #include "routing/plan.hpp"
 #include "streaming/sse_parser.hpp"
 #include "streaming/stream_state.hpp"
@@ -13,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -60,6 +62,8 @@ private:
     boost::asio::awaitable<bool> ensure_head(const routing::plan::try_deployment& t);
     boost::asio::awaitable<void> end_stream_with_error();
 
+    boost::asio::awaitable<void> write_response(unsigned status, std::string_view content_type, std::string_view body,
+                                                bool with_routing_headers);
     boost::asio::awaitable<void> write_json(unsigned status, std::string body, bool with_routing_headers);
     boost::asio::awaitable<void> write_error(unsigned status, std::string_view message, std::string_view type,
                                              std::string_view code, std::string_view param = {});
@@ -68,12 +72,12 @@ private:
 
     std::string body_for(const routing::plan::try_deployment& t);
     std::optional<net::upstream_request> upstream_request_for(const routing::plan::try_deployment& t,
-                                                              std::string body) const;
+                                                              std::string body);
     void report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                 std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens = 0,
                 std::string_view detail = {});
     void note_hop(const routing::plan::try_deployment& t);
-    void set_routing_headers(boost::beast::http::fields& h, bool attempt_in_flight = false) const;
+    void set_routing_headers(net::response_head& h, bool attempt_in_flight = false) const;
     void finish_log(unsigned status);
     std::string exhausted_body(int status) const;
     void log_event(log_level level, std::string_view event, std::pair<std::string_view, std::string> field) const;
@@ -90,7 +94,11 @@ private:
     clock::time_point started_ = clock::now();
     clock::duration upstream_time_{};
     std::optional<clock::time_point> first_token_at_;
-    boost::json::object body_;
+    /// The request's JSON lives in this arena (a buffer inside the call, then blocks that grow): parsing
+    /// and rewriting a body costs no allocation per node, and it is all freed at once.
+    alignas(16) unsigned char json_buffer_[4096];
+    boost::json::monotonic_resource json_arena_{json_buffer_, sizeof json_buffer_};
+    boost::json::object body_{boost::json::storage_ptr(&json_arena_)};
     std::string requested_model_;
     bool streamed_ = false;
     bool client_wants_usage_ = false;
@@ -98,6 +106,7 @@ private:
     std::optional<routing::plan> plan_;
     net::upstream_abort abort_;
     bool client_gone_ = false;
+    std::string target_scratch_;  ///< an upstream target built per request (azure wildcards)
     boost::asio::steady_timer* backoff_ = nullptr;  ///< the backoff wait in progress, if any
     last_response last_;
 

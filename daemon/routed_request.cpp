@@ -17,15 +17,16 @@ request_error invalid(std::string message, std::string code, std::string param)
 }  // namespace
 
 std::variant<routed_request, request_error> parse_routed_request(std::string_view text, api_endpoint endpoint,
-                                                                 bool has_default_model)
+                                                                 bool has_default_model, const json::storage_ptr& storage)
 {
     json::error_code ec;
-    json::value parsed = json::parse(text, ec);
+    json::value parsed = json::parse(text, ec, storage);
     if (ec || !parsed.is_object()) {
         return invalid("We could not parse the JSON body of your request. The body must be a JSON object.",
                        "invalid_json", "");
     }
-    routed_request r;
+    // Same storage on both sides: the move steals the DOM instead of copying it.
+    routed_request r{.body = json::object(storage)};
     r.body = std::move(parsed.get_object());
     auto& body = r.body;
 
@@ -36,15 +37,18 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
     if (r.model.empty() && !has_default_model) {
         return invalid("you must provide a model parameter", "missing_required_parameter", "model");
     }
-    const std::string required = endpoint == api_endpoint::chat_completions ? "messages"
-                                 : endpoint == api_endpoint::completions    ? "prompt"
-                                                                            : "input";
+    const std::string_view required = endpoint == api_endpoint::chat_completions ? "messages"
+                                      : endpoint == api_endpoint::completions    ? "prompt"
+                                                                                 : "input";
     const auto* field = body.if_contains(required);
-    if (!field) return invalid("missing required parameter `" + required + "`", "missing_required_parameter", required);
+    if (!field) {
+        return invalid("missing required parameter `" + std::string(required) + "`", "missing_required_parameter",
+                       std::string(required));
+    }
     const bool field_ok = endpoint == api_endpoint::chat_completions
                               ? field->is_array() && !field->get_array().empty()
                               : field->is_string() || field->is_array();
-    if (!field_ok) return invalid("invalid `" + required + "`", "invalid_type", required);
+    if (!field_ok) return invalid("invalid `" + std::string(required) + "`", "invalid_type", std::string(required));
 
     if (const auto* f = body.if_contains("fallbacks")) {
         std::vector<std::string> list;
@@ -94,7 +98,7 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
         }
         // Upstreams are always asked for usage (summed across hops); the client sees it only if it asked.
         auto& so = body["stream_options"];
-        if (!so.is_object()) so = json::object{};
+        if (!so.is_object()) so = json::object(storage);
         so.get_object()["include_usage"] = true;
     }
     return r;

@@ -5,6 +5,7 @@
 #include "routing/route_table.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/storage_ptr.hpp>
 
 #include <optional>
 #include <string>
@@ -39,9 +40,11 @@ struct request_error {
 /// `has_default_model`); `messages` a non-empty array (chat), `prompt` (completions) or `input`
 /// (embeddings) present; baton's fields `fallbacks` (array of strings), `num_retries` (0..10),
 /// `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover` (continue | restart |
-/// off) validated and removed. Pure; never throws for bad input.
+/// off) validated and removed. The body's DOM lives in `storage` (a request's arena). Pure; never throws
+/// for bad input.
 std::variant<routed_request, request_error> parse_routed_request(std::string_view body, api_endpoint endpoint,
-                                                                 bool has_default_model);
+                                                                 bool has_default_model,
+                                                                 const boost::json::storage_ptr& storage = {});
 
 /// The upstream body of one attempt: `body` with `model` set to the deployment's upstream model.
 std::string upstream_body(boost::json::object& body, std::string_view upstream_model);

@@ -16,6 +16,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 
@@ -106,9 +107,11 @@ asio::awaitable<boost::system::error_code> downstream::write(http::response<http
     co_return co_await write_buffers(asio::buffer(bytes));
 }
 
-asio::awaitable<boost::system::error_code> downstream::write_raw(std::string_view bytes)
+asio::awaitable<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
 {
-    co_return co_await write_buffers(asio::buffer(bytes.data(), bytes.size()));
+    const std::array<asio::const_buffer, 2> parts{asio::buffer(head.data(), head.size()),
+                                                  asio::buffer(body.data(), body.size())};
+    co_return co_await write_buffers(parts);
 }
 
 asio::awaitable<boost::system::error_code> downstream::write_head(http::response<http::empty_body>& res)

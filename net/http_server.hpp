@@ -55,8 +55,9 @@ public:
 
     /// Writes a whole response. Errors (client gone, write timeout) are returned, never thrown.
     asio::awaitable<boost::system::error_code> write(http::response<http::string_body>& res);
-    /// Writes bytes that are already a whole response (or a response head); the caller keeps them alive.
-    asio::awaitable<boost::system::error_code> write_raw(std::string_view bytes);
+    /// Writes a response made of a finished head and its body with one gather write (no copy); the
+    /// caller keeps both alive until it completes.
+    asio::awaitable<boost::system::error_code> write_response(std::string_view head, std::string_view body);
 
     /// Starts a chunked response: writes the head (`res` must have chunked(true); its body is ignored).
     asio::awaitable<boost::system::error_code> write_head(http::response<http::empty_body>& res);

@@ -11,8 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -20,7 +19,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace baton::net {
 
@@ -43,14 +44,13 @@ upstream_error fail(upstream_errc c, std::string detail = {})
 
 }  // namespace
 
-std::string origin::key() const
+void origin::finish()
 {
-    std::string k = tls ? "https://" : "http://";
-    k += host;
-    k += ':';
-    k += port;
-    if (!verify) k += "#noverify";
-    return k;
+    key = tls ? "https://" : "http://";
+    key += host;
+    key += ':';
+    key += port;
+    if (!verify) key += "#noverify";
 }
 
 std::optional<std::pair<origin, std::string>> split_url(std::string_view url, bool verify)
@@ -68,6 +68,7 @@ std::optional<std::pair<origin, std::string>> split_url(std::string_view url, bo
     if (o.host.empty()) return std::nullopt;
     o.port = parsed->has_port() ? std::string(parsed->port()) : std::string(o.tls ? "443" : "80");
     o.verify = verify;
+    o.finish();
     std::string path(parsed->encoded_path());
     while (!path.empty() && path.back() == '/') path.pop_back();
     return std::make_pair(std::move(o), std::move(path));
@@ -146,11 +147,83 @@ void upstream_abort::abort()
     }
 }
 
+namespace {
+
+/// Parses an upstream response keeping only what baton uses — the status, Content-Type and Retry-After —
+/// without a header container (Beast's allocates per field). The body goes to `body` (whole responses,
+/// at most `body_limit`), or with `sink` set, straight into the caller's buffer as Beast's buffer_body
+/// does (streams: the relay's only copy).
+class response_reader final : public http::basic_parser<false> {
+public:
+    unsigned status = 0;
+    std::string content_type;
+    std::string retry_after;
+    std::string body;
+
+    bool sink = false;
+    char* sink_data = nullptr;
+    std::size_t sink_size = 0;
+
+private:
+    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+
+    void on_response_impl(int code, beast::string_view, int, beast::error_code&) override
+    {
+        status = static_cast<unsigned>(code);
+    }
+
+    void on_field_impl(http::field name, beast::string_view, beast::string_view value, beast::error_code&) override
+    {
+        if (name == http::field::content_type) {
+            content_type.assign(value.data(), value.size());
+        } else if (name == http::field::retry_after) {
+            retry_after.assign(value.data(), value.size());
+        }
+    }
+
+    void on_header_impl(beast::error_code&) override {}
+
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override
+    {
+        if (!sink && length) body.reserve(static_cast<std::size_t>(*length));
+    }
+
+    std::size_t on_body_impl(beast::string_view data, beast::error_code& ec) override { return take(data, ec); }
+
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code& ec) override
+    {
+        return take(data, ec);
+    }
+
+    void on_finish_impl(beast::error_code&) override {}
+
+    std::size_t take(beast::string_view data, beast::error_code& ec)
+    {
+        if (!sink) {
+            body.append(data.data(), data.size());
+            return data.size();
+        }
+        if (sink_size == 0) {
+            ec = http::error::need_buffer;
+            return 0;
+        }
+        const auto n = std::min(sink_size, data.size());
+        std::memcpy(sink_data, data.data(), n);
+        sink_data += n;
+        sink_size -= n;
+        return n;
+    }
+};
+
+}  // namespace
+
 struct upstream_stream::state {
     upstream_client* client = nullptr;
     std::weak_ptr<bool> client_alive;
     std::unique_ptr<upstream_connection> conn;
-    http::response_parser<http::buffer_body> parser;
+    response_reader parser;
     upstream_abort* abort = nullptr;
     bool failed = false;
 };
@@ -197,8 +270,8 @@ bool is_timeout(const boost::system::error_code& ec)
 /// The request's bytes, written with one write (see wire_format.hpp).
 std::string make_request(const upstream_request& r)
 {
-    return serialize_post(r.target, r.where.host, r.streamed ? "text/event-stream" : "application/json", r.headers,
-                          r.body);
+    return serialize_post(r.target, r.where->host, r.streamed ? "text/event-stream" : "application/json", r.auth_name,
+                          r.auth_value, r.body);
 }
 
 /// Maps a read/write error to the exchange's failure class.
@@ -240,7 +313,7 @@ upstream_client::~upstream_client() = default;
 
 std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
 {
-    auto it = idle_.find(o.key());
+    auto it = idle_.find(o.key);
     if (it == idle_.end()) return nullptr;
     auto& pool = it->second;
     const auto now = std::chrono::steady_clock::now();
@@ -268,9 +341,9 @@ void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
 asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
     const upstream_request& req, upstream_abort* abort)
 {
-    const auto& o = req.where;
+    const auto& o = *req.where;
     auto conn = std::make_unique<upstream_connection>(ex_);
-    conn->key = o.key();
+    conn->key = o.key;
 
     std::vector<tcp::endpoint> endpoints;
     boost::system::error_code aec;
@@ -343,7 +416,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
     const auto head_timeout = std::min(req.timeouts.head, req.timeouts.total);
     for (int round = 0; round < 2; ++round) {
         if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
-        auto conn = take_idle(req.where);
+        auto conn = take_idle(*req.where);
         if (!conn) {
             auto c = co_await connect(req, abort);
             if (!c) co_return c.error();
@@ -355,7 +428,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         conn->deadline.expires_after(head_timeout);
         auto wec =
             co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
-        http::response_parser<http::string_body> parser;
+        response_reader parser;
         parser.body_limit(max_response_body);
         boost::system::error_code hec = wec;
         if (!wec) {
@@ -373,13 +446,12 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
             co_await on_stream(*conn, [&](auto& s) { return http::async_read(s, conn->buffer, parser, use_tuple); });
         if (abort) abort->active_ = nullptr;
         if (bec) co_return classify_io(bec, upstream_errc::total_timeout, abort);
-        auto res = parser.release();
         upstream_response out;
-        out.status = res.result_int();
-        out.content_type = std::string(res[http::field::content_type]);
-        out.retry_after = std::string(res[http::field::retry_after]);
-        out.body = std::move(res.body());
-        if (res.keep_alive()) give_back(std::move(conn));
+        out.status = parser.status;
+        out.content_type = std::move(parser.content_type);
+        out.retry_after = std::move(parser.retry_after);
+        out.body = std::move(parser.body);
+        if (parser.keep_alive()) give_back(std::move(conn));
         co_return out;
     }
     co_return fail(upstream_errc::connection, "stale connection");
@@ -391,7 +463,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
     auto wire = make_request(req);
     for (int round = 0; round < 2; ++round) {
         if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
-        auto conn = take_idle(req.where);
+        auto conn = take_idle(*req.where);
         if (!conn) {
             auto c = co_await connect(req, abort);
             if (!c) co_return c.error();
@@ -403,6 +475,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         st->client_alive = alive_;
         st->abort = abort;
         st->parser.body_limit(boost::none);
+        st->parser.sink = true;
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
         conn->deadline.expires_after(req.timeouts.first_event);
         auto wec =
@@ -419,11 +492,10 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         }
         conn->deadline.expires_never();
         st->conn = std::move(conn);
-        const auto& head = st->parser.get();
         upstream_stream s{std::move(st)};
-        s.status_ = head.result_int();
-        s.content_type_ = std::string(head[http::field::content_type]);
-        s.retry_after_ = std::string(head[http::field::retry_after]);
+        s.status_ = s.s_->parser.status;
+        s.content_type_ = std::move(s.s_->parser.content_type);
+        s.retry_after_ = std::move(s.s_->parser.retry_after);
         co_return s;
     }
     co_return fail(upstream_errc::connection, "stale connection");
@@ -438,16 +510,16 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     if (st.parser.is_done()) co_return std::size_t{0};
     if (st.abort) st.abort->active_ = &st.conn->lowest();
     auto mb = out.prepare(16 * 1024);
-    auto& body = st.parser.get().body();
+    auto& body = st.parser;
     // Deadline for this read: the caller's first-event or idle-between-events timeout.
     st.conn->deadline.expires_after(timeout);
     std::size_t got = 0;
     for (;;) {
-        body.data = static_cast<char*>(mb.data()) + got;
-        body.size = mb.size() - got;
+        body.sink_data = static_cast<char*>(mb.data()) + got;
+        body.sink_size = mb.size() - got;
         auto ec = co_await on_stream(
             *st.conn, [&](auto& s) { return http::async_read_some(s, st.conn->buffer, st.parser, use_tuple); });
-        got = mb.size() - body.size;
+        got = mb.size() - body.sink_size;
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
             st.failed = true;

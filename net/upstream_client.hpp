@@ -31,9 +31,11 @@ struct origin {
     std::string host;
     std::string port;
     bool verify = true;
+    /// Pool key: scheme, host, port and verify flag (set by split_url, or by `finish()`).
+    std::string key;
 
-    /// Pool key: scheme, host, port and verify flag.
-    std::string key() const;
+    /// Sets `key` from the other members.
+    void finish();
 };
 
 /// Splits an absolute http(s) URL such as an api_base into its origin and path ("/v1"). nullopt when it
@@ -50,11 +52,13 @@ struct upstream_timeouts {
     std::chrono::milliseconds idle{30'000};         ///< streamed: between body reads
 };
 
-/// One HTTP request to an upstream. The body is sent as application/json.
+/// One HTTP request to an upstream. The body is sent as application/json. Everything but the body is
+/// borrowed (derived once per config, see daemon/config_store.hpp) and must outlive the exchange.
 struct upstream_request {
-    origin where;
-    std::string target;  ///< path and query, e.g. "/v1/chat/completions"
-    std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (auth goes here)
+    const origin* where = nullptr;
+    std::string_view target;      ///< path and query, e.g. "/v1/chat/completions"
+    std::string_view auth_name;   ///< the auth header ("authorization", "api-key"); empty for none
+    std::string_view auth_value;  ///< its value (a secret)
     std::string body;
     bool streamed = false;
     upstream_timeouts timeouts;

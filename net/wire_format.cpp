@@ -2,6 +2,9 @@
 
 #include <boost/beast/http/status.hpp>
 
+#include <charconv>
+#include <cmath>
+
 namespace baton::net {
 
 namespace http = boost::beast::http;
@@ -30,7 +33,7 @@ std::string serialize_response(const http::response<http::string_body>& res)
 }
 
 std::string serialize_post(std::string_view target, std::string_view host, std::string_view accept,
-                           const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body)
+                           std::string_view auth_name, std::string_view auth_value, std::string_view body)
 {
     std::string out;
     out.reserve(192 + target.size() + body.size());
@@ -41,10 +44,10 @@ std::string serialize_post(std::string_view target, std::string_view host, std::
     out += "\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\nAccept: ";
     out += accept;
     out += "\r\n";
-    for (const auto& [name, value] : headers) {
-        out += name;
+    if (!auth_name.empty()) {
+        out += auth_name;
         out += ": ";
-        out += value;
+        out += auth_value;
         out += "\r\n";
     }
     out += "Content-Length: ";
@@ -52,6 +55,77 @@ std::string serialize_post(std::string_view target, std::string_view host, std::
     out += "\r\n\r\n";
     out += body;
     return out;
+}
+
+response_head::response_head(unsigned status)
+{
+    out_.reserve(512);
+    out_ += "HTTP/1.1 ";
+    char digits[8];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, status);
+    (void)ec;
+    out_.append(digits, end);
+    out_ += ' ';
+    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\n";
+}
+
+response_head& response_head::add(std::string_view name, std::string_view value)
+{
+    out_ += name;
+    out_ += ": ";
+    out_ += value;
+    out_ += "\r\n";
+    return *this;
+}
+
+response_head& response_head::add(std::string_view name, std::string_view first, std::string_view second,
+                                  std::string_view third)
+{
+    out_ += name;
+    out_ += ": ";
+    out_ += first;
+    out_ += second;
+    out_ += third;
+    out_ += "\r\n";
+    return *this;
+}
+
+response_head& response_head::add_number(std::string_view name, std::int64_t value)
+{
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    (void)ec;
+    return add(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
+response_head& response_head::add_millis(std::string_view name, double ms)
+{
+    char digits[32];
+    const double v = std::isfinite(ms) ? ms : 0.0;
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v, std::chars_format::fixed, 3);
+    if (ec != std::errc{}) return add(name, "0.000");
+    return add(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+}
+
+std::string& response_head::finish(std::size_t length, bool close)
+{
+    if (close) out_ += "Connection: close\r\n";
+    char digits[24];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, length);
+    (void)ec;
+    out_ += "Content-Length: ";
+    out_.append(digits, end);
+    out_ += "\r\n\r\n";
+    return out_;
+}
+
+std::string& response_head::finish_chunked(bool close)
+{
+    if (close) out_ += "Connection: close\r\n";
+    out_ += "Transfer-Encoding: chunked\r\n\r\n";
+    return out_;
 }
 
 }  // namespace baton::net

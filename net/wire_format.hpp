@@ -3,6 +3,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,9 +16,33 @@ namespace baton::net {
 /// `res` must be prepared (prepare_payload) so that its framing headers are set.
 std::string serialize_response(const boost::beast::http::response<boost::beast::http::string_body>& res);
 
-/// The bytes of a POST request with a JSON body: request line, Host, the given headers, Content-Type,
-/// Content-Length, then the body.
+/// The bytes of a POST request with a JSON body: request line, Host, Content-Type, Accept, the auth header
+/// (when `auth_name` is not empty), Content-Length, then the body.
 std::string serialize_post(std::string_view target, std::string_view host, std::string_view accept,
-                           const std::vector<std::pair<std::string, std::string>>& headers, std::string_view body);
+                           std::string_view auth_name, std::string_view auth_value, std::string_view body);
+
+/// An HTTP/1.1 response head written straight into one string, for the routed responses: a handful of
+/// known headers, no field container (Beast's allocates per field and dominated the request profile).
+/// Names and values are the caller's to keep valid HTTP (they come from config and baton itself).
+class response_head {
+public:
+    explicit response_head(unsigned status);
+
+    response_head& add(std::string_view name, std::string_view value);
+    /// `name: <first><second><third>` without building the joined string.
+    response_head& add(std::string_view name, std::string_view first, std::string_view second,
+                       std::string_view third);
+    response_head& add_number(std::string_view name, std::int64_t value);
+    /// A duration in milliseconds with three decimals (microsecond resolution).
+    response_head& add_millis(std::string_view name, double ms);
+
+    /// Ends the head of a body of `length` bytes; `close` adds `Connection: close`.
+    std::string& finish(std::size_t length, bool close);
+    /// Ends the head of a chunked body.
+    std::string& finish_chunked(bool close);
+
+private:
+    std::string out_;
+};
 
 }  // namespace baton::net
