@@ -244,20 +244,22 @@ namespace {
 
 /// Runs one operation on the connection's stream, plain or TLS, under its deadline (set by the caller).
 /// `op(stream)` starts the operation with `use_tuple`. A deadline that passed turns the result into
-/// beast::error::timeout. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
+/// beast::error::timeout. `transferred` receives the operation's byte count. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
 template <class Op>
-asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op op)
+asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op op, std::size_t* transferred = nullptr)
 {
     boost::system::error_code ec;
+    std::size_t bytes = 0;
     if (c.tls) {
         auto [e, n] = co_await op(*c.tls);
-        (void)n;
         ec = e;
+        bytes = n;
     } else {
         auto [e, n] = co_await op(c.plain);
-        (void)n;
         ec = e;
+        bytes = n;
     }
+    if (transferred) *transferred = bytes;
     if (ec && c.deadline.expired()) ec = beast::error::timeout;
     co_return ec;
 }
@@ -491,6 +493,8 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
             co_return classify_io(hec, upstream_errc::first_event_timeout, abort);
         }
         conn->deadline.expires_never();
+        // From here on, one parse takes every event already read (async_read_header turned this off).
+        st->parser.eager(true);
         st->conn = std::move(conn);
         upstream_stream s{std::move(st)};
         s.status_ = s.s_->parser.status;
@@ -510,24 +514,43 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     if (st.parser.is_done()) co_return std::size_t{0};
     if (st.abort) st.abort->active_ = &st.conn->lowest();
     auto mb = out.prepare(16 * 1024);
-    auto& body = st.parser;
+    auto& parser = st.parser;
+    auto& conn = *st.conn;
+    parser.sink_data = static_cast<char*>(mb.data());
+    parser.sink_size = mb.size();
     // Deadline for this read: the caller's first-event or idle-between-events timeout.
-    st.conn->deadline.expires_after(timeout);
-    std::size_t got = 0;
+    conn.deadline.expires_after(timeout);
+    auto failed = [&](const boost::system::error_code& ec) {
+        st.failed = true;
+        if (st.abort) st.abort->active_ = nullptr;
+        return classify_io(ec, timeout_kind, st.abort);
+    };
     for (;;) {
-        body.sink_data = static_cast<char*>(mb.data()) + got;
-        body.sink_size = mb.size() - got;
-        auto ec = co_await on_stream(
-            *st.conn, [&](auto& s) { return http::async_read_some(s, st.conn->buffer, st.parser, use_tuple); });
-        got = mb.size() - body.sink_size;
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) {
-            st.failed = true;
-            if (st.abort) st.abort->active_ = nullptr;
-            co_return classify_io(ec, timeout_kind, st.abort);
+        // De-chunk what is buffered into `out` first; read from the socket only when that gave nothing.
+        while (conn.buffer.size() != 0 && !parser.is_done() && parser.sink_size != 0) {
+            boost::system::error_code ec;
+            const auto used = parser.put(conn.buffer.data(), ec);
+            conn.buffer.consume(used);
+            if (ec == http::error::need_more || ec == http::error::need_buffer) break;
+            if (ec) co_return failed(ec);
+            if (used == 0) break;
         }
-        if (got > 0 || st.parser.is_done()) break;
+        if (parser.sink_size != mb.size() || parser.is_done()) break;
+        std::size_t n = 0;
+        auto ec = co_await on_stream(
+            conn, [&](auto& s) { return s.async_read_some(conn.buffer.prepare(16 * 1024), use_tuple); }, &n);
+        conn.buffer.commit(n);
+        if (ec == asio::error::eof) {
+            // The body may run to EOF (no length, not chunked); otherwise the upstream cut it.
+            ec = {};
+            if (parser.got_some()) parser.put_eof(ec);
+            if (!ec && !parser.is_done()) ec = http::error::partial_message;
+            if (ec) co_return failed(ec);
+            break;
+        }
+        if (ec) co_return failed(ec);
     }
+    const std::size_t got = mb.size() - parser.sink_size;
     st.conn->deadline.expires_never();
     if (st.abort) st.abort->active_ = nullptr;
     out.commit(got);
