@@ -389,7 +389,7 @@ def metrics(args):
 # --------------------------------------------------------------------------------------- inputs and meta
 
 
-def make_body(out, model, stream, prompt_bytes):
+def make_body(out, model, stream, prompt_bytes, stream_failover=""):
     filler = "Summarise the following notes in one sentence. "
     prompt = (filler * (int(prompt_bytes) // len(filler) + 1))[: int(prompt_bytes)]
     doc = {"model": model,
@@ -398,6 +398,8 @@ def make_body(out, model, stream, prompt_bytes):
            "max_tokens": 64, "temperature": 0.2}
     if stream == "1":
         doc["stream"] = True
+    if stream_failover:
+        doc["stream_failover"] = stream_failover  # baton's per-request override (SPEC §6)
     with open(out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
     return 0
@@ -461,6 +463,17 @@ def load(d, prefix):
                 doc = json.load(f)
             out[doc["name"]] = doc
     return out
+
+
+def cpu_summary(runs, key):
+    """Medians over the rounds of one scenario-target: CPU µs per request, p50 ms, events per request."""
+    rounds = [r for r in runs.values() if r.get("key", r["name"]) == key]
+    cpu = [r["proxy_cpu_us"] / max(1, r["wrk"]["requests"]) for r in rounds if r["proxy_cpu_us"] is not None]
+    if not cpu:
+        return None
+    return {"cpu": statistics.median(cpu),
+            "p50": statistics.median(r["wrk"]["latency_us"]["p50"] / 1000 for r in rounds),
+            "events": rounds[0]["events_per_request"]}
 
 
 def report(d, out_md, max_errors="5"):
@@ -568,6 +581,28 @@ def report(d, out_md, max_errors="5"):
             verdict = "–" if cr is None else ("met" if cr <= 1.5 else "**missed**")
             L.append(f"| {scen} | {fmt(n.get('cpu'))} | {fmt(b.get('cpu'))} | {fmt(cr, 2)}× | "
                      f"{fmt(n.get('added'), 3)} | {fmt(b.get('added'), 3)} | {fmt(ar, 2)}× | {fmt(rr, 2)}× | {verdict} |")
+    # Streams that never fail, with baton's failover bookkeeping (stream_failover: continue, the default)
+    # and without it (off): what keeping the partial text and the hop state costs.
+    off_rows = []
+    for base in ("stream", "paced"):
+        on = cpu_summary(runs, f"{base}-baton")
+        off = cpu_summary(runs, f"{base}-off-baton")
+        if on and off:
+            off_rows.append((base, on, off))
+    if off_rows:
+        L.append("")
+        L.append("baton's stream failover bookkeeping on streams that never fail: the same streams with "
+                 "`stream_failover: continue` (the default: the relayed text is kept for a continuation) and "
+                 "`off` (nothing kept), per-request override in the body, median of the rounds:")
+        L.append("")
+        L.append("| scenario | CPU µs/req continue | CPU µs/req off | continue / off | CPU µs/event continue | "
+                 "CPU µs/event off | p50 ms continue | p50 ms off |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for base, on, off in off_rows:
+            r = on["cpu"] / off["cpu"] if on["cpu"] and off["cpu"] else None
+            L.append(f"| {base} | {fmt(on['cpu'])} | {fmt(off['cpu'])} | {fmt(r, 3)}× | "
+                     f"{fmt(on['cpu'] / on['events'], 2)} | {fmt(off['cpu'] / off['events'], 2)} | "
+                     f"{fmt(on['p50'], 2)} | {fmt(off['p50'], 2)} |")
     reuses = load(d, "reuse-")
     if reuses:
         parts = []

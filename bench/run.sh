@@ -15,6 +15,8 @@
 #           (0: back to back, so a proxy may read and write several events at once)
 #   paced   the same stream with BENCH_PACED_INTERVAL_MS between events, as a model produces them: every
 #           event is read and written on its own, so CPU per event is what a real stream costs
+#   stream-off, paced-off   baton only: the same streams with `"stream_failover": "off"` in the body, to
+#           show what the failover bookkeeping (keeping the relayed text) costs a stream that never fails
 #   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
 #
 # Knobs (environment):
@@ -23,7 +25,7 @@
 #                             the report shows the median (the machine is shared: one round can be unlucky)
 #   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PACED_INTERVAL_MS=2 BENCH_PROMPT_BYTES=256
 #   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
-#   BENCH_SCENARIOS="chat stream paced ttft" BENCH_TARGETS="direct nginx baton"
+#   BENCH_SCENARIOS="chat stream stream-off paced paced-off ttft" BENCH_TARGETS="direct nginx baton"
 #   BENCH_MAX_ERRORS=5        errors (non-2xx, socket errors) tolerated per run before the exit status is 1
 #   BENCH_OUT=bench/results/latest.md
 #   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/batond and
@@ -53,7 +55,7 @@ repo=$(pwd)
 : "${BENCH_TTFT_REQUESTS:=200}"
 : "${BENCH_TTFT_CHUNKS:=3}"
 : "${BENCH_TTFT_INTERVAL_MS:=5}"
-: "${BENCH_SCENARIOS:=chat stream paced ttft}"
+: "${BENCH_SCENARIOS:=chat stream stream-off paced paced-off ttft}"
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
@@ -246,6 +248,8 @@ log "nginx on 127.0.0.1:$nginx_port (master $nginx_pid, worker $workers)"
 helper body "$tmp/chat.json" bench 0 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/stream.json" bench 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/paced.json" paced 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/stream-off.json" bench 1 "$BENCH_PROMPT_BYTES" off
+helper body "$tmp/paced-off.json" paced 1 "$BENCH_PROMPT_BYTES" off
 helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
 export BENCH_BODY_BYTES=$(stat -c %s "$tmp/chat.json")
 
@@ -317,12 +321,14 @@ for round in $(seq "$BENCH_ROUNDS"); do
         [ "$scen" = ttft ] && continue
         body="$tmp/$scen.json"
         model=bench
-        [ "$scen" = paced ] && model=paced
+        [ "${scen%-off}" = paced ] && model=paced
         events=1
         [ "$scen" != chat ] && events=$events_stream
         log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
         for t in $BENCH_TARGETS; do
             is_failed "$t" && continue
+            # stream_failover is baton's own field: the -off scenarios measure baton only.
+            [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
             u=$(url "$t" "$model")
             if [ "$round" = 1 ]; then
                 BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
@@ -370,8 +376,9 @@ if [ -n "${BENCH_PERF:-}" ]; then
             perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 -p "$ppids" -o "$tmp/perf-$scen-$t.data" \
                 -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
             perf_pid=$!
+            [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
             pm=bench
-            [ "$scen" = paced ] && pm=paced
+            [ "${scen%-off}" = paced ] && pm=paced
             BENCH_BODY_FILE="$tmp/$scen.json" fg timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \
                 "$(url "$t" "$pm")" >/dev/null 2>&1 || true
             wait "$perf_pid" || true
