@@ -61,7 +61,9 @@ public:
 private:
     std::size_t index_;
     shared_state& shared_;
-    boost::asio::io_context ioc_{1};
+    // One thread runs it, and a socket is only ever touched on its reactor's thread (drain and reload are
+    // posted here): no per-descriptor locking. Posting from other threads stays safe.
+    boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     net::upstream_client upstream_;
     metrics_shard metrics_;
     std::mt19937_64 rng_;

@@ -73,16 +73,16 @@ bool equal_hashes(std::string_view a, std::string_view b)
 }
 
 /// The key a client presented: `Authorization: Bearer <key>`, or an `api-key` / `x-api-key` header.
-std::string_view presented_key(const http::request<http::string_body>& req)
+std::string_view presented_key(const net::incoming_request& req)
 {
-    const auto auth = req[http::field::authorization];
+    const std::string_view auth = req.authorization;
     if (auth.size() > 7 && boost::beast::iequals(auth.substr(0, 7), "bearer ")) {
         auto k = auth.substr(7);
         while (!k.empty() && k.front() == ' ') k.remove_prefix(1);
         return k;
     }
-    if (auto k = req["api-key"]; !k.empty()) return k;
-    return req["x-api-key"];
+    if (!req.api_key.empty()) return req.api_key;
+    return req.x_api_key;
 }
 
 std::string health_body(const config& cfg)
@@ -182,10 +182,10 @@ asio::awaitable<metrics_shard> collect_metrics(reactor& self)
 
 }  // namespace
 
-asio::awaitable<void> request_handler::handle(http::request<http::string_body>& req, net::downstream& out)
+asio::awaitable<void> request_handler::handle(net::incoming_request& req, net::downstream& out)
 {
     const auto request_id = reactor_.next_request_id();
-    std::string_view target = req.target();
+    std::string_view target = req.target;
     const auto path = target.substr(0, target.find('?'));
     const auto snap = reactor_.config();
     auto& shared = reactor_.shared();
@@ -206,12 +206,12 @@ asio::awaitable<void> request_handler::handle(http::request<http::string_body>& 
     for (const auto& r : routes) {
         if (r.path == path) {
             path_known = true;
-            if (r.method == req.method_string()) found = &r;
+            if (r.method == req.method) found = &r;
         }
     }
     if (!found) {
         if (path_known) {
-            co_await error(405, std::string("method "sv) + std::string(req.method_string()) + std::string(" is not allowed on "sv) + std::string(path),
+            co_await error(405, std::string("method "sv) + req.method + std::string(" is not allowed on "sv) + std::string(path),
                            "invalid_request_error"sv, "method_not_allowed"sv);
         } else {
             co_await error(404, std::string("unknown path "sv) + std::string(path), "invalid_request_error"sv, "not_found"sv);
@@ -257,7 +257,7 @@ asio::awaitable<void> request_handler::handle(http::request<http::string_body>& 
                                   : found->id == route_id::completions ? api_endpoint::completions
                                                                        : api_endpoint::embeddings;
             routed_call call{reactor_, snap, endpoint, out, request_id, key};
-            co_await call.run(std::move(req.body()));
+            co_await call.run(std::move(req.body));
             co_return;
         }
         case route_id::models:

@@ -63,8 +63,8 @@ bool is_baton_provider(const routing::deployment& d)
 }  // namespace
 
 routed_call::routed_call(reactor& r, std::shared_ptr<const snapshot> snap, api_endpoint endpoint, net::downstream& out,
-                         std::string request_id, const client_key* key)
-    : reactor_(r), snap_(std::move(snap)), endpoint_(endpoint), out_(out), request_id_(std::move(request_id)), key_(key)
+                         std::string_view request_id, const client_key* key)
+    : reactor_(r), snap_(std::move(snap)), endpoint_(endpoint), out_(out), request_id_(request_id), key_(key)
 {
 }
 

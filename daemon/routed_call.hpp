@@ -31,7 +31,7 @@ namespace baton::daemon {
 class routed_call {
 public:
     routed_call(reactor& r, std::shared_ptr<const snapshot> snap, api_endpoint endpoint, net::downstream& out,
-                std::string request_id, const client_key* key);
+                std::string_view request_id, const client_key* key);
 
     /// Validates the body, builds the plan and answers the client. Never throws for expected failures.
     boost::asio::awaitable<void> run(std::string body);
@@ -88,7 +88,7 @@ private:
     std::shared_ptr<const snapshot> snap_;
     api_endpoint endpoint_;
     net::downstream& out_;
-    std::string request_id_;
+    std::string_view request_id_;  ///< the handler's; outlives the call
     const client_key* key_;
 
     clock::time_point started_ = clock::now();

@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -39,6 +40,65 @@ http::response<http::string_body> plain_error(unsigned status, std::string_view 
 }
 
 }  // namespace
+
+/// Reads a request into an incoming_request: the head's fields are looked at once as they are parsed, and
+/// only the ones baton uses are kept.
+class request_reader final : public http::basic_parser<true> {
+public:
+    incoming_request req;
+    bool expect_continue = false;
+
+private:
+    void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int,
+                         beast::error_code&) override
+    {
+        req.method.assign(method.data(), method.size());
+        req.target.assign(target.data(), target.size());
+    }
+
+    void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+
+    void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                       beast::error_code&) override
+    {
+        switch (name) {
+            case http::field::authorization: req.authorization.assign(value.data(), value.size()); return;
+            case http::field::expect: expect_continue = beast::iequals(value, "100-continue"); return;
+            case http::field::unknown:
+                if (beast::iequals(name_string, "api-key")) {
+                    req.api_key.assign(value.data(), value.size());
+                } else if (beast::iequals(name_string, "x-api-key")) {
+                    req.x_api_key.assign(value.data(), value.size());
+                }
+                return;
+            default: return;
+        }
+    }
+
+    void on_header_impl(beast::error_code&) override {}
+
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override
+    {
+        // The length was checked against body_limit before this is called.
+        if (length) req.body.reserve(static_cast<std::size_t>(*length));
+    }
+
+    std::size_t on_body_impl(beast::string_view data, beast::error_code&) override
+    {
+        req.body.append(data.data(), data.size());
+        return data.size();
+    }
+
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) override
+    {
+        req.body.append(data.data(), data.size());
+        return data.size();
+    }
+
+    void on_finish_impl(beast::error_code&) override {}
+};
 
 /// What the client watch of a connection shares with its pending socket wait, which may complete after
 /// the session is gone.
@@ -260,7 +320,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         }
         s.idle = false;
 
-        http::request_parser<http::string_body> parser;
+        request_reader parser;
         parser.header_limit(64 * 1024);
         parser.body_limit(limits_.body_limit);
         // The whole head must arrive within header_timeout: this is what cuts slowloris clients. A head that
@@ -298,7 +358,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
             co_await out.write(res);
             break;
         }
-        if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        if (parser.expect_continue) {
             http::response<http::empty_body> cont{http::status::continue_, 11};
             s.deadline.expires_after(limits_.write_timeout);
             auto [cec, cn] = co_await http::async_write(s.socket, cont, use_tuple);
@@ -332,8 +392,8 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         }
         s.deadline.expires_never();
 
-        auto req = parser.release();
-        const bool keep_alive = req.keep_alive();
+        auto& req = parser.req;
+        const bool keep_alive = parser.keep_alive();
         // An exception here is a programming error: answer 500 if nothing was written yet, then close.
         bool failed = false;
         try {

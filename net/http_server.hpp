@@ -88,13 +88,24 @@ private:
     const server_limits& limits_;
 };
 
+/// A downstream request as the handler gets it: the method, the target, the headers baton reads, and the
+/// body. Parsed without a header container (Beast's allocates per field).
+struct incoming_request {
+    std::string method;  ///< as sent, e.g. "POST"
+    std::string target;
+    std::string authorization;  ///< Authorization
+    std::string api_key;        ///< api-key
+    std::string x_api_key;      ///< x-api-key
+    std::string body;
+};
+
 /// Handles one request on one reactor. Implemented by the daemon (routing, admin endpoints).
 class request_handler {
 public:
     virtual ~request_handler() = default;
     /// Answers `req` on `out`. Returns normally for every expected failure (it writes the error response
     /// itself); an exception is a programming error, caught by the session (500, connection closed).
-    virtual asio::awaitable<void> handle(http::request<http::string_body>& req, downstream& out) = 0;
+    virtual asio::awaitable<void> handle(incoming_request& req, downstream& out) = 0;
 };
 
 /// The downstream HTTP/1.1 server of one reactor: its own SO_REUSEPORT acceptors and the sessions they
