@@ -165,7 +165,7 @@ std::string routes_body()
 }
 
 /// Copies every reactor's metrics shard on its own thread and merges the copies.
-asio::awaitable<metrics_shard> collect_metrics(reactor& self)
+net::task<metrics_shard> collect_metrics(reactor& self)
 {
     std::vector<metrics_shard> copies;
     for (reactor* r : self.shared().reactors) {
@@ -174,7 +174,7 @@ asio::awaitable<metrics_shard> collect_metrics(reactor& self)
         } else {
             // The copy runs on the shard's own thread; this coroutine resumes on its own reactor.
             copies.push_back(co_await asio::co_spawn(
-                r->ioc(), [r]() -> asio::awaitable<metrics_shard> { co_return r->metrics(); }, asio::use_awaitable));
+                r->ioc(), [r]() -> net::task<metrics_shard> { co_return r->metrics(); }, net::use_task));
         }
     }
     co_return merge_shards(copies);
@@ -182,7 +182,7 @@ asio::awaitable<metrics_shard> collect_metrics(reactor& self)
 
 }  // namespace
 
-asio::awaitable<void> request_handler::handle(net::incoming_request& req, net::downstream& out)
+net::task<void> request_handler::handle(net::incoming_request& req, net::downstream& out)
 {
     const auto request_id = reactor_.next_request_id();
     std::string_view target = req.target;
@@ -191,13 +191,13 @@ asio::awaitable<void> request_handler::handle(net::incoming_request& req, net::d
     auto& shared = reactor_.shared();
     if (shared.draining.load(std::memory_order_relaxed)) out.close_after = true;
 
-    auto respond = [&](unsigned status, std::string body) -> asio::awaitable<void> {
+    auto respond = [&](unsigned status, std::string body) -> net::task<void> {
         auto res = json_response(status, std::move(body), request_id);
         if (out.close_after) res.keep_alive(false);
         co_await out.write(res);
     };
     auto error = [&](unsigned status, std::string_view message, std::string_view type,
-                     std::string_view code) -> asio::awaitable<void> {
+                     std::string_view code) -> net::task<void> {
         co_await respond(status, net::openai_error_body(message, type, code));
     };
 

@@ -15,7 +15,7 @@ class request_handler final : public net::request_handler {
 public:
     explicit request_handler(reactor& r) : reactor_(r) {}
 
-    boost::asio::awaitable<void> handle(net::incoming_request& req,
+    net::task<void> handle(net::incoming_request& req,
                                         net::downstream& out) override;
 
 private:

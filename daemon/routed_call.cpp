@@ -31,7 +31,7 @@ using namespace std::string_view_literals;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+using net::use_tuple;
 /// A request's whole budget for retries and fallbacks (LiteLLM's default request timeout).
 constexpr auto request_budget = 600s;
 
@@ -68,7 +68,7 @@ routed_call::routed_call(reactor& r, std::shared_ptr<const snapshot> snap, api_e
 {
 }
 
-asio::awaitable<void> routed_call::run(std::string body)
+net::task<void> routed_call::run(std::string body)
 {
     // Expected failures come back as error codes; a cancelled operation must not throw.
     co_await asio::this_coro::throw_if_cancelled(false);
@@ -134,7 +134,7 @@ void routed_call::on_client_gone(void* self)
     if (call.backoff_) call.backoff_->cancel();
 }
 
-asio::awaitable<void> routed_call::execute()
+net::task<void> routed_call::execute()
 {
     co_await asio::this_coro::throw_if_cancelled(false);
     if (streamed_) {
@@ -145,10 +145,10 @@ asio::awaitable<void> routed_call::execute()
     if (!client_gone_) finish_log(final_status_);
 }
 
-asio::awaitable<bool> routed_call::wait(routing::duration d)
+net::task<bool> routed_call::wait(routing::duration d)
 {
     if (client_gone_) co_return false;
-    asio::steady_timer timer{co_await asio::this_coro::executor, d};
+    net::steady_timer timer{co_await asio::this_coro::executor, d};
     const auto t0 = clock::now();
     // Backoff between rounds: cancelled at once when the client goes away (on_client_gone).
     backoff_ = &timer;
@@ -235,7 +235,7 @@ void routed_call::set_routing_headers(net::response_head& h, bool attempt_in_fli
     h.add_millis("x-baton-overhead-ms", ms_of(clock::now() - started_ - upstream_time_));
 }
 
-asio::awaitable<void> routed_call::write_response(unsigned status, std::string_view content_type, std::string_view body,
+net::task<void> routed_call::write_response(unsigned status, std::string_view content_type, std::string_view body,
                                                   bool with_routing_headers)
 {
     net::response_head h{status};
@@ -250,12 +250,12 @@ asio::awaitable<void> routed_call::write_response(unsigned status, std::string_v
     co_await out_.write_response(head, body);
 }
 
-asio::awaitable<void> routed_call::write_json(unsigned status, std::string body, bool with_routing_headers)
+net::task<void> routed_call::write_json(unsigned status, std::string body, bool with_routing_headers)
 {
     co_await write_response(status, "application/json"sv, body, with_routing_headers);
 }
 
-asio::awaitable<void> routed_call::write_error(unsigned status, std::string_view message, std::string_view type,
+net::task<void> routed_call::write_error(unsigned status, std::string_view message, std::string_view type,
                                                std::string_view code, std::string_view param)
 {
     co_await write_json(status, net::openai_error_body(message, type, code, param), plan_.has_value());
@@ -285,12 +285,12 @@ std::string routed_call::exhausted_body(int status) const
     return json::serialize(json::object{{"error", std::move(err)}});
 }
 
-asio::awaitable<void> routed_call::write_exhausted(int status)
+net::task<void> routed_call::write_exhausted(int status)
 {
     co_await write_json(static_cast<unsigned>(status), exhausted_body(status), true);
 }
 
-asio::awaitable<void> routed_call::write_give_back()
+net::task<void> routed_call::write_give_back()
 {
     co_await write_response(last_.status ? last_.status : 502, last_.content_type, last_.body, true);
 }
@@ -298,7 +298,7 @@ asio::awaitable<void> routed_call::write_give_back()
 // ---------------------------------------------------------------------------------------------------------
 // Non-streamed calls
 
-asio::awaitable<void> routed_call::run_unary()
+net::task<void> routed_call::run_unary()
 {
     for (;;) {
         auto step = plan_->next(clock::now(), reactor_.draw());
@@ -318,7 +318,7 @@ asio::awaitable<void> routed_call::run_unary()
     }
 }
 
-asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deployment& t)
+net::task<bool> routed_call::attempt_unary(const routing::plan::try_deployment& t)
 {
     const auto& d = *t.target;
     const auto t0 = clock::now();
@@ -384,7 +384,7 @@ asio::awaitable<bool> routed_call::attempt_unary(const routing::plan::try_deploy
 // ---------------------------------------------------------------------------------------------------------
 // Streamed calls (SPEC §6)
 
-asio::awaitable<void> routed_call::run_stream()
+net::task<void> routed_call::run_stream()
 {
     streaming::stream_options so;
     so.mode = stream_mode_;
@@ -427,7 +427,7 @@ asio::awaitable<void> routed_call::run_stream()
     }
 }
 
-asio::awaitable<void> routed_call::end_stream_with_error()
+net::task<void> routed_call::end_stream_with_error()
 {
     // Never a silent clean end: the client gets an error event and no [DONE].
     const auto event = stream_->final_error();
@@ -438,7 +438,7 @@ asio::awaitable<void> routed_call::end_stream_with_error()
     completion_tokens_ = u.completion_tokens;
 }
 
-asio::awaitable<bool> routed_call::ensure_head(const routing::plan::try_deployment& t)
+net::task<bool> routed_call::ensure_head(const routing::plan::try_deployment& t)
 {
     if (head_written_) co_return true;
     head_written_ = true;
@@ -454,7 +454,7 @@ asio::awaitable<bool> routed_call::ensure_head(const routing::plan::try_deployme
     co_return !ec;
 }
 
-asio::awaitable<bool> routed_call::relay_buffered(const routing::plan::try_deployment& t,
+net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment& t,
                                                   std::optional<streaming::stream_trigger>* failure, bool* finished)
 {
     const auto data = sse_buffer_.data();
@@ -466,7 +466,7 @@ asio::awaitable<bool> routed_call::relay_buffered(const routing::plan::try_deplo
 
     // Consecutive forwarded events are contiguous in the buffer: written as one chunk, straight from the
     // bytes that were read (no copy).
-    auto flush = [&]() -> asio::awaitable<bool> {
+    auto flush = [&]() -> net::task<bool> {
         if (run_len == 0) co_return true;
         auto ec = co_await out_.write_chunk(input.substr(run_start, run_len));
         run_len = 0;
@@ -518,7 +518,7 @@ asio::awaitable<bool> routed_call::relay_buffered(const routing::plan::try_deplo
     co_return ok;
 }
 
-asio::awaitable<bool> routed_call::attempt_stream(const routing::plan::try_deployment& t)
+net::task<bool> routed_call::attempt_stream(const routing::plan::try_deployment& t)
 {
     const auto& d = *t.target;
     const auto t0 = clock::now();

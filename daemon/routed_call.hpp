@@ -34,7 +34,7 @@ public:
                 std::string_view request_id, const client_key* key);
 
     /// Validates the body, builds the plan and answers the client. Never throws for expected failures.
-    boost::asio::awaitable<void> run(std::string body);
+    net::task<void> run(std::string body);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -47,28 +47,28 @@ private:
 
     /// The client closed its connection: abort the upstream exchange and any backoff wait now.
     static void on_client_gone(void* self);
-    boost::asio::awaitable<void> execute();
-    boost::asio::awaitable<void> run_unary();
-    boost::asio::awaitable<void> run_stream();
-    boost::asio::awaitable<bool> wait(routing::duration d);
+    net::task<void> execute();
+    net::task<void> run_unary();
+    net::task<void> run_stream();
+    net::task<bool> wait(routing::duration d);
 
     /// Non-streamed attempt at `t`; on success the response is written and true returned.
-    boost::asio::awaitable<bool> attempt_unary(const routing::plan::try_deployment& t);
+    net::task<bool> attempt_unary(const routing::plan::try_deployment& t);
     /// Streamed hop at `t`; true when the stream completed (or ended for good).
-    boost::asio::awaitable<bool> attempt_stream(const routing::plan::try_deployment& t);
+    net::task<bool> attempt_stream(const routing::plan::try_deployment& t);
     /// Relays the complete events now in sse_buffer_; sets *failure or *finished.
-    boost::asio::awaitable<bool> relay_buffered(const routing::plan::try_deployment& t,
+    net::task<bool> relay_buffered(const routing::plan::try_deployment& t,
                                                 std::optional<streaming::stream_trigger>* failure, bool* finished);
-    boost::asio::awaitable<bool> ensure_head(const routing::plan::try_deployment& t);
-    boost::asio::awaitable<void> end_stream_with_error();
+    net::task<bool> ensure_head(const routing::plan::try_deployment& t);
+    net::task<void> end_stream_with_error();
 
-    boost::asio::awaitable<void> write_response(unsigned status, std::string_view content_type, std::string_view body,
+    net::task<void> write_response(unsigned status, std::string_view content_type, std::string_view body,
                                                 bool with_routing_headers);
-    boost::asio::awaitable<void> write_json(unsigned status, std::string body, bool with_routing_headers);
-    boost::asio::awaitable<void> write_error(unsigned status, std::string_view message, std::string_view type,
+    net::task<void> write_json(unsigned status, std::string body, bool with_routing_headers);
+    net::task<void> write_error(unsigned status, std::string_view message, std::string_view type,
                                              std::string_view code, std::string_view param = {});
-    boost::asio::awaitable<void> write_exhausted(int status);
-    boost::asio::awaitable<void> write_give_back();
+    net::task<void> write_exhausted(int status);
+    net::task<void> write_give_back();
 
     std::string body_for(const routing::plan::try_deployment& t);
     std::optional<net::upstream_request> upstream_request_for(const routing::plan::try_deployment& t,
@@ -107,7 +107,7 @@ private:
     net::upstream_abort abort_;
     bool client_gone_ = false;
     std::string target_scratch_;  ///< an upstream target built per request (azure wildcards)
-    boost::asio::steady_timer* backoff_ = nullptr;  ///< the backoff wait in progress, if any
+    net::steady_timer* backoff_ = nullptr;  ///< the backoff wait in progress, if any
     last_response last_;
 
     // What served (for headers, metrics and the access log).

@@ -1,5 +1,6 @@
 #include "net/http_server.hpp"
 
+#include "net/http_read.hpp"
 #include "net/openai_error.hpp"
 #include "net/wire_format.hpp"
 
@@ -25,7 +26,6 @@ namespace baton::net {
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 http::response<http::string_body> plain_error(unsigned status, std::string_view message, std::string_view type,
                                               std::string_view code)
@@ -103,7 +103,7 @@ private:
 /// What the client watch of a connection shares with its pending socket wait, which may complete after
 /// the session is gone.
 struct client_watch_state {
-    tcp::socket* socket = nullptr;  ///< null once the session is gone
+    tcp_socket* socket = nullptr;  ///< null once the session is gone
     void (*on_gone)(void*) = nullptr;  ///< null while no request is watched
     void* ctx = nullptr;
     bool pending = false;  ///< a socket wait is outstanding
@@ -111,7 +111,7 @@ struct client_watch_state {
     static void arm(const std::shared_ptr<client_watch_state>& sp)
     {
         sp->pending = true;
-        sp->socket->async_wait(tcp::socket::wait_read, [sp](const boost::system::error_code& ec) {
+        sp->socket->async_wait(tcp_socket::wait_read, [sp](const boost::system::error_code& ec) {
             auto& st = *sp;
             st.pending = false;
             if (!st.socket || !st.on_gone) return;  // session gone, or no request is being handled
@@ -138,18 +138,18 @@ struct client_watch_state {
 /// One accepted connection, registered with its server so a drain can reach it.
 class session {
 public:
-    explicit session(tcp::socket s) : socket(std::move(s)), deadline(socket) {}
+    explicit session(tcp_socket s) : socket(std::move(s)), deadline(socket) {}
     ~session()
     {
         if (watch) watch->socket = nullptr;
     }
-    tcp::socket socket;
+    tcp_socket socket;
     socket_deadline deadline;
     std::shared_ptr<client_watch_state> watch;
     bool idle = true;  // between requests: safe to close when draining
 };
 
-asio::awaitable<boost::system::error_code> downstream::write_buffers(auto const& buffers)
+task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 {
     deadline_.expires_after(limits_.write_timeout);
     head_written = true;
@@ -160,21 +160,21 @@ asio::awaitable<boost::system::error_code> downstream::write_buffers(auto const&
     co_return ec;
 }
 
-asio::awaitable<boost::system::error_code> downstream::write(http::response<http::string_body>& res)
+task<boost::system::error_code> downstream::write(http::response<http::string_body>& res)
 {
     // One contiguous buffer, one write (see wire_format.hpp).
     const auto bytes = serialize_response(res);
     co_return co_await write_buffers(asio::buffer(bytes));
 }
 
-asio::awaitable<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
+task<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
 {
     const std::array<asio::const_buffer, 2> parts{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
     co_return co_await write_buffers(parts);
 }
 
-asio::awaitable<boost::system::error_code> downstream::write_head(http::response<http::empty_body>& res)
+task<boost::system::error_code> downstream::write_head(http::response<http::empty_body>& res)
 {
     deadline_.expires_after(limits_.write_timeout);
     head_written = true;
@@ -186,12 +186,12 @@ asio::awaitable<boost::system::error_code> downstream::write_head(http::response
     co_return ec;
 }
 
-asio::awaitable<boost::system::error_code> downstream::write_chunk(std::string_view data)
+task<boost::system::error_code> downstream::write_chunk(std::string_view data)
 {
     co_return co_await write_buffers(http::make_chunk(asio::const_buffer(data.data(), data.size())));
 }
 
-asio::awaitable<boost::system::error_code> downstream::write_last_chunk()
+task<boost::system::error_code> downstream::write_last_chunk()
 {
     co_return co_await write_buffers(http::make_chunk_last());
 }
@@ -222,7 +222,7 @@ http_server::~http_server() = default;
 
 tcp::endpoint http_server::listen(const tcp::endpoint& ep)
 {
-    auto acceptor = std::make_unique<tcp::acceptor>(ioc_);
+    auto acceptor = std::make_unique<tcp_acceptor>(ioc_);
     acceptor->open(ep.protocol());
     acceptor->set_option(asio::socket_base::reuse_address(true));
     const int one = 1;
@@ -258,7 +258,7 @@ void http_server::drain()
     for (auto* s : sessions_) {
         if (s->idle) {
             boost::system::error_code ignored;
-            s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            s->socket.shutdown(tcp_socket::shutdown_both, ignored);
             s->socket.cancel(ignored);
         }
     }
@@ -270,12 +270,12 @@ void http_server::close_all()
     stop_accepting();
     for (auto* s : sessions_) {
         boost::system::error_code ignored;
-        s->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        s->socket.shutdown(tcp_socket::shutdown_both, ignored);
         s->socket.cancel(ignored);
     }
 }
 
-asio::awaitable<void> http_server::accept_loop(tcp::acceptor& acceptor)
+task<void> http_server::accept_loop(tcp_acceptor& acceptor)
 {
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
@@ -300,7 +300,7 @@ asio::awaitable<void> http_server::accept_loop(tcp::acceptor& acceptor)
     }
 }
 
-asio::awaitable<void> http_server::run_session(tcp::socket socket)
+task<void> http_server::run_session(tcp_socket socket)
 {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -327,7 +327,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         // is already in the buffer (the common case) needs no deadline.
         const std::string_view pending{static_cast<const char*>(buffer.data().data()), buffer.size()};
         if (pending.find("\r\n\r\n") == std::string_view::npos) s.deadline.expires_after(limits_.header_timeout);
-        auto [hec, hn] = co_await http::async_read_header(s.socket, buffer, parser, use_tuple);
+        auto [hec, hn] = co_await read_http(s.socket, buffer, parser, true);
         (void)hn;
         if (hec && s.deadline.expired()) hec = beast::error::timeout;
         downstream out{s.socket, s.deadline, s.watch, limits_};
@@ -371,7 +371,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         } else {
             s.deadline.expires_never();
         }
-        auto [bec, bn] = co_await http::async_read(s.socket, buffer, parser, use_tuple);
+        auto [bec, bn] = co_await read_http(s.socket, buffer, parser, false);
         if (bec && s.deadline.expired()) bec = beast::error::timeout;
         (void)bn;
         if (bec) {
@@ -413,7 +413,7 @@ asio::awaitable<void> http_server::run_session(tcp::socket socket)
         if (out.close_after || !keep_alive) break;
     }
 
-    s.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    s.socket.shutdown(tcp_socket::shutdown_send, ignored);
     s.socket.close(ignored);
     sessions_.erase(self);
     connection_count_->fetch_sub(1, std::memory_order_relaxed);

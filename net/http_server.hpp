@@ -1,5 +1,7 @@
 #pragma once
 
+#include "net/executor.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -44,27 +46,27 @@ struct client_watch_state;
 /// on, plus helpers that apply the server's write deadline. Lives on the connection's reactor.
 class downstream {
 public:
-    downstream(tcp::socket& socket, socket_deadline& deadline, std::shared_ptr<client_watch_state>& watch,
+    downstream(tcp_socket& socket, socket_deadline& deadline, std::shared_ptr<client_watch_state>& watch,
                const server_limits& limits)
         : socket_(socket), deadline_(deadline), watch_(watch), limits_(limits)
     {
     }
 
-    tcp::socket& socket() noexcept { return socket_; }
+    tcp_socket& socket() noexcept { return socket_; }
     const server_limits& limits() const noexcept { return limits_; }
 
     /// Writes a whole response. Errors (client gone, write timeout) are returned, never thrown.
-    asio::awaitable<boost::system::error_code> write(http::response<http::string_body>& res);
+    task<boost::system::error_code> write(http::response<http::string_body>& res);
     /// Writes a response made of a finished head and its body with one gather write (no copy); the
     /// caller keeps both alive until it completes.
-    asio::awaitable<boost::system::error_code> write_response(std::string_view head, std::string_view body);
+    task<boost::system::error_code> write_response(std::string_view head, std::string_view body);
 
     /// Starts a chunked response: writes the head (`res` must have chunked(true); its body is ignored).
-    asio::awaitable<boost::system::error_code> write_head(http::response<http::empty_body>& res);
+    task<boost::system::error_code> write_head(http::response<http::empty_body>& res);
     /// Writes one chunk made of `data` (no copy); the caller keeps `data` alive until it completes.
-    asio::awaitable<boost::system::error_code> write_chunk(std::string_view data);
+    task<boost::system::error_code> write_chunk(std::string_view data);
     /// Writes the last chunk of a chunked response.
-    asio::awaitable<boost::system::error_code> write_last_chunk();
+    task<boost::system::error_code> write_last_chunk();
 
     /// Watches for the client closing its side of the connection while the request is handled: when it
     /// does (EOF or an error), `on_gone(ctx)` runs once, on this reactor — used to cancel the upstream
@@ -80,9 +82,9 @@ public:
     bool head_written = false;
 
 private:
-    asio::awaitable<boost::system::error_code> write_buffers(auto const& buffers);
+    task<boost::system::error_code> write_buffers(auto const& buffers);
 
-    tcp::socket& socket_;
+    tcp_socket& socket_;
     socket_deadline& deadline_;
     std::shared_ptr<client_watch_state>& watch_;
     const server_limits& limits_;
@@ -105,7 +107,7 @@ public:
     virtual ~request_handler() = default;
     /// Answers `req` on `out`. Returns normally for every expected failure (it writes the error response
     /// itself); an exception is a programming error, caught by the session (500, connection closed).
-    virtual asio::awaitable<void> handle(incoming_request& req, downstream& out) = 0;
+    virtual task<void> handle(incoming_request& req, downstream& out) = 0;
 };
 
 /// The downstream HTTP/1.1 server of one reactor: its own SO_REUSEPORT acceptors and the sessions they
@@ -133,14 +135,14 @@ public:
 
 private:
     friend class session;
-    asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
-    asio::awaitable<void> run_session(tcp::socket socket);
+    task<void> accept_loop(tcp_acceptor& acceptor);
+    task<void> run_session(tcp_socket socket);
 
     asio::io_context& ioc_;
     std::shared_ptr<request_handler> handler_;
     server_limits limits_;
     std::shared_ptr<std::atomic<std::size_t>> connection_count_;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+    std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
     std::list<session*> sessions_;
     bool draining_ = false;
 };

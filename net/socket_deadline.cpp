@@ -3,15 +3,15 @@
 namespace baton::net {
 
 struct socket_deadline::state {
-    explicit state(tcp::socket& s) : socket(&s), timer(s.get_executor()) {}
-    tcp::socket* socket;  ///< null once the owner is gone
-    asio::steady_timer timer;
+    explicit state(tcp_socket& s) : socket(&s), timer(s.get_executor()) {}
+    tcp_socket* socket;  ///< null once the owner is gone
+    steady_timer timer;
     clock::time_point deadline = clock::time_point::max();
     clock::time_point armed = clock::time_point::max();  ///< the timer's expiry while a wait is pending
     bool expired = false;
 };
 
-socket_deadline::socket_deadline(tcp::socket& socket) : state_(std::make_shared<state>(socket)) {}
+socket_deadline::socket_deadline(tcp_socket& socket) : state_(std::make_shared<state>(socket)) {}
 
 socket_deadline::~socket_deadline()
 {
@@ -19,7 +19,7 @@ socket_deadline::~socket_deadline()
     state_->timer.cancel();
 }
 
-void socket_deadline::rebind(tcp::socket& socket) noexcept
+void socket_deadline::rebind(tcp_socket& socket) noexcept
 {
     state_->socket = &socket;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "net/executor.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -26,13 +28,13 @@ class socket_deadline {
 public:
     using clock = std::chrono::steady_clock;
 
-    explicit socket_deadline(tcp::socket& socket);
+    explicit socket_deadline(tcp_socket& socket);
     ~socket_deadline();
     socket_deadline(const socket_deadline&) = delete;
     socket_deadline& operator=(const socket_deadline&) = delete;
 
     /// Points the deadline at another socket object (the connection was moved, e.g. into a TLS stream).
-    void rebind(tcp::socket& socket) noexcept;
+    void rebind(tcp_socket& socket) noexcept;
 
     void expires_after(clock::duration d) { expires_at(clock::now() + d); }
     void expires_at(clock::time_point t);

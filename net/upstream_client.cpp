@@ -1,5 +1,6 @@
 #include "net/upstream_client.hpp"
 
+#include "net/http_read.hpp"
 #include "net/socket_deadline.hpp"
 #include "net/wire_format.hpp"
 
@@ -31,7 +32,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_idle_per_origin = 256;
 constexpr std::size_t max_response_body = 64 * 1024 * 1024;
 
@@ -112,17 +112,17 @@ routing::transport_failure to_transport_failure(upstream_errc e) noexcept
 /// One pooled HTTP/1.1 connection, plain or TLS. Every operation on it runs under `deadline`.
 class upstream_connection {
 public:
-    explicit upstream_connection(const asio::any_io_executor& ex) : plain(ex), deadline(plain) {}
+    explicit upstream_connection(const executor& ex) : plain(ex), deadline(plain) {}
 
     std::string key;
-    tcp::socket plain;  ///< the connection; moved into `tls` for HTTPS
-    std::unique_ptr<asio::ssl::stream<tcp::socket>> tls;
+    tcp_socket plain;  ///< the connection; moved into `tls` for HTTPS
+    std::unique_ptr<asio::ssl::stream<tcp_socket>> tls;
     socket_deadline deadline;
     beast::flat_buffer buffer;
     bool reused = false;
     std::chrono::steady_clock::time_point idle_since;
 
-    tcp::socket& lowest() { return tls ? tls->next_layer() : plain; }
+    tcp_socket& lowest() { return tls ? tls->next_layer() : plain; }
 
     /// A pooled connection the peer has closed (or sent unexpected bytes on) must not be reused. One that
     /// was idle only briefly is taken as is (a peek is a system call per request): if its peer closed it
@@ -142,7 +142,7 @@ void upstream_abort::abort()
     aborted_ = true;
     if (active_) {
         boost::system::error_code ignored;
-        active_->shutdown(tcp::socket::shutdown_both, ignored);
+        active_->shutdown(tcp_socket::shutdown_both, ignored);
         active_->close(ignored);
     }
 }
@@ -246,7 +246,7 @@ namespace {
 /// `op(stream)` starts the operation with `use_tuple`. A deadline that passed turns the result into
 /// beast::error::timeout. `transferred` receives the operation's byte count. Dispatches with if/else: GCC 12 miscompiles `c ? co_await x : co_await y`.
 template <class Op>
-asio::awaitable<boost::system::error_code> on_stream(upstream_connection& c, Op op, std::size_t* transferred = nullptr)
+task<boost::system::error_code> on_stream(upstream_connection& c, Op op, std::size_t* transferred = nullptr)
 {
     boost::system::error_code ec;
     std::size_t bytes = 0;
@@ -300,7 +300,7 @@ bool retry_on_fresh(const boost::system::error_code& ec)
 
 }  // namespace
 
-upstream_client::upstream_client(asio::any_io_executor ex)
+upstream_client::upstream_client(executor ex)
     : ex_(std::move(ex)),
       verify_ctx_(asio::ssl::context::tls_client),
       noverify_ctx_(asio::ssl::context::tls_client),
@@ -340,7 +340,7 @@ void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
     pool.push_back(std::move(c));
 }
 
-asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
+task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
     const upstream_request& req, upstream_abort* abort)
 {
     const auto& o = *req.where;
@@ -354,8 +354,8 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
         endpoints.emplace_back(addr, port);
     } else {
         // Name resolution runs on Asio's resolver thread; the connect deadline bounds it.
-        tcp::resolver resolver{ex_};
-        asio::steady_timer timer{ex_, req.timeouts.connect};
+        tcp_resolver resolver{ex_};
+        steady_timer timer{ex_, req.timeouts.connect};
         using namespace asio::experimental::awaitable_operators;
         auto r = co_await (resolver.async_resolve(o.host, o.port, use_tuple) || timer.async_wait(use_tuple));
         if (r.index() == 1) co_return fail(upstream_errc::connect_timeout, "resolve timed out");
@@ -389,7 +389,7 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
     if (!o.tls) co_return conn;
 
     conn->tls =
-        std::make_unique<asio::ssl::stream<tcp::socket>>(std::move(conn->plain), o.verify ? verify_ctx_ : noverify_ctx_);
+        std::make_unique<asio::ssl::stream<tcp_socket>>(std::move(conn->plain), o.verify ? verify_ctx_ : noverify_ctx_);
     conn->deadline.rebind(conn->tls->next_layer());
     if (abort) abort->active_ = &conn->tls->next_layer();
     // SNI names a host; RFC 6066 forbids it for an IP literal.
@@ -411,7 +411,7 @@ asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upst
     co_return conn;
 }
 
-asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstream_client::send(
+task<boost::system::result<upstream_response, upstream_error>> upstream_client::send(
     const upstream_request& req, upstream_abort* abort)
 {
     auto wire = make_request(req);
@@ -435,7 +435,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         boost::system::error_code hec = wec;
         if (!wec) {
             hec = co_await on_stream(
-                *conn, [&](auto& s) { return http::async_read_header(s, conn->buffer, parser, use_tuple); });
+                *conn, [&](auto& s) { return read_http(s, conn->buffer, parser, true); });
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -445,7 +445,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
         // The body must be complete within the attempt's total deadline.
         conn->deadline.expires_at(started + req.timeouts.total);
         auto bec =
-            co_await on_stream(*conn, [&](auto& s) { return http::async_read(s, conn->buffer, parser, use_tuple); });
+            co_await on_stream(*conn, [&](auto& s) { return read_http(s, conn->buffer, parser, false); });
         if (abort) abort->active_ = nullptr;
         if (bec) co_return classify_io(bec, upstream_errc::total_timeout, abort);
         upstream_response out;
@@ -459,7 +459,7 @@ asio::awaitable<boost::system::result<upstream_response, upstream_error>> upstre
     co_return fail(upstream_errc::connection, "stale connection");
 }
 
-asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream_client::open(
+task<boost::system::result<upstream_stream, upstream_error>> upstream_client::open(
     const upstream_request& req, upstream_abort* abort)
 {
     auto wire = make_request(req);
@@ -485,7 +485,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
         boost::system::error_code hec = wec;
         if (!wec) {
             hec = co_await on_stream(
-                *conn, [&](auto& s) { return http::async_read_header(s, conn->buffer, st->parser, use_tuple); });
+                *conn, [&](auto& s) { return read_http(s, conn->buffer, st->parser, true); });
         }
         if (hec) {
             if (abort) abort->active_ = nullptr;
@@ -493,7 +493,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
             co_return classify_io(hec, upstream_errc::first_event_timeout, abort);
         }
         conn->deadline.expires_never();
-        // From here on, one parse takes every event already read (async_read_header turned this off).
+        // From here on, one parse takes every event already read (reading the head turned this off).
         st->parser.eager(true);
         st->conn = std::move(conn);
         upstream_stream s{std::move(st)};
@@ -505,7 +505,7 @@ asio::awaitable<boost::system::result<upstream_stream, upstream_error>> upstream
     co_return fail(upstream_errc::connection, "stale connection");
 }
 
-asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_stream::read_some(
+task<boost::system::result<std::size_t, upstream_error>> upstream_stream::read_some(
     beast::flat_buffer& out, std::chrono::milliseconds timeout, upstream_errc timeout_kind)
 {
     auto& st = *s_;
@@ -557,7 +557,7 @@ asio::awaitable<boost::system::result<std::size_t, upstream_error>> upstream_str
     co_return got;
 }
 
-asio::awaitable<boost::system::result<std::string, upstream_error>> upstream_stream::read_rest(
+task<boost::system::result<std::string, upstream_error>> upstream_stream::read_rest(
     std::chrono::milliseconds timeout, std::size_t limit)
 {
     beast::flat_buffer buf;

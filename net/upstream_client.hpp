@@ -1,5 +1,7 @@
 #pragma once
 
+#include "net/executor.hpp"
+
 #include "routing/failure_reason.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -110,7 +112,7 @@ private:
     friend class upstream_client;
     friend class upstream_stream;
     bool aborted_ = false;
-    asio::ip::tcp::socket* active_ = nullptr;  ///< the socket of the exchange in flight
+    tcp_socket* active_ = nullptr;  ///< the socket of the exchange in flight
 };
 
 /// A streamed response whose head has arrived; the body is read incrementally. When it is destroyed the
@@ -128,11 +130,11 @@ public:
     /// Appends the next body bytes to `out` (de-chunked; the only copy on the relay path). Returns the
     /// number of bytes appended, 0 at the end of the body. Fails with `timeout_kind` if nothing arrives
     /// within `timeout`, `connection` on a cut, `cancelled` when aborted.
-    asio::awaitable<boost::system::result<std::size_t, upstream_error>> read_some(beast::flat_buffer& out,
+    task<boost::system::result<std::size_t, upstream_error>> read_some(beast::flat_buffer& out,
                                                                                    std::chrono::milliseconds timeout,
                                                                                    upstream_errc timeout_kind);
     /// Reads the rest of the body into a string (error bodies), at most `limit` bytes.
-    asio::awaitable<boost::system::result<std::string, upstream_error>> read_rest(std::chrono::milliseconds timeout,
+    task<boost::system::result<std::string, upstream_error>> read_rest(std::chrono::milliseconds timeout,
                                                                                   std::size_t limit = 1 << 20);
 
 private:
@@ -150,25 +152,25 @@ private:
 /// its reactor's thread.
 class upstream_client {
 public:
-    explicit upstream_client(asio::any_io_executor ex);
+    explicit upstream_client(executor ex);
     ~upstream_client();
 
     /// Sends `req` and reads the whole response (non-streamed calls, and streamed calls whose upstream
     /// answered with an error).
-    asio::awaitable<boost::system::result<upstream_response, upstream_error>> send(const upstream_request& req,
+    task<boost::system::result<upstream_response, upstream_error>> send(const upstream_request& req,
                                                                                    upstream_abort* abort = nullptr);
     /// Sends `req` and returns once the response head has arrived.
-    asio::awaitable<boost::system::result<upstream_stream, upstream_error>> open(const upstream_request& req,
+    task<boost::system::result<upstream_stream, upstream_error>> open(const upstream_request& req,
                                                                                  upstream_abort* abort = nullptr);
 
 private:
     friend class upstream_stream;
-    asio::awaitable<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> connect(
+    task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> connect(
         const upstream_request& req, upstream_abort* abort);
     std::unique_ptr<upstream_connection> take_idle(const origin& o);
     void give_back(std::unique_ptr<upstream_connection> c);
 
-    asio::any_io_executor ex_;
+    executor ex_;
     asio::ssl::context verify_ctx_;
     asio::ssl::context noverify_ctx_;
     std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>> idle_;
