@@ -498,10 +498,11 @@ net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment&
                 if (ok) ok = !(co_await out_.write_chunk(action.payload));
                 break;
             case streaming::stream_action_kind::done:
-                ok = co_await flush();
-                if (ok && !head_written_) ok = co_await ensure_head(t);
-                if (ok && !action.payload.empty()) ok = !(co_await out_.write_chunk(action.payload));
-                if (ok) ok = !(co_await out_.write_last_chunk());
+                // The pending run, the closing payload ([DONE], with the summed usage chunk when the client
+                // asked for it) and the end of the body go out in one write.
+                if (!head_written_) ok = co_await ensure_head(t);
+                if (ok) ok = !(co_await out_.write_end(input.substr(run_start, run_len), action.payload));
+                run_len = 0;
                 *finished = true;
                 break;
             case streaming::stream_action_kind::fail:
@@ -621,8 +622,7 @@ net::task<bool> routed_call::attempt_stream(const routing::plan::try_deployment&
                 failure = action.trigger;
             } else if (action.kind == streaming::stream_action_kind::done) {
                 if (!head_written_ && !co_await ensure_head(t)) co_return false;
-                if (!action.payload.empty()) co_await out_.write_chunk(action.payload);
-                co_await out_.write_last_chunk();
+                co_await out_.write_end({}, action.payload);
                 finished = true;
             }
             break;

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -174,18 +175,6 @@ task<boost::system::error_code> downstream::write_response(std::string_view head
     co_return co_await write_buffers(parts);
 }
 
-task<boost::system::error_code> downstream::write_head(http::response<http::empty_body>& res)
-{
-    deadline_.expires_after(limits_.write_timeout);
-    head_written = true;
-    http::response_serializer<http::empty_body> sr{res};
-    auto [ec, n] = co_await http::async_write_header(socket_, sr, use_tuple);
-    (void)n;
-    deadline_.expires_never();
-    if (ec && deadline_.expired()) ec = beast::error::timeout;
-    co_return ec;
-}
-
 task<boost::system::error_code> downstream::write_chunk(std::string_view data)
 {
     co_return co_await write_buffers(http::make_chunk(asio::const_buffer(data.data(), data.size())));
@@ -194,6 +183,19 @@ task<boost::system::error_code> downstream::write_chunk(std::string_view data)
 task<boost::system::error_code> downstream::write_last_chunk()
 {
     co_return co_await write_buffers(http::make_chunk_last());
+}
+
+task<boost::system::error_code> downstream::write_end(std::string_view data, std::string_view payload)
+{
+    const auto chunk = [](std::string_view d) { return http::make_chunk(asio::const_buffer(d.data(), d.size())); };
+    // An empty chunk would end the body early: only the non-empty parts are framed.
+    if (!data.empty() && !payload.empty()) {
+        co_return co_await write_buffers(beast::buffers_cat(chunk(data), chunk(payload), http::make_chunk_last()));
+    }
+    if (!data.empty() || !payload.empty()) {
+        co_return co_await write_buffers(beast::buffers_cat(chunk(data.empty() ? payload : data), http::make_chunk_last()));
+    }
+    co_return co_await write_last_chunk();
 }
 
 void downstream::watch_client(void (*on_gone)(void*), void* ctx)
