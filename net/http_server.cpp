@@ -396,6 +396,8 @@ task<void> http_server::run_session(tcp_socket socket)
 
         auto& req = parser.req;
         const bool keep_alive = parser.keep_alive();
+        // A client that asked to close gets `Connection: close` on its response (RFC 9112 §9.6).
+        out.close_after = !keep_alive;
         // An exception here is a programming error: answer 500 if nothing was written yet, then close.
         bool failed = false;
         try {

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace baton::streaming {
@@ -32,47 +33,72 @@ std::string_view trim(std::string_view s) noexcept
     return s;
 }
 
-// The cheap scans below rely on JSON escaping: inside a string a quote is always written \", so `"key"`
-// followed by optional spaces and ':' can only be an object key (in chunks the relay accepted as
-// '{'...'}'). They never validate: a chunk they misjudge fails later, at a full parse.
+// What the relay needs to know about a chunk before deciding whether to parse it, found in one pass over
+// its string tokens (the chunk was accepted as '{'...'}'; this never validates: a chunk it misjudges fails
+// later, at a full parse). Inside a JSON string a quote is always escaped, so a token followed by optional
+// spaces and ':' is an object key. (Three substring searches that each stopped at every quote used to be
+// most of the relay's per-event cost.)
+struct chunk_facts {
+    bool error_token = false;    // a string "error" (a key, or a value): the full parse decides
+    bool finish_reason = false;  // "finish_reason": a non-empty string ("stop", ...); null means it goes on
+    bool usage_object = false;   // "usage": {...}; "usage": null is what every other chunk carries
+};
 
-// True when some `"key": <value>` in `data` has a value whose first byte satisfies `pred` (given the
-// value's offset in data; the offset may be data.size()).
-template <class Pred>
-bool any_value(std::string_view data, std::string_view quoted_key, Pred pred)
+const char* next_quote(const char* p, const char* end) noexcept
 {
-    for (std::size_t at = data.find(quoted_key); at != std::string_view::npos;
-         at = data.find(quoted_key, at + 1)) {
-        std::size_t p = at + quoted_key.size();
-        while (p < data.size() && is_space(data[p])) {
-            ++p;
+    return static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+}
+
+chunk_facts scan_chunk(std::string_view data) noexcept
+{
+    chunk_facts f;
+    const char* const end = data.data() + data.size();
+    const char* p = data.data();
+    while (const char* open = next_quote(p, end)) {
+        // The closing quote: the next one not escaped by an odd number of backslashes.
+        const char* close = open + 1;
+        for (;;) {
+            close = next_quote(close, end);
+            if (close == nullptr) {
+                return f;
+            }
+            const char* b = close;
+            while (b > open + 1 && b[-1] == '\\') {
+                --b;
+            }
+            if (((close - b) & 1) == 0) {
+                break;
+            }
+            ++close;
         }
-        if (p >= data.size() || data[p] != ':') {
+        const std::string_view token(open + 1, static_cast<std::size_t>(close - open - 1));
+        p = close + 1;
+        // Only "error", "usage" and "finish_reason" matter: length and first letter rule out the rest.
+        const bool maybe_error = token.size() == 5 && token[0] == 'e' && token == "error";
+        const bool maybe_usage = token.size() == 5 && token[0] == 'u' && token == "usage";
+        const bool maybe_finish = token.size() == 13 && token[0] == 'f' && token == "finish_reason";
+        if (!maybe_error && !maybe_usage && !maybe_finish) {
             continue;
         }
-        ++p;
-        while (p < data.size() && is_space(data[p])) {
-            ++p;
+        f.error_token = f.error_token || maybe_error;
+        const char* v = p;
+        while (v < end && is_space(*v)) {
+            ++v;
         }
-        if (pred(p)) {
-            return true;
+        if (v >= end || *v != ':') {
+            continue;
+        }
+        ++v;
+        while (v < end && is_space(*v)) {
+            ++v;
+        }
+        if (maybe_usage) {
+            f.usage_object = f.usage_object || (v < end && *v == '{');
+        } else if (maybe_finish) {
+            f.finish_reason = f.finish_reason || (v + 1 < end && v[0] == '"' && v[1] != '"');
         }
     }
-    return false;
-}
-
-// A non-empty string finish_reason ("stop", "length", ...): null means the choice goes on.
-bool has_finish_reason(std::string_view data)
-{
-    return any_value(data, "\"finish_reason\"", [data](std::size_t p) {
-        return p + 1 < data.size() && data[p] == '"' && data[p + 1] != '"';
-    });
-}
-
-// A usage object; "usage": null is what every other chunk carries when usage was asked for.
-bool has_usage(std::string_view data)
-{
-    return any_value(data, "\"usage\"", [data](std::size_t p) { return p < data.size() && data[p] == '{'; });
+    return f;
 }
 
 // A token count as reported, clamped to [0, 10^15]: a hostile upstream can't make the sums overflow.
@@ -265,7 +291,8 @@ stream_action stream_state::on_event(const sse_event& ev)
         return parsed.if_object();
     };
 
-    if (data.find("\"error\"") != std::string_view::npos) {
+    const chunk_facts facts = scan_chunk(data);
+    if (facts.error_token) {
         const boost::json::object* chunk = parse();
         if (chunk == nullptr) {
             return fail_hop(stream_trigger::malformed_event);
@@ -278,10 +305,10 @@ stream_action stream_state::on_event(const sse_event& ev)
     ++hop_data_events_;
     // Counted only once the chunk is relayed: a finish_reason in a chunk that turns out malformed never
     // reached the client.
-    const bool finishes = has_finish_reason(data);
+    const bool finishes = facts.finish_reason;
 
     boost::json::object* usage_chunk = nullptr;
-    if (has_usage(data)) {
+    if (facts.usage_object) {
         usage_chunk = parse();
         if (usage_chunk == nullptr) {
             return fail_hop(stream_trigger::malformed_event);

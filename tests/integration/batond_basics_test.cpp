@@ -3,7 +3,8 @@
 
 // The foundation of batond through a real daemon and the scripted fake upstream: non-streamed and streamed
 // proxying, request rewriting, routing headers, bad input, downstream limits and timeouts, client
-// disconnects, graceful drain, admin/health endpoints, --check-config and the built-in echo provider.
+// disconnects, graceful drain, admin/health endpoints, --check-config, the built-in echo provider, client keys
+// in each auth header, Expect: 100-continue and Connection: close.
 
 #include "support/harness.hpp"
 
@@ -925,6 +926,215 @@ BOOST_AUTO_TEST_CASE(shipped_config_serves_every_endpoint_with_echo)
     for (const auto& m : listed.at("data").as_array()) ids.emplace(m.at("id").as_string());
     const std::set<std::string> want{"echo", "gpt-4o-mini", "gpt-4o", "fast"};
     BOOST_TEST(ids == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+constexpr std::string_view client_key = "ck-basics-team-a-5150";
+
+/// The fixture's config plus one client key (no master key): every routed request must then carry a key.
+std::string config_with_client_key(const fixture& f)
+{
+    return f.config() + "keys:\n  - name: team-a\n    key: " + std::string(client_key) + "\n";
+}
+
+/// A response read off a raw connection, split at its blank line.
+struct raw_response {
+    std::string head;  ///< status line and headers, without the blank line
+    std::string body;  ///< every byte after the blank line
+};
+
+raw_response split_at_blank_line(std::string_view data)
+{
+    const auto at = data.find("\r\n\r\n");
+    BOOST_REQUIRE_MESSAGE(at != std::string_view::npos, "no complete head in: " << data.substr(0, 300));
+    return {std::string(data.substr(0, at)), std::string(data.substr(at + 4))};
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(client_keys, fixture)
+
+BOOST_AUTO_TEST_CASE(client_key_is_accepted_in_each_header_whatever_the_name_case)
+{
+    baton_process baton{config_with_client_key(*this)};
+    const std::string key{client_key};
+    // Without a key the same request is refused: the 200s below are the key's doing.
+    {
+        http_client client{baton.port()};
+        check_openai_error(client.post_json("/v1/chat/completions", chat_body("grp")), 401, "invalid_api_key");
+        BOOST_TEST(fake.calls().empty());
+    }
+    const std::vector<std::pair<std::string, std::string>> presentations{
+        {"Authorization", "Bearer " + key},
+        {"authorization", "bearer " + key},
+        {"AUTHORIZATION", "BEARER " + key},
+        {"api-key", key},
+        {"Api-Key", key},
+        {"API-KEY", key},
+        {"x-api-key", key},
+        {"X-Api-Key", key},
+        {"X-API-KEY", key},
+    };
+    std::size_t served = 0;
+    for (const auto& [name, value] : presentations) {
+        BOOST_TEST_CONTEXT(name << ": " << value)
+        {
+            http_client client{baton.port()};
+            const auto r = client.post_json("/v1/chat/completions", chat_body("grp"), {{name, value}});
+            BOOST_TEST(r.status == 200u);
+            if (r.status == 200u) {
+                ++served;
+                BOOST_TEST(r.json().at("choices").at(0).at("message").at("content").as_string() == "ok from dep");
+                check_routing_headers(r);
+            }
+        }
+    }
+    // Every accepted request reached the upstream with the deployment's key, never the client's.
+    const auto calls = fake.calls("dep");
+    BOOST_TEST(calls.size() == served);
+    for (const auto& call : calls) {
+        const auto& headers = call.at("headers").as_object();
+        BOOST_TEST(headers.at("authorization").as_string() == "Bearer " + std::string(upstream_key));
+        BOOST_TEST(!headers.contains("api-key"));
+        BOOST_TEST(!headers.contains("x-api-key"));
+        BOOST_TEST(json::serialize(call).find(key) == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(wrong_key_in_each_header_gets_401_invalid_api_key)
+{
+    baton_process baton{config_with_client_key(*this)};
+    // One character off the configured key.
+    const std::string wrong = std::string(client_key.substr(0, client_key.size() - 1)) + "1";
+    BOOST_REQUIRE(wrong != client_key);
+    const std::vector<std::pair<std::string, std::string>> presentations{
+        {"Authorization", "Bearer " + wrong},
+        {"api-key", wrong},
+        {"x-api-key", wrong},
+        {"X-Api-Key", wrong},
+    };
+    for (const auto& [name, value] : presentations) {
+        BOOST_TEST_CONTEXT(name << ": " << value)
+        {
+            http_client client{baton.port()};
+            const auto r = client.post_json("/v1/chat/completions", chat_body("grp"), {{name, value}});
+            check_openai_error(r, 401, "invalid_api_key");
+            if (r.status == 401u) {
+                const auto v = r.json();
+                const auto& err = v.at("error").as_object();
+                BOOST_TEST(err.at("message") == json::value("invalid API key"));
+                BOOST_TEST(err.at("type") == json::value("invalid_request_error"));
+                BOOST_TEST(r.body.find(wrong) == std::string::npos);
+            }
+        }
+    }
+    BOOST_TEST(fake.calls().empty());
+    // The right key still works on the same daemon.
+    http_client client{baton.port()};
+    BOOST_TEST(client.post_json("/v1/chat/completions", chat_body("grp"), {{"x-api-key", std::string(client_key)}})
+                   .status == 200u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(downstream_http, fixture)
+
+BOOST_AUTO_TEST_CASE(expect_100_continue_gets_continue_before_the_body_is_sent)
+{
+    install("dep", R"({"content": "continued-answer"})");
+    baton_process baton{config("  max_request_body_mb: 1\n")};
+    const std::string body = json::serialize(chat_body("grp"));
+    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/json\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n";
+    {
+        raw_connection conn{baton.port()};
+        BOOST_REQUIRE(conn.send(head, deadline_after(2s)));
+        // Only the head is out: the interim response must come before any body byte is sent.
+        std::string got;
+        BOOST_REQUIRE_MESSAGE(conn.read_until("\r\n\r\n", got, deadline_after(5s)), "got: " << got);
+        BOOST_TEST(got == "HTTP/1.1 100 Continue\r\n\r\n");
+        BOOST_TEST(fake.calls().empty());
+
+        BOOST_REQUIRE(conn.send(body, deadline_after(2s)));
+        BOOST_REQUIRE_MESSAGE(conn.read_until("continued-answer", got, deadline_after(5s)), "got: " << got);
+        const std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+        BOOST_REQUIRE(got.starts_with(interim));
+        const auto final_response = split_at_blank_line(std::string_view(got).substr(interim.size()));
+        BOOST_TEST(final_response.head.starts_with("HTTP/1.1 200 OK\r\n"), "head: " << final_response.head);
+        // One interim response only.
+        BOOST_TEST(got.find("100 Continue", interim.size()) == std::string::npos);
+
+        const auto calls = fake.calls("dep");
+        BOOST_REQUIRE_EQUAL(calls.size(), 1u);
+        BOOST_TEST(calls[0].at("json").at("messages") == chat_body("grp").at("messages"));
+    }
+    // A body announced over the limit is refused from the head: 413 and no 100 Continue (the client
+    // never has to send it).
+    {
+        raw_connection conn{baton.port()};
+        BOOST_REQUIRE(conn.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 2097152\r\n"
+                                "Expect: 100-continue\r\n\r\n",
+                                deadline_after(2s)));
+        const auto r = conn.read_until_close(deadline_after(5s));
+        BOOST_TEST(r.closed_by_peer);
+        BOOST_TEST(r.data.starts_with("HTTP/1.1 413 "), "got: " << r.data.substr(0, 200));
+        BOOST_TEST(r.data.find("100 Continue") == std::string::npos);
+    }
+    BOOST_TEST(fake.calls("dep").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(connection_close_request_gets_its_response_then_eof)
+{
+    // idle_timeout_seconds is 60 s by default: a close within the 5 s below is the Connection: close.
+    install("dep", R"({"steps": [{"content": "closing-answer"}, {"stream": {"pieces": ["streamed-closing"]}}]})");
+    baton_process baton{config()};
+    {
+        BOOST_TEST_CONTEXT("non-streamed")
+        {
+            raw_connection conn{baton.port()};
+            BOOST_REQUIRE(conn.send(http_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp")),
+                                                 "Connection: close\r\n"),
+                                    deadline_after(2s)));
+            const auto r = conn.read_until_close(deadline_after(5s));
+            BOOST_TEST(r.closed_by_peer, "connection still open after: " << r.data);
+            BOOST_TEST_MESSAGE("non-streamed response to Connection: close:\n" << r.data);
+            const auto res = split_at_blank_line(r.data);
+            BOOST_TEST(res.head.starts_with("HTTP/1.1 200 OK\r\n"), "head: " << res.head);
+            // RFC 9112 §9.6: the response says it closes.
+            BOOST_TEST(res.head.find("\r\nConnection: close\r\n") != std::string::npos, "head: " << res.head);
+            // The whole body, and nothing after it.
+            const std::regex length_re{R"(\r\nContent-Length: ([0-9]+)(\r\n|$))", std::regex::icase};
+            std::smatch m;
+            BOOST_REQUIRE_MESSAGE(std::regex_search(res.head, m, length_re), "head: " << res.head);
+            BOOST_TEST(res.body.size() == std::stoul(m[1].str()));
+            json::value v;
+            BOOST_REQUIRE_NO_THROW(v = json::parse(res.body));
+            BOOST_TEST(v.at("choices").at(0).at("message").at("content").as_string() == "closing-answer");
+        }
+    }
+    {
+        BOOST_TEST_CONTEXT("streamed")
+        {
+            raw_connection conn{baton.port()};
+            BOOST_REQUIRE(conn.send(http_request("POST", "/v1/chat/completions",
+                                                 json::serialize(chat_body("grp", true)), "Connection: close\r\n"),
+                                    deadline_after(2s)));
+            const auto r = conn.read_until_close(deadline_after(5s));
+            BOOST_TEST(r.closed_by_peer, "connection still open after: " << r.data);
+            const auto res = split_at_blank_line(r.data);
+            BOOST_TEST(res.head.starts_with("HTTP/1.1 200 OK\r\n"), "head: " << res.head);
+            BOOST_TEST(res.head.find("\r\nConnection: close\r\n") != std::string::npos, "head: " << res.head);
+            BOOST_TEST(res.body.find("streamed-closing") != std::string::npos);
+            BOOST_TEST(res.body.find("data: [DONE]") != std::string::npos);
+            BOOST_TEST(res.body.ends_with("\r\n0\r\n\r\n"), "body ends: " << res.body.substr(res.body.size() - std::min<std::size_t>(res.body.size(), 40)));
+        }
+    }
+    BOOST_TEST(fake.calls("dep").size() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
