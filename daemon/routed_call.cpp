@@ -431,16 +431,16 @@ net::task<void> routed_call::end_stream_with_error()
 {
     // Never a silent clean end: the client gets an error event and no [DONE].
     const auto event = stream_->final_error();
-    if (!(co_await out_.write_chunk(event))) co_await out_.write_last_chunk();
+    if (!(co_await write_chunk(event))) co_await out_.write_last_chunk();
     out_.close_after = true;
     const auto u = stream_->usage();
     prompt_tokens_ = u.prompt_tokens;
     completion_tokens_ = u.completion_tokens;
 }
 
-net::task<bool> routed_call::ensure_head(const routing::plan::try_deployment& t)
+void routed_call::prepare_head(const routing::plan::try_deployment& t)
 {
-    if (head_written_) co_return true;
+    if (head_written_) return;
     head_written_ = true;
     served_ = t.target;
     served_group_ = t.group;
@@ -449,9 +449,22 @@ net::task<bool> routed_call::ensure_head(const routing::plan::try_deployment& t)
     h.add("Content-Type", "text/event-stream").add("Cache-Control", "no-cache").add("x-accel-buffering", "no");
     set_routing_headers(h, true);
     final_status_ = 200;
-    const auto& head = h.finish_chunked(out_.close_after);
-    auto ec = co_await out_.write_response(head, {});
-    co_return !ec;
+    head_bytes_ = std::move(h.finish_chunked(out_.close_after));
+}
+
+net::task<boost::system::error_code> routed_call::write_chunk(std::string_view data)
+{
+    // The head and the first events go out together: one write, one wake-up of the client.
+    auto ec = co_await out_.write_chunk(data, head_bytes_);
+    head_bytes_.clear();
+    co_return ec;
+}
+
+net::task<boost::system::error_code> routed_call::write_end(std::string_view data, std::string_view payload)
+{
+    auto ec = co_await out_.write_end(data, payload, head_bytes_);
+    head_bytes_.clear();
+    co_return ec;
 }
 
 net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment& t,
@@ -468,7 +481,7 @@ net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment&
     // bytes that were read (no copy).
     auto flush = [&]() -> net::task<bool> {
         if (run_len == 0) co_return true;
-        auto ec = co_await out_.write_chunk(input.substr(run_start, run_len));
+        auto ec = co_await write_chunk(input.substr(run_start, run_len));
         run_len = 0;
         co_return !ec;
     };
@@ -479,7 +492,7 @@ net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment&
         const auto action = stream_->on_event(*ev);
         switch (action.kind) {
             case streaming::stream_action_kind::forward:
-                if (!head_written_) ok = co_await ensure_head(t);
+                prepare_head(t);
                 if (!first_token_at_ && ev->has_data) first_token_at_ = clock::now();
                 if (run_len != 0 && run_start + run_len == offset) {
                     run_len += ev->size;
@@ -494,14 +507,14 @@ net::task<bool> routed_call::relay_buffered(const routing::plan::try_deployment&
                 break;
             case streaming::stream_action_kind::replace:
                 ok = co_await flush();
-                if (ok && !head_written_) ok = co_await ensure_head(t);
-                if (ok) ok = !(co_await out_.write_chunk(action.payload));
+                prepare_head(t);
+                if (ok) ok = !(co_await write_chunk(action.payload));
                 break;
             case streaming::stream_action_kind::done:
                 // The pending run, the closing payload ([DONE], with the summed usage chunk when the client
                 // asked for it) and the end of the body go out in one write.
-                if (!head_written_) ok = co_await ensure_head(t);
-                if (ok) ok = !(co_await out_.write_end(input.substr(run_start, run_len), action.payload));
+                prepare_head(t);
+                if (ok) ok = !(co_await write_end(input.substr(run_start, run_len), action.payload));
                 run_len = 0;
                 *finished = true;
                 break;
@@ -621,8 +634,8 @@ net::task<bool> routed_call::attempt_stream(const routing::plan::try_deployment&
             if (action.kind == streaming::stream_action_kind::fail) {
                 failure = action.trigger;
             } else if (action.kind == streaming::stream_action_kind::done) {
-                if (!head_written_ && !co_await ensure_head(t)) co_return false;
-                co_await out_.write_end({}, action.payload);
+                prepare_head(t);
+                co_await write_end({}, action.payload);
                 finished = true;
             }
             break;

@@ -59,7 +59,11 @@ private:
     /// Relays the complete events now in sse_buffer_; sets *failure or *finished.
     net::task<bool> relay_buffered(const routing::plan::try_deployment& t,
                                                 std::optional<streaming::stream_trigger>* failure, bool* finished);
-    net::task<bool> ensure_head(const routing::plan::try_deployment& t);
+    /// Builds the stream's response head (once) when its first event is ready; it goes out with the first
+    /// write of the stream (write_chunk / write_end).
+    void prepare_head(const routing::plan::try_deployment& t);
+    net::task<boost::system::error_code> write_chunk(std::string_view data);
+    net::task<boost::system::error_code> write_end(std::string_view data, std::string_view payload);
     net::task<void> end_stream_with_error();
 
     net::task<void> write_response(unsigned status, std::string_view content_type, std::string_view body,
@@ -122,7 +126,8 @@ private:
     std::optional<streaming::stream_state> stream_;
     streaming::sse_parser parser_;
     boost::beast::flat_buffer sse_buffer_;
-    bool head_written_ = false;
+    bool head_written_ = false;  ///< the head is built (it may still be waiting in head_bytes_)
+    std::string head_bytes_;     ///< the head until the stream's first write takes it
 };
 
 }  // namespace baton::daemon

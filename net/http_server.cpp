@@ -175,9 +175,10 @@ task<boost::system::error_code> downstream::write_response(std::string_view head
     co_return co_await write_buffers(parts);
 }
 
-task<boost::system::error_code> downstream::write_chunk(std::string_view data)
+task<boost::system::error_code> downstream::write_chunk(std::string_view data, std::string_view head)
 {
-    co_return co_await write_buffers(http::make_chunk(asio::const_buffer(data.data(), data.size())));
+    co_return co_await write_buffers(beast::buffers_cat(asio::const_buffer(head.data(), head.size()),
+                                                        http::make_chunk(asio::const_buffer(data.data(), data.size()))));
 }
 
 task<boost::system::error_code> downstream::write_last_chunk()
@@ -185,17 +186,21 @@ task<boost::system::error_code> downstream::write_last_chunk()
     co_return co_await write_buffers(http::make_chunk_last());
 }
 
-task<boost::system::error_code> downstream::write_end(std::string_view data, std::string_view payload)
+task<boost::system::error_code> downstream::write_end(std::string_view data, std::string_view payload,
+                                                      std::string_view head)
 {
+    const asio::const_buffer first(head.data(), head.size());
     const auto chunk = [](std::string_view d) { return http::make_chunk(asio::const_buffer(d.data(), d.size())); };
     // An empty chunk would end the body early: only the non-empty parts are framed.
     if (!data.empty() && !payload.empty()) {
-        co_return co_await write_buffers(beast::buffers_cat(chunk(data), chunk(payload), http::make_chunk_last()));
+        co_return co_await write_buffers(
+            beast::buffers_cat(first, chunk(data), chunk(payload), http::make_chunk_last()));
     }
     if (!data.empty() || !payload.empty()) {
-        co_return co_await write_buffers(beast::buffers_cat(chunk(data.empty() ? payload : data), http::make_chunk_last()));
+        co_return co_await write_buffers(
+            beast::buffers_cat(first, chunk(data.empty() ? payload : data), http::make_chunk_last()));
     }
-    co_return co_await write_last_chunk();
+    co_return co_await write_buffers(beast::buffers_cat(first, http::make_chunk_last()));
 }
 
 void downstream::watch_client(void (*on_gone)(void*), void* ctx)

@@ -61,13 +61,15 @@ public:
     /// caller keeps both alive until it completes.
     task<boost::system::error_code> write_response(std::string_view head, std::string_view body);
 
-    /// Writes one chunk made of `data` (no copy); the caller keeps `data` alive until it completes.
-    task<boost::system::error_code> write_chunk(std::string_view data);
+    /// Writes one chunk made of `data` (no copy), after `head` (a chunked response's head not written yet,
+    /// or empty) in the same write; the caller keeps both alive until it completes.
+    task<boost::system::error_code> write_chunk(std::string_view data, std::string_view head = {});
     /// Writes the last chunk of a chunked response.
     task<boost::system::error_code> write_last_chunk();
-    /// Ends a chunked response with one write: `data` and `payload` as chunks (each only when not empty),
-    /// then the last chunk.
-    task<boost::system::error_code> write_end(std::string_view data, std::string_view payload);
+    /// Ends a chunked response with one write: `head` (when not written yet), `data` and `payload` as
+    /// chunks (each only when not empty), then the last chunk.
+    task<boost::system::error_code> write_end(std::string_view data, std::string_view payload,
+                                              std::string_view head = {});
 
     /// Watches for the client closing its side of the connection while the request is handled: when it
     /// does (EOF or an error), `on_gone(ctx)` runs once, on this reactor — used to cancel the upstream
