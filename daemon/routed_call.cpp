@@ -10,8 +10,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 

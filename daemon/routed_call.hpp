@@ -12,7 +12,6 @@
 #include "streaming/stream_state.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
