@@ -1361,63 +1361,29 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
     return s;
 }
 
-/// nginx (foreground) on the shipped site config, proxying to batond on `upstream_port`.
+/// nginx on the shipped site config, its upstream pointed at batond on `upstream_port`.
 class nginx_process {
 public:
-    explicit nginx_process(std::uint16_t upstream_port) : dir_("ops-nginx")
+    explicit nginx_process(std::uint16_t upstream_port)
+        : nginx_("ops-nginx", 1, [upstream_port](const std::vector<std::uint16_t>& ports, bt::temp_dir& dir) {
+              const auto site_path = bt::source_dir() / "conf/nginx/baton.conf";
+              const auto site = bt::read_file(site_path);
+              if (site.find("127.0.0.1:4000") == std::string::npos || site.find("listen 80;") == std::string::npos) {
+                  throw std::runtime_error(site_path.string() + " lacks `127.0.0.1:4000` or `listen 80;`");
+              }
+              auto conf = replace_all(site, "127.0.0.1:4000", "127.0.0.1:" + std::to_string(upstream_port));
+              conf = replace_all(conf, "listen 80;", "listen 127.0.0.1:" + std::to_string(ports.at(0)) + ";");
+              dir.write_file("baton.conf", conf);
+              return "  include " + (dir.path() / "baton.conf").string() + ";\n";
+          })
     {
-        const auto site_path = bt::source_dir() / "conf/nginx/baton.conf";
-        const auto site = bt::read_file(site_path);
-        if (site.empty()) throw std::runtime_error("missing " + site_path.string());
-        if (site.find("127.0.0.1:4000") == std::string::npos || site.find("listen 80;") == std::string::npos) {
-            throw std::runtime_error(site_path.string() + " lacks `127.0.0.1:4000` or `listen 80;`");
-        }
-        const auto tmp = dir_.path().string();
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            port_ = unused_port();
-            auto conf = replace_all(site, "127.0.0.1:4000", "127.0.0.1:" + std::to_string(upstream_port));
-            conf = replace_all(conf, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
-            dir_.write_file("baton.conf", conf);
-            std::string main;
-            main += "daemon off;\n";
-            main += "pid " + tmp + "/nginx.pid;\n";
-            main += "error_log " + tmp + "/error.log info;\n";
-            main += "worker_processes 1;\n";
-            if (::geteuid() == 0) main += "user root;\n";  // workers must reach the 0700 temp dir
-            main += "events { worker_connections 128; }\n";
-            main += "http {\n";
-            main += "  access_log off;\n";
-            main += "  client_body_temp_path " + tmp + "/client_body;\n";
-            main += "  proxy_temp_path " + tmp + "/proxy;\n";
-            main += "  fastcgi_temp_path " + tmp + "/fastcgi;\n";
-            main += "  uwsgi_temp_path " + tmp + "/uwsgi;\n";
-            main += "  scgi_temp_path " + tmp + "/scgi;\n";
-            main += "  include " + tmp + "/baton.conf;\n";
-            main += "}\n";
-            dir_.write_file("nginx.conf", main);
-            process_.reset();
-            process_ = std::make_unique<bt::child_process>(
-                "/usr/sbin/nginx", std::vector<std::string>{"-p", tmp + "/", "-c", tmp + "/nginx.conf"});
-            const auto d = bt::deadline_after(10s);
-            while (bt::clock::now() < d && process_->running() && !port_accepts(port_)) {
-                std::this_thread::sleep_for(10ms);
-            }
-            if (process_->running() && port_accepts(port_)) return;
-            const auto err = bt::read_file(dir_.path() / "error.log") + process_->read_stderr();
-            if (err.find("Address already in use") == std::string::npos) {
-                throw std::runtime_error("nginx did not start: " + err);
-            }
-        }
-        throw std::runtime_error("nginx: no free port after 5 attempts");
     }
 
-    std::uint16_t port() const { return port_; }
-    std::string error_log() const { return bt::read_file(dir_.path() / "error.log"); }
+    std::uint16_t port() const { return nginx_.port(); }
+    std::string error_log() const { return nginx_.error_log(); }
 
 private:
-    bt::temp_dir dir_;
-    std::uint16_t port_ = 0;
-    std::unique_ptr<bt::child_process> process_;
+    bt::nginx_process nginx_;
 };
 
 }  // namespace

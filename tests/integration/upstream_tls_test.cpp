@@ -70,78 +70,49 @@ struct tls_site {
 /// unbuffered, passing the TLS server name the client sent (SNI) as `x-test-sni`.
 class tls_nginx {
 public:
-    tls_nginx(std::vector<tls_site> sites, std::uint16_t fake_port) : dir_("tls-nginx")
+    tls_nginx(const std::vector<tls_site>& sites, std::uint16_t fake_port)
+        : nginx_("tls-nginx", default_sites(sites), [&sites, fake_port](const std::vector<std::uint16_t>& ports, bt::temp_dir&) {
+              std::string servers;
+              std::size_t next = 0;
+              std::uint16_t port = 0;
+              for (const auto& s : sites) {
+                  if (s.default_server || port == 0) port = ports.at(next++);
+                  servers += "  server {\n";
+                  servers += "    listen 127.0.0.1:" + std::to_string(port) + " ssl" +
+                             (s.default_server ? " default_server" : "") + ";\n";
+                  servers += "    server_name " + s.server_name + ";\n";
+                  servers += "    ssl_certificate " + s.cert.cert.string() + ";\n";
+                  servers += "    ssl_certificate_key " + s.cert.key.string() + ";\n";
+                  servers += "    location / {\n";
+                  servers += "      proxy_pass http://127.0.0.1:" + std::to_string(fake_port) + ";\n";
+                  servers += "      proxy_http_version 1.1;\n";
+                  servers += "      proxy_set_header Connection \"\";\n";
+                  servers += "      proxy_set_header x-test-sni \"$ssl_server_name\";\n";
+                  servers += "      proxy_buffering off;\n";
+                  servers += "    }\n";
+                  servers += "  }\n";
+              }
+              return servers;
+          })
     {
-        const auto tmp = dir_.path().string();
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            ports_.clear();
-            std::string servers;
-            std::uint16_t port = 0;
-            for (const auto& s : sites) {
-                if (s.default_server || port == 0) {
-                    port = unused_port();
-                    ports_.push_back(port);
-                }
-                servers += "  server {\n";
-                servers += "    listen 127.0.0.1:" + std::to_string(port) + " ssl" +
-                           (s.default_server ? " default_server" : "") + ";\n";
-                servers += "    server_name " + s.server_name + ";\n";
-                servers += "    ssl_certificate " + s.cert.cert.string() + ";\n";
-                servers += "    ssl_certificate_key " + s.cert.key.string() + ";\n";
-                servers += "    location / {\n";
-                servers += "      proxy_pass http://127.0.0.1:" + std::to_string(fake_port) + ";\n";
-                servers += "      proxy_http_version 1.1;\n";
-                servers += "      proxy_set_header Connection \"\";\n";
-                servers += "      proxy_set_header x-test-sni \"$ssl_server_name\";\n";
-                servers += "      proxy_buffering off;\n";
-                servers += "    }\n";
-                servers += "  }\n";
-            }
-            std::string main;
-            main += "daemon off;\n";
-            main += "pid " + tmp + "/nginx.pid;\n";
-            main += "error_log " + tmp + "/error.log info;\n";
-            main += "worker_processes 1;\n";
-            if (::geteuid() == 0) main += "user root;\n";  // workers must reach the 0700 temp dir
-            main += "events { worker_connections 128; }\n";
-            main += "http {\n";
-            main += "  access_log off;\n";
-            main += "  client_body_temp_path " + tmp + "/client_body;\n";
-            main += "  proxy_temp_path " + tmp + "/proxy;\n";
-            main += "  fastcgi_temp_path " + tmp + "/fastcgi;\n";
-            main += "  uwsgi_temp_path " + tmp + "/uwsgi;\n";
-            main += "  scgi_temp_path " + tmp + "/scgi;\n";
-            main += servers;
-            main += "}\n";
-            dir_.write_file("nginx.conf", main);
-            process_.reset();
-            process_ = std::make_unique<bt::child_process>(
-                "/usr/sbin/nginx", std::vector<std::string>{"-p", tmp + "/", "-c", tmp + "/nginx.conf"});
-            const auto all_accept = [&] {
-                for (auto p : ports_) {
-                    if (!port_accepts(p)) return false;
-                }
-                return true;
-            };
-            const auto d = bt::deadline_after(10s);
-            while (bt::clock::now() < d && process_->running() && !all_accept()) std::this_thread::sleep_for(10ms);
-            if (process_->running() && all_accept()) return;
-            const auto err = bt::read_file(dir_.path() / "error.log") + process_->read_stderr();
-            if (err.find("Address already in use") == std::string::npos) {
-                throw std::runtime_error("nginx did not start: " + err);
-            }
-        }
-        throw std::runtime_error("nginx: no free ports after 5 attempts");
     }
 
     /// The port of the i-th listening port (one per default_server site, in order).
-    std::uint16_t port(std::size_t i = 0) const { return ports_.at(i); }
-    std::string error_log() const { return bt::read_file(dir_.path() / "error.log"); }
+    std::uint16_t port(std::size_t i = 0) const { return nginx_.port(i); }
+    std::string error_log() const { return nginx_.error_log(); }
 
 private:
-    bt::temp_dir dir_;
-    std::vector<std::uint16_t> ports_;
-    std::unique_ptr<bt::child_process> process_;
+    /// One port per default_server site (the first site gets one either way).
+    static std::size_t default_sites(const std::vector<tls_site>& sites)
+    {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < sites.size(); ++i) {
+            if (sites[i].default_server || i == 0) ++n;
+        }
+        return n;
+    }
+
+    bt::nginx_process nginx_;
 };
 
 struct dep {

@@ -7,5 +7,6 @@
 #include "support/deadline.hpp"
 #include "support/fake_upstream_process.hpp"
 #include "support/http_client.hpp"
+#include "support/nginx_process.hpp"
 #include "support/ports.hpp"
 #include "support/temp_dir.hpp"
