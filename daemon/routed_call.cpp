@@ -217,6 +217,23 @@ void routed_call::report(const routing::plan::try_deployment& t, routing::failur
     }
 }
 
+void routed_call::report_unusable_api_base(const routing::plan::try_deployment& t, clock::duration latency)
+{
+    last_ = {502, "application/json",
+             net::openai_error_body("deployment has an unusable api_base", "server_error", "bad_deployment")};
+    report(t, routing::failure_reason::connection, 0, std::nullopt, latency);
+}
+
+void routed_call::report_transport_failure(const routing::plan::try_deployment& t, const net::upstream_error& e,
+                                           clock::duration latency)
+{
+    const auto reason = routing::classify(net::to_transport_failure(e.code));
+    const std::string code(net::to_string(e.code));
+    last_ = {reason == routing::failure_reason::timeout ? 504u : 502u, "application/json",
+             net::openai_error_body("upstream " + code, "server_error", code)};
+    report(t, reason, 0, std::nullopt, latency, 0, e.detail);
+}
+
 void routed_call::set_routing_headers(net::response_head& h, bool attempt_in_flight) const
 {
     h.add("x-baton-request-id", request_id_);
@@ -334,9 +351,7 @@ net::task<bool> routed_call::attempt_unary(const routing::plan::try_deployment& 
     }
     auto req = upstream_request_for(t, body_for(t));
     if (!req) {
-        last_ = {502, "application/json",
-                 net::openai_error_body("deployment has an unusable api_base", "server_error", "bad_deployment")};
-        report(t, routing::failure_reason::connection, 0, std::nullopt, clock::now() - t0);
+        report_unusable_api_base(t, clock::now() - t0);
         co_return false;
     }
     d.health->begin_request();
@@ -346,11 +361,7 @@ net::task<bool> routed_call::attempt_unary(const routing::plan::try_deployment& 
     upstream_time_ += latency;
     if (!r) {
         if (r.error().code == net::upstream_errc::cancelled) co_return false;
-        const auto reason = routing::classify(net::to_transport_failure(r.error().code));
-        last_ = {reason == routing::failure_reason::timeout ? 504u : 502u, "application/json",
-                 net::openai_error_body("upstream " + std::string(net::to_string(r.error().code)), "server_error",
-                                        std::string(net::to_string(r.error().code)))};
-        report(t, reason, 0, std::nullopt, latency, 0, r.error().detail);
+        report_transport_failure(t, r.error(), latency);
         co_return false;
     }
     auto& res = *r;
@@ -578,9 +589,7 @@ net::task<bool> routed_call::attempt_stream(const routing::plan::try_deployment&
 
     auto req = upstream_request_for(t, std::move(body));
     if (!req) {
-        last_ = {502, "application/json",
-                 net::openai_error_body("deployment has an unusable api_base", "server_error", "bad_deployment")};
-        report(t, routing::failure_reason::connection, 0, std::nullopt, clock::now() - t0);
+        report_unusable_api_base(t, clock::now() - t0);
         co_return false;
     }
 
@@ -594,11 +603,7 @@ net::task<bool> routed_call::attempt_stream(const routing::plan::try_deployment&
     if (!opened) {
         upstream_time_ += clock::now() - t0;
         if (opened.error().code == net::upstream_errc::cancelled) co_return false;
-        const auto reason = routing::classify(net::to_transport_failure(opened.error().code));
-        last_ = {reason == routing::failure_reason::timeout ? 504u : 502u, "application/json",
-                 net::openai_error_body("upstream " + std::string(net::to_string(opened.error().code)), "server_error",
-                                        std::string(net::to_string(opened.error().code)))};
-        report(t, reason, 0, std::nullopt, clock::now() - t0, 0, opened.error().detail);
+        report_transport_failure(t, opened.error(), clock::now() - t0);
         co_return false;
     }
     auto& up = *opened;

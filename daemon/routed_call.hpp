@@ -79,6 +79,11 @@ private:
     void report(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                 std::optional<routing::duration> retry_after, clock::duration latency, std::uint64_t tokens = 0,
                 std::string_view detail = {});
+    /// A failed attempt that got no HTTP status: sets last_ (the error given back when nothing is left) and
+    /// reports it to the plan.
+    void report_unusable_api_base(const routing::plan::try_deployment& t, clock::duration latency);
+    void report_transport_failure(const routing::plan::try_deployment& t, const net::upstream_error& e,
+                                  clock::duration latency);
     void note_hop(const routing::plan::try_deployment& t);
     void set_routing_headers(net::response_head& h, bool attempt_in_flight = false) const;
     void finish_log(unsigned status);

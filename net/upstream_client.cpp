@@ -288,10 +288,24 @@ upstream_error classify_io(const boost::system::error_code& ec, upstream_errc ti
     return fail(upstream_errc::connection, ec.message());
 }
 
-bool retry_on_fresh(const boost::system::error_code& ec)
+/// A reused connection whose upstream closed it while it sat in the pool fails like this before the
+/// request was read: the exchange is tried once more on a fresh connection.
+bool stale_pooled(const upstream_connection& c, int round, const boost::system::error_code& ec,
+                  const upstream_abort* abort)
 {
-    return ec == asio::error::eof || ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == http::error::partial_message;
+    const bool closed = ec == asio::error::eof || ec == http::error::end_of_stream ||
+                        ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+                        ec == http::error::partial_message;
+    return c.reused && round == 0 && closed && !(abort && abort->aborted());
+}
+
+/// Writes the request's bytes and reads the response head into `parser`, under the deadline the caller set.
+task<boost::system::error_code> write_then_read_head(upstream_connection& c, const std::string& wire,
+                                                     response_reader& parser)
+{
+    auto ec = co_await on_stream(c, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
+    if (!ec) ec = co_await on_stream(c, [&](auto& s) { return read_http(s, c.buffer, parser, true); });
+    co_return ec;
 }
 
 }  // namespace
@@ -407,35 +421,38 @@ task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>
     co_return conn;
 }
 
+task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::acquire(
+    const upstream_request& req, upstream_abort* abort)
+{
+    if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
+    auto conn = take_idle(*req.where);
+    if (!conn) {
+        auto c = co_await connect(req, abort);
+        if (!c) co_return c.error();
+        conn = std::move(*c);
+    }
+    if (abort) abort->active_ = &conn->lowest();
+    co_return conn;
+}
+
 task<boost::system::result<upstream_response, upstream_error>> upstream_client::send(
     const upstream_request& req, upstream_abort* abort)
 {
     auto wire = make_request(req);
     const auto head_timeout = std::min(req.timeouts.head, req.timeouts.total);
     for (int round = 0; round < 2; ++round) {
-        if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
-        auto conn = take_idle(*req.where);
-        if (!conn) {
-            auto c = co_await connect(req, abort);
-            if (!c) co_return c.error();
-            conn = std::move(*c);
-        }
-        if (abort) abort->active_ = &conn->lowest();
+        auto acquired = co_await acquire(req, abort);
+        if (!acquired) co_return acquired.error();
+        auto conn = std::move(*acquired);
         const auto started = std::chrono::steady_clock::now();
         // Writing the request and waiting for the head share the head deadline.
         conn->deadline.expires_after(head_timeout);
-        auto wec =
-            co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
         response_reader parser;
         parser.body_limit(max_response_body);
-        boost::system::error_code hec = wec;
-        if (!wec) {
-            hec = co_await on_stream(
-                *conn, [&](auto& s) { return read_http(s, conn->buffer, parser, true); });
-        }
+        const auto hec = co_await write_then_read_head(*conn, wire, parser);
         if (hec) {
             if (abort) abort->active_ = nullptr;
-            if (conn->reused && round == 0 && retry_on_fresh(hec) && !(abort && abort->aborted())) continue;
+            if (stale_pooled(*conn, round, hec, abort)) continue;
             co_return classify_io(hec, upstream_errc::head_timeout, abort);
         }
         // The body must be complete within the attempt's total deadline.
@@ -460,14 +477,9 @@ task<boost::system::result<upstream_stream, upstream_error>> upstream_client::op
 {
     auto wire = make_request(req);
     for (int round = 0; round < 2; ++round) {
-        if (abort && abort->aborted()) co_return fail(upstream_errc::cancelled, "aborted");
-        auto conn = take_idle(*req.where);
-        if (!conn) {
-            auto c = co_await connect(req, abort);
-            if (!c) co_return c.error();
-            conn = std::move(*c);
-        }
-        if (abort) abort->active_ = &conn->lowest();
+        auto acquired = co_await acquire(req, abort);
+        if (!acquired) co_return acquired.error();
+        auto conn = std::move(*acquired);
         auto st = std::make_unique<upstream_stream::state>();
         st->client = this;
         st->client_alive = alive_;
@@ -476,16 +488,10 @@ task<boost::system::result<upstream_stream, upstream_error>> upstream_client::op
         st->parser.sink = true;
         // Until the head arrives, the stream's first-event deadline applies (stream_timeout).
         conn->deadline.expires_after(req.timeouts.first_event);
-        auto wec =
-            co_await on_stream(*conn, [&](auto& s) { return asio::async_write(s, asio::buffer(wire), use_tuple); });
-        boost::system::error_code hec = wec;
-        if (!wec) {
-            hec = co_await on_stream(
-                *conn, [&](auto& s) { return read_http(s, conn->buffer, st->parser, true); });
-        }
+        const auto hec = co_await write_then_read_head(*conn, wire, st->parser);
         if (hec) {
             if (abort) abort->active_ = nullptr;
-            if (conn->reused && round == 0 && retry_on_fresh(hec) && !(abort && abort->aborted())) continue;
+            if (stale_pooled(*conn, round, hec, abort)) continue;
             co_return classify_io(hec, upstream_errc::first_event_timeout, abort);
         }
         conn->deadline.expires_never();

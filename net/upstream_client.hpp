@@ -164,6 +164,9 @@ public:
 
 private:
     friend class upstream_stream;
+    /// A pooled connection to the request's origin, or a new one; registered with `abort`.
+    task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> acquire(
+        const upstream_request& req, upstream_abort* abort);
     task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> connect(
         const upstream_request& req, upstream_abort* abort);
     std::unique_ptr<upstream_connection> take_idle(const origin& o);
