@@ -217,6 +217,13 @@ void routed_call::report(const routing::plan::try_deployment& t, routing::failur
     }
 }
 
+void routed_call::set_served(const routing::plan::try_deployment& t)
+{
+    served_ = t.target;
+    served_group_ = t.group;
+    served_model_ = t.upstream_model;
+}
+
 void routed_call::report_unusable_api_base(const routing::plan::try_deployment& t, clock::duration latency)
 {
     last_ = {502, "application/json",
@@ -341,9 +348,7 @@ net::task<bool> routed_call::attempt_unary(const routing::plan::try_deployment& 
         auto body = echo_provider::respond(endpoint_, body_, t.upstream_model);
         const auto u = scan_usage(body);
         report(t, routing::failure_reason::none, 200, std::nullopt, clock::now() - t0, token_count(u));
-        served_ = &d;
-        served_group_ = t.group;
-        served_model_ = t.upstream_model;
+        set_served(t);
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
         co_await write_json(200, std::move(body), true);
@@ -377,9 +382,7 @@ net::task<bool> routed_call::attempt_unary(const routing::plan::try_deployment& 
         }
         const auto u = scan_usage(res.body);
         report(t, routing::failure_reason::none, static_cast<int>(res.status), std::nullopt, latency, token_count(u));
-        served_ = &d;
-        served_group_ = t.group;
-        served_model_ = t.upstream_model;
+        set_served(t);
         prompt_tokens_ = u.prompt_tokens;
         completion_tokens_ = u.completion_tokens;
         co_await write_response(res.status, res.content_type, res.body, true);
@@ -451,9 +454,7 @@ void routed_call::prepare_head(const routing::plan::try_deployment& t)
 {
     if (head_written_) return;
     head_written_ = true;
-    served_ = t.target;
-    served_group_ = t.group;
-    served_model_ = t.upstream_model;
+    set_served(t);
     net::response_head h{200};
     h.add("Content-Type", "text/event-stream").add("Cache-Control", "no-cache").add("x-accel-buffering", "no");
     set_routing_headers(h, true);

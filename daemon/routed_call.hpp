@@ -84,6 +84,8 @@ private:
     void report_unusable_api_base(const routing::plan::try_deployment& t, clock::duration latency);
     void report_transport_failure(const routing::plan::try_deployment& t, const net::upstream_error& e,
                                   clock::duration latency);
+    /// `t` answers the client: its deployment, group and model go into the headers, metrics and access log.
+    void set_served(const routing::plan::try_deployment& t);
     void note_hop(const routing::plan::try_deployment& t);
     void set_routing_headers(net::response_head& h, bool attempt_in_flight = false) const;
     void finish_log(unsigned status);
