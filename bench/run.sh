@@ -160,6 +160,17 @@ log "fake upstream on $fake_addr (pid $fake_pid)"
 # The port is picked here (bind to :0, read it, close), which works with any batond build (older ones
 # printed their "listening" line only at log_level info). Another process could take the port in between:
 # then retry with a new one.
+# Waits up to 10 s for process PID itself to listen on PORT (not whoever else might hold the port);
+# fails at once when the process is gone.
+wait_listening() {
+    local pid=$1 port=$2
+    for _ in $(seq 200); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        ss -ltnpH "sport = :$port" 2>/dev/null | grep -q "pid=$pid," && return 0
+        sleep 0.05
+    done
+    return 1
+}
 start_batond() {
     baton_port=$(helper freeport)
     cat >"$tmp/baton.yaml" <<EOF
@@ -179,13 +190,7 @@ EOF
     "$tmp/bin/bench-gateway" --config "$tmp/baton.yaml" >"$tmp/batond.out" 2>"$tmp/batond.log" &
     baton_pid=$!
     pids+=("$baton_pid")
-    for _ in $(seq 200); do
-        kill -0 "$baton_pid" 2>/dev/null || return 1
-        # Our batond, not whoever else might hold the port: it must own the listening socket.
-        ss -ltnpH "sport = :$baton_port" 2>/dev/null | grep -q "pid=$baton_pid," && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_listening "$baton_pid" "$baton_port"
 }
 for attempt in 1 2 3; do
     start_batond && break
@@ -222,12 +227,7 @@ EOF
     nginx -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" >"$tmp/nginx/stdout" 2>&1 &
     nginx_pid=$!
     pids+=("$nginx_pid")
-    for _ in $(seq 200); do
-        kill -0 "$nginx_pid" 2>/dev/null || return 1
-        ss -ltnpH "sport = :$nginx_port" 2>/dev/null | grep -q "pid=$nginx_pid," && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_listening "$nginx_pid" "$nginx_port"
 }
 for attempt in 1 2 3; do
     start_nginx && break
