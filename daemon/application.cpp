@@ -1,7 +1,7 @@
 #include "daemon/application.hpp"
 
 #include "daemon/config/config_loader.hpp"
-#include "daemon/logger.hpp"
+#include "log/logger.hpp"
 #include "daemon/request_handler.hpp"
 #include "daemon/sd_notify.hpp"
 
@@ -29,15 +29,16 @@ routing::cooldown_policy policy_of(const routing::router_settings& s)
     return p;
 }
 
-void log_warnings(const config& cfg)
+void log_warnings(const logger& log, const config& cfg)
 {
     // Includes the loader's warning when neither master_key nor keys are configured (no authentication).
-    for (const auto& w : cfg.warnings) logger::global().warning("config_warning", {{"message", w}});
+    for (const auto& w : cfg.warnings) log.warning("config_warning", {{"message", w}});
 }
 
 }  // namespace
 
-application::application(std::string config_path) : config_path_(std::move(config_path))
+application::application(std::string config_path, logger& log)
+    : config_path_(std::move(config_path)), log_(log), shared_(log)
 {
     // The running config's health cells must live in shared_.health: the tick, /v1/health and reloads
     // all go through it.
@@ -49,18 +50,18 @@ application::application(std::string config_path) : config_path_(std::move(confi
     }
     auto initial = std::move(*loaded.value);
     shared_.health.set_policy(policy_of(initial.routes.settings));
-    log_warnings(initial);
+    log_warnings(log_, initial);
     shared_.configs.replace(make_snapshot(std::move(initial)));
-    shared_.health.add_listener([](const routing::health_event& e) {
+    shared_.health.add_listener([this](const routing::health_event& e) {
         json::object f{{"deployment", e.deployment_id}, {"model_group", e.model_group}, {"healthy", e.healthy}};
         if (!e.healthy) {
             f["reason"] = routing::to_string(e.reason);
             f["cooldown_seconds"] = std::chrono::duration<double>(e.cooldown).count();
         }
-        logger::global().info(e.healthy ? "cooldown_end" : "cooldown_start", std::move(f));
+        log_.info(e.healthy ? "cooldown_end" : "cooldown_start", std::move(f));
     });
-    shared_.health.set_error_sink([](const std::string& what) {
-        logger::global().error("health_listener_failed", {{"what", what}});
+    shared_.health.set_error_sink([this](const std::string& what) {
+        log_.error("health_listener_failed", {{"what", what}});
     });
 }
 
@@ -68,7 +69,7 @@ application::~application() = default;
 
 void application::apply_side_settings(const config& cfg)
 {
-    if (auto level = log_level_from_string(cfg.general.log_level)) logger::global().set_level(*level);
+    if (auto level = log_level_from_string(cfg.general.log_level)) log_.set_level(*level);
 }
 
 int application::run()
@@ -101,7 +102,7 @@ int application::run()
     }
     for (auto& r : reactors_) {
         r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r), snap->limits,
-                                                       connections_);
+                                                       connections_, log_);
         for (auto& ep : endpoints) {
             const auto bound = r->server->listen(ep);
             if (r->index() == 0) ep = bound;
@@ -111,7 +112,7 @@ int application::run()
         json::object f{{"address", ep.address().to_string() + ":" + std::to_string(ep.port())},
                        {"reactors", static_cast<std::int64_t>(threads)},
                        {"config", config_path_}};
-        logger::global().info("listening", std::move(f));
+        log_.info("listening", std::move(f));
     }
 
     // The listening line is written whatever the log level (tools wait for it); the level applies after.
@@ -141,7 +142,7 @@ int application::run()
     for (auto& r : reactors_) {
         if (r->thread.joinable()) r->thread.join();
     }
-    logger::global().info("stopped", {});
+    log_.info("stopped", {});
     return 0;
 }
 
@@ -183,7 +184,7 @@ void application::reload()
         shared_.reloads_error.fetch_add(1);
         json::array errors;
         for (const auto& e : result.errors) errors.push_back(json::value(e));
-        logger::global().error("reload_rejected", {{"config", config_path_},
+        log_.error("reload_rejected", {{"config", config_path_},
                                                    {"errors", std::move(errors)},
                                                    {"message", "the running config is kept"}});
         sd_notify::ready();
@@ -197,14 +198,14 @@ void application::reload()
         return out;
     };
     if (next.general.threads != old->cfg.general.threads || addresses(next) != addresses(old->cfg)) {
-        logger::global().warning("reload_partial",
+        log_.warning("reload_partial",
                                  {{"message", "general_settings.listen and threads take effect at the next restart"}});
     }
     std::vector<std::string> live;
     for (const auto& d : next.routes.deployments()) live.push_back(d.id);
     shared_.health.set_policy(policy_of(next.routes.settings));
     apply_side_settings(next);
-    log_warnings(next);
+    log_warnings(log_, next);
     const auto deployments = static_cast<std::int64_t>(next.routes.deployments().size());
     auto snap = make_snapshot(std::move(next));
     for (auto& r : reactors_) {
@@ -213,7 +214,7 @@ void application::reload()
     shared_.configs.replace(std::move(snap));
     shared_.health.retain_only(live);
     shared_.reloads_ok.fetch_add(1);
-    logger::global().info("reload_ok", {{"config", config_path_}, {"deployments", deployments}});
+    log_.info("reload_ok", {{"config", config_path_}, {"deployments", deployments}});
     sd_notify::ready();
 }
 
@@ -223,7 +224,7 @@ void application::begin_drain()
     shared_.draining.store(true);
     sd_notify::stopping();
     const auto grace = shared_.configs.current()->cfg.general.graceful_shutdown_seconds;
-    logger::global().info("draining", {{"graceful_shutdown_seconds", grace},
+    log_.info("draining", {{"graceful_shutdown_seconds", grace},
                                        {"connections", static_cast<std::int64_t>(connections_->load())}});
     tick_timer_->cancel();
     for (auto& r : reactors_) {
@@ -251,7 +252,7 @@ void application::schedule_drain_check()
 void application::finish_drain()
 {
     if (connections_->load() != 0) {
-        logger::global().warning("drain_timeout", {{"connections", static_cast<std::int64_t>(connections_->load())}});
+        log_.warning("drain_timeout", {{"connections", static_cast<std::int64_t>(connections_->load())}});
     }
     signals_->cancel();
     drain_timer_->cancel();

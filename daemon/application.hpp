@@ -2,6 +2,7 @@
 
 #include "daemon/config/config.hpp"
 #include "daemon/reactor.hpp"
+#include "log/logger.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,8 +19,10 @@ namespace baton::daemon {
 class application {
 public:
     /// Loads `config_path` (re-read on SIGHUP) against the process's health registry, so cooldowns
-    /// survive reloads. Throws std::runtime_error with every error when the file is not a valid config.
-    explicit application(std::string config_path);
+    /// survive reloads. Every log line goes to `log` (the level follows general_settings.log_level), which
+    /// must outlive the application. Throws std::runtime_error with every error when the file is not a
+    /// valid config.
+    application(std::string config_path, logger& log);
     ~application();
 
     /// Binds, serves and blocks until a drain completes. Returns the process exit code (0 after a drain).
@@ -36,6 +39,7 @@ private:
     void apply_side_settings(const config& cfg);
 
     std::string config_path_;
+    logger& log_;
     shared_state shared_;
     std::vector<std::unique_ptr<reactor>> reactors_;
     std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);

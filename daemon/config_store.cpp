@@ -1,5 +1,7 @@
 #include "daemon/config_store.hpp"
 
+#include "providers/registry.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,42 +14,14 @@ std::chrono::milliseconds ms(double seconds)
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
 
-std::string upstream_target(const routing::deployment& d, std::string_view base, api_endpoint endpoint,
-                            std::string_view model)
-{
-    std::string t(base);
-    if (d.provider == "azure") {
-        t += "/openai/deployments/";
-        t += model;
-        t += endpoint_path(endpoint);
-        t += "?api-version=";
-        t += d.api_version;
-    } else {
-        // openai and every OpenAI-compatible server (anthropic through its OpenAI-compatible endpoint).
-        t += endpoint_path(endpoint);
-    }
-    return t;
-}
-
-upstream_route route_of(const routing::deployment& d, const routing::router_settings& settings)
+upstream_route route_of(const routing::deployment& d, const providers::adapter& via,
+                        const routing::router_settings& settings, std::string* base_path)
 {
     upstream_route r;
-    if (d.provider != "baton") {
+    if (!via.local()) {
         if (auto split = net::split_url(d.api_base, d.ssl_verify)) {
             r.where = std::move(split->first);
-            r.base_path = std::move(split->second);
-        }
-    }
-    for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
-        r.targets[static_cast<std::size_t>(e)] = upstream_target(d, r.base_path, e, d.upstream_model);
-    }
-    if (!d.api_key.empty()) {
-        if (d.provider == "azure") {
-            r.auth_name = "api-key";
-            r.auth_value = d.api_key;
-        } else {
-            r.auth_name = "authorization";
-            r.auth_value = "Bearer " + d.api_key;
+            *base_path = std::move(split->second);
         }
     }
     const auto secs = [](double s) {
@@ -64,25 +38,6 @@ upstream_route route_of(const routing::deployment& d, const routing::router_sett
 
 }  // namespace
 
-std::string_view endpoint_path(api_endpoint e) noexcept
-{
-    switch (e) {
-        case api_endpoint::chat_completions: return "/chat/completions";
-        case api_endpoint::completions: return "/completions";
-        case api_endpoint::embeddings: return "/embeddings";
-    }
-    return "/chat/completions";
-}
-
-std::string_view upstream_route::target(const routing::deployment& d, api_endpoint endpoint, std::string_view model,
-                                        std::string& scratch) const
-{
-    // Only azure puts the model in the path.
-    if (d.provider != "azure" || model == d.upstream_model) return targets[static_cast<std::size_t>(endpoint)];
-    scratch = upstream_target(d, base_path, endpoint, model);
-    return scratch;
-}
-
 std::shared_ptr<const snapshot> make_snapshot(config cfg)
 {
     auto s = std::make_shared<snapshot>();
@@ -97,8 +52,14 @@ std::shared_ptr<const snapshot> make_snapshot(config cfg)
     s->limits.max_connections = static_cast<std::size_t>(std::max(1, g.max_connections));
     s->auth_required = !g.master_key_sha256.empty() || !s->cfg.keys.empty();
     for (const auto& d : s->cfg.routes.deployments()) {
-        if (s->upstreams.size() <= d.index) s->upstreams.resize(d.index + 1);
-        s->upstreams[d.index] = route_of(d, s->cfg.routes.settings);
+        if (s->upstreams.size() <= d.index) {
+            s->upstreams.resize(d.index + 1);
+            s->providers.resize(d.index + 1);
+        }
+        const providers::adapter& via = providers::adapter_for(d.provider);
+        std::string base_path;
+        s->upstreams[d.index] = route_of(d, via, s->cfg.routes.settings, &base_path);
+        s->providers[d.index] = via.route(d, base_path);
     }
     return s;
 }

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "daemon/config/config.hpp"
-#include "daemon/echo_provider.hpp"
 #include "net/http_server.hpp"
 #include "net/upstream_client.hpp"
+#include "providers/adapter.hpp"
 
 #include <array>
 #include <optional>
@@ -17,26 +17,13 @@
 
 namespace baton::daemon {
 
-/// How one deployment is reached, derived once per config so that no request re-parses its api_base or
-/// re-builds its auth header and paths.
+/// Where one deployment's requests go on the network, derived once per config so that no request re-parses
+/// its api_base. (What its provider needs — paths, headers — is in snapshot::providers.)
 struct upstream_route {
-    /// Empty for the built-in provider and for an api_base that is not an absolute http(s) URL.
+    /// Empty for a local provider and for an api_base that is not an absolute http(s) URL.
     std::optional<net::origin> where;
-    std::string base_path;  ///< the api_base's path without a trailing slash ("/v1")
-    /// The request target per api_endpoint for the configured upstream model.
-    std::array<std::string, 3> targets;
-    std::string auth_name;   ///< "authorization" or "api-key"; empty when the deployment has no key
-    std::string auth_value;  ///< a secret: never logged
     net::upstream_timeouts timeouts;
-
-    /// The target for `endpoint` when the upstream model is `model` (a wildcard deployment sends the
-    /// requested name); `scratch` holds it when it differs from the precomputed one.
-    std::string_view target(const routing::deployment& d, api_endpoint endpoint, std::string_view model,
-                            std::string& scratch) const;
 };
-
-/// The path of an endpoint under an api_base ("/chat/completions").
-std::string_view endpoint_path(api_endpoint e) noexcept;
 
 /// A config as the daemon runs it: the loaded config plus what is derived from it once, at load, so the
 /// hot path only reads. Immutable.
@@ -50,6 +37,8 @@ struct snapshot {
     bool auth_required = false;
     /// Indexed by routing::deployment::index.
     std::vector<upstream_route> upstreams;
+    /// Each deployment's adapter and provider route (targets, header lines); indexed like `upstreams`.
+    std::vector<providers::deployment_route> providers;
 };
 
 /// Builds the snapshot of a loaded config.

@@ -2,7 +2,7 @@
 #include "daemon/application.hpp"
 #include "daemon/config/config_loader.hpp"
 #include "daemon/config/describe_config.hpp"
-#include "daemon/logger.hpp"
+#include "log/logger.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -66,6 +66,8 @@ int main(int argc, char** argv)
     }
     if (path.empty()) path = default_config_path();
 
+    // The one logger of the process (stderr; journald reads its priority prefixes), injected everywhere.
+    baton::logger process_log;
     // The config loads once, validated as a whole; a bad one never starts.
     baton::routing::health_registry probe;
     auto loaded = load_config_file(path, process_environment(), probe);
@@ -81,16 +83,16 @@ int main(int argc, char** argv)
     }
     if (!loaded.ok()) {
         for (const auto& e : loaded.errors) {
-            logger::global().error("config_error", {{"config", path}, {"error", e}});
+            process_log.error("config_error", {{"config", path}, {"error", e}});
         }
         return 1;
     }
     try {
         // The application loads the file again against its own health registry (the probe's is discarded).
-        application app{path};
+        application app{path, process_log};
         return app.run();
     } catch (const std::exception& e) {
-        logger::global().error("startup_failed", {{"what", e.what()}});
+        process_log.error("startup_failed", {{"what", e.what()}});
         return 1;
     }
 }

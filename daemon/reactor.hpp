@@ -2,6 +2,8 @@
 
 #include "daemon/config_store.hpp"
 #include "daemon/metrics_shard.hpp"
+#include "daemon/upstream_transport.hpp"
+#include "log/logger.hpp"
 #include "net/http_server.hpp"
 #include "net/upstream_client.hpp"
 #include "routing/health_registry.hpp"
@@ -23,6 +25,8 @@ class reactor;
 
 /// State shared by every reactor of the process. Each member has a narrow, thread-safe API.
 struct shared_state {
+    explicit shared_state(const logger& l) : log(l) {}
+    const logger& log;                 ///< the process's logger (thread-safe), injected by the application
     config_store configs;              ///< the running config snapshot (atomically swapped on reload)
     routing::health_registry health;   ///< cooldowns and health, keyed by deployment id, kept across reloads
     std::atomic<bool> draining{false}; ///< set on SIGTERM: readiness turns false, keep-alive ends
@@ -44,6 +48,11 @@ public:
     boost::asio::io_context& ioc() noexcept { return ioc_; }
     shared_state& shared() noexcept { return shared_; }
     net::upstream_client& upstream() noexcept { return upstream_; }
+    /// The upstreams of a call: the network through upstream(), and the local adapters.
+    upstream_transport& network() noexcept { return network_; }
+    upstream_transport& local() noexcept { return local_; }
+    const logger& log() const noexcept { return shared_.log; }
+    std::mt19937_64& rng() noexcept { return rng_; }
     metrics_shard& metrics() noexcept { return metrics_; }
 
     /// A uniform draw in [0, 1) for the routing plan.
@@ -65,6 +74,8 @@ private:
     // posted here): no per-descriptor locking. Posting from other threads stays safe.
     boost::asio::io_context ioc_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     net::upstream_client upstream_;
+    http_transport network_{upstream_};
+    local_transport local_;
     metrics_shard metrics_;
     std::mt19937_64 rng_;
     std::uniform_real_distribution<double> dist_{0.0, 1.0};

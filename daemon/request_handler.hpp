@@ -3,23 +3,28 @@
 #include "daemon/reactor.hpp"
 #include "net/http_server.hpp"
 
-#include <boost/asio/awaitable.hpp>
-
+#include <string>
 #include <string_view>
 
 namespace baton::daemon {
 
-/// The daemon's request handler on one reactor: dispatch by path and method, authentication, the routed
-/// endpoints (through routed_call) and the admin endpoints. Holds no routing policy.
+/// The daemon's request handler on one reactor: finds the request's row in the endpoint table
+/// (daemon/endpoint_table.hpp), authenticates the caller for the row's auth class, and runs the row's
+/// handler. Holds no routing policy.
 class request_handler final : public net::request_handler {
 public:
     explicit request_handler(reactor& r) : reactor_(r) {}
 
-    net::task<void> handle(net::incoming_request& req,
-                                        net::downstream& out) override;
+    net::task<void> handle(net::incoming_request& req, net::downstream& out) override;
+    std::string error_response(net::http_errc e, std::string_view message) override;
+    void log_exception(std::string_view what) noexcept override;
 
 private:
     reactor& reactor_;
 };
+
+/// `text` with every secret of `snap` (deployment api keys, the master key) replaced by "[redacted]", for
+/// texts that may quote them (exception messages). Pure.
+std::string mask_secrets(std::string_view text, const snapshot& snap);
 
 }  // namespace baton::daemon

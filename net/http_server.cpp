@@ -1,7 +1,7 @@
 #include "net/http_server.hpp"
 
 #include "net/http_read.hpp"
-#include "net/openai_error.hpp"
+#include "net/http_errc.hpp"
 #include "net/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,23 +20,6 @@
 #include <cstdio>
 
 namespace baton::net {
-
-namespace {
-
-
-http::response<http::string_body> plain_error(unsigned status, std::string_view message, std::string_view type,
-                                              std::string_view code)
-{
-    http::response<http::string_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::connection, "close");
-    res.body() = openai_error_body(message, type, code);
-    res.keep_alive(false);
-    res.prepare_payload();
-    return res;
-}
-
-}  // namespace
 
 /// Reads a request into an incoming_request: the head's fields are looked at once as they are parsed, and
 /// only the ones baton uses are kept.
@@ -157,13 +140,6 @@ task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
     co_return ec;
 }
 
-task<boost::system::error_code> downstream::write(http::response<http::string_body>& res)
-{
-    // One contiguous buffer, one write (see wire_format.hpp).
-    const auto bytes = serialize_response(res);
-    co_return co_await write_buffers(asio::buffer(bytes));
-}
-
 task<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
 {
     const std::array<asio::const_buffer, 2> parts{asio::buffer(head.data(), head.size()),
@@ -252,8 +228,13 @@ void downstream::unwatch_client() noexcept
 }
 
 http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
-                         std::shared_ptr<std::atomic<std::size_t>> connection_count)
-    : ioc_(ioc), handler_(std::move(handler)), limits_(limits), connection_count_(std::move(connection_count))
+                         std::shared_ptr<std::atomic<std::size_t>> connection_count, const logger& log)
+    : ioc_(ioc),
+      handler_(std::move(handler)),
+      limits_(limits),
+      connection_count_(std::move(connection_count)),
+      log_(log),
+      busy_(handler_->error_response(http_errc::overloaded, {}))
 {
 }
 
@@ -323,15 +304,9 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
         if (connection_count_->fetch_add(1, std::memory_order_relaxed) >= limits_.max_connections) {
             connection_count_->fetch_sub(1, std::memory_order_relaxed);
             // Over the limit: a short canned answer, best effort, then close.
-            static const std::string busy = [] {
-                std::string body = openai_error_body("too many connections", "server_error", "overloaded");
-                return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: "
-                       "close\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n\r\n" + body;
-            }();
             boost::system::error_code ignored;
             socket.non_blocking(true, ignored);
-            socket.write_some(asio::buffer(busy), ignored);
+            socket.write_some(asio::buffer(busy_), ignored);
             socket.close(ignored);
             continue;
         }
@@ -376,25 +351,23 @@ task<void> http_server::run_session(tcp_socket socket)
                 hec == asio::error::eof) {
                 break;
             }
-            auto res = hec == http::error::header_limit
-                           ? plain_error(431, "request headers too large", "invalid_request_error", "header_too_large")
-                       : hec == http::error::body_limit
-                           // The parser rejects a Content-Length over the limit as soon as it reads the head.
-                           ? plain_error(413,
-                                         "request body exceeds the limit of " + std::to_string(limits_.body_limit) +
-                                             " bytes",
-                                         "invalid_request_error", "request_too_large")
-                           : plain_error(400, "malformed HTTP request: " + hec.message(), "invalid_request_error",
-                                         "bad_request");
-            co_await out.write(res);
+            const auto res =
+                hec == http::error::header_limit ? handler_->error_response(http_errc::header_too_large, {})
+                : hec == http::error::body_limit
+                    // The parser rejects a Content-Length over the limit as soon as it reads the head.
+                    ? handler_->error_response(http_errc::body_too_large,
+                                               "request body exceeds the limit of " +
+                                                   std::to_string(limits_.body_limit) + " bytes")
+                    : handler_->error_response(http_errc::bad_request, "malformed HTTP request: " + hec.message());
+            co_await out.write_response(res, {});
             break;
         }
         if (const auto len = parser.content_length(); len && *len > limits_.body_limit) {
-            auto res = plain_error(413,
-                                   "request body of " + std::to_string(*len) + " bytes exceeds the limit of " +
-                                       std::to_string(limits_.body_limit) + " bytes",
-                                   "invalid_request_error", "request_too_large");
-            co_await out.write(res);
+            const auto res = handler_->error_response(http_errc::body_too_large,
+                                                      "request body of " + std::to_string(*len) +
+                                                          " bytes exceeds the limit of " +
+                                                          std::to_string(limits_.body_limit) + " bytes");
+            co_await out.write_response(res, {});
             break;
         }
         if (parser.expect_continue) {
@@ -415,17 +388,16 @@ task<void> http_server::run_session(tcp_socket socket)
         (void)bn;
         if (bec) {
             if (bec == http::error::body_limit) {
-                auto res = plain_error(413,
-                                       "request body exceeds the limit of " + std::to_string(limits_.body_limit) +
-                                           " bytes",
-                                       "invalid_request_error", "request_too_large");
-                co_await out.write(res);
+                const auto res = handler_->error_response(
+                    http_errc::body_too_large,
+                    "request body exceeds the limit of " + std::to_string(limits_.body_limit) + " bytes");
+                co_await out.write_response(res, {});
             } else if (bec != beast::error::timeout && bec != http::error::end_of_stream &&
                        bec != asio::error::operation_aborted && bec != asio::error::eof &&
                        bec != http::error::partial_message) {
-                auto res = plain_error(400, "malformed HTTP request body: " + bec.message(), "invalid_request_error",
-                                       "bad_request");
-                co_await out.write(res);
+                const auto res = handler_->error_response(http_errc::bad_request_body,
+                                                          "malformed HTTP request body: " + bec.message());
+                co_await out.write_response(res, {});
             }
             break;
         }
@@ -439,15 +411,19 @@ task<void> http_server::run_session(tcp_socket socket)
         bool failed = false;
         try {
             co_await handler_->handle(req, out);
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
             failed = true;
+            // The text is the handler's to mask (it knows the secrets); it never reaches the client.
+            handler_->log_exception(e.what());
+        } catch (...) {
+            failed = true;
+            handler_->log_exception("non-standard exception");
         }
         out.unwatch_client();
         if (failed) {
-            std::fputs("<3>{\"level\":\"error\",\"event\":\"handler_exception\"}\n", stderr);
             if (!out.head_written) {
-                auto res = plain_error(500, "internal error", "server_error", "internal_error");
-                co_await out.write(res);
+                const auto res = handler_->error_response(http_errc::internal_error, {});
+                co_await out.write_response(res, {});
             }
             break;
         }

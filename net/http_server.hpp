@@ -9,7 +9,9 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "net/http_errc.hpp"
 #include "net/socket_deadline.hpp"
+#include "log/logger.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -53,8 +55,6 @@ public:
     tcp_socket& socket() noexcept { return socket_; }
     const server_limits& limits() const noexcept { return limits_; }
 
-    /// Writes a whole response. Errors (client gone, write timeout) are returned, never thrown.
-    task<boost::system::error_code> write(http::response<http::string_body>& res);
     /// Writes a response made of a finished head and its body with one gather write (no copy); the
     /// caller keeps both alive until it completes.
     task<boost::system::error_code> write_response(std::string_view head, std::string_view body);
@@ -109,14 +109,20 @@ public:
     /// Answers `req` on `out`. Returns normally for every expected failure (it writes the error response
     /// itself); an exception is a programming error, caught by the session (500, connection closed).
     virtual task<void> handle(incoming_request& req, downstream& out) = 0;
+    /// The whole HTTP response (head with `Connection: close`, and body) for a request the server refused
+    /// itself (`e`; `message` empty = the default text). The daemon's one error mapping writes it.
+    virtual std::string error_response(http_errc e, std::string_view message) = 0;
+    /// Logs the text of an exception handle() threw, secrets masked. Must not throw.
+    virtual void log_exception(std::string_view what) noexcept = 0;
 };
 
 /// The downstream HTTP/1.1 server of one reactor: its own SO_REUSEPORT acceptors and the sessions they
 /// accepted. Every member is called on the reactor's thread, except the constructor.
 class http_server {
 public:
+    /// `log` receives the server's own events (accept failures); it must outlive the server.
     http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
-                std::shared_ptr<std::atomic<std::size_t>> connection_count);
+                std::shared_ptr<std::atomic<std::size_t>> connection_count, const logger& log);
     ~http_server();
 
     /// Binds and listens on `ep` with SO_REUSEPORT (several reactors share a port). Returns the bound
@@ -146,6 +152,8 @@ private:
     std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
     std::list<session*> sessions_;
     bool draining_ = false;
+    const logger& log_;
+    std::string busy_;  ///< the canned answer over max_connections
 };
 
 }  // namespace baton::net

@@ -70,41 +70,6 @@ std::optional<std::pair<origin, std::string>> split_url(std::string_view url, bo
     return std::make_pair(std::move(o), std::move(path));
 }
 
-std::string_view to_string(upstream_errc e) noexcept
-{
-    switch (e) {
-        case upstream_errc::connect_timeout: return "connect_timeout";
-        case upstream_errc::tls_timeout: return "tls_timeout";
-        case upstream_errc::head_timeout: return "head_timeout";
-        case upstream_errc::first_event_timeout: return "first_event_timeout";
-        case upstream_errc::idle_timeout: return "idle_timeout";
-        case upstream_errc::total_timeout: return "total_timeout";
-        case upstream_errc::connection: return "connection";
-        case upstream_errc::tls: return "tls";
-        case upstream_errc::bad_response: return "bad_response";
-        case upstream_errc::cancelled: return "cancelled";
-    }
-    return "connection";
-}
-
-routing::transport_failure to_transport_failure(upstream_errc e) noexcept
-{
-    using tf = routing::transport_failure;
-    switch (e) {
-        case upstream_errc::connect_timeout: return tf::connect_timeout;
-        case upstream_errc::tls_timeout: return tf::tls_timeout;
-        case upstream_errc::head_timeout: return tf::head_timeout;
-        case upstream_errc::first_event_timeout: return tf::first_event_timeout;
-        case upstream_errc::idle_timeout: return tf::idle_timeout;
-        case upstream_errc::total_timeout: return tf::total_timeout;
-        case upstream_errc::connection: return tf::connection;
-        case upstream_errc::tls: return tf::tls;
-        case upstream_errc::bad_response: return tf::bad_response;
-        case upstream_errc::cancelled: return tf::connection;
-    }
-    return tf::connection;
-}
-
 /// One pooled HTTP/1.1 connection, plain or TLS. Every operation on it runs under `deadline`.
 class upstream_connection {
 public:
@@ -268,8 +233,7 @@ bool is_timeout(const boost::system::error_code& ec)
 /// The request's bytes, written with one write (see wire_format.hpp).
 std::string make_request(const upstream_request& r)
 {
-    return serialize_post(r.target, r.where->host, r.streamed ? "text/event-stream" : "application/json", r.auth_name,
-                          r.auth_value, r.body);
+    return serialize_post(r.target, r.where->host, r.streamed ? "text/event-stream" : "application/json", r.headers, r.body);
 }
 
 /// Maps a read/write error to the exchange's failure class.

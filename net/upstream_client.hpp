@@ -2,7 +2,7 @@
 
 #include "net/executor.hpp"
 
-#include "routing/failure_reason.hpp"
+#include "net/upstream_errc.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -53,35 +53,17 @@ struct upstream_timeouts {
     std::chrono::milliseconds idle{30'000};         ///< streamed: between body reads
 };
 
-/// One HTTP request to an upstream. The body is sent as application/json. Everything but the body is
-/// borrowed (derived once per config, see daemon/config_store.hpp) and must outlive the exchange.
+/// One HTTP request to an upstream. The body is sent as application/json. Everything is borrowed (derived
+/// once per config, or owned by the call) and must outlive the exchange.
 struct upstream_request {
     const origin* where = nullptr;
     std::string_view target;      ///< path and query, e.g. "/v1/chat/completions"
-    std::string_view auth_name;   ///< the auth header ("authorization", "api-key"); empty for none
-    std::string_view auth_value;  ///< its value (a secret)
-    std::string body;
+    /// Header lines the provider needs (auth, version), each ending in CRLF; secrets: never logged.
+    std::string_view headers;
+    std::string_view body;  ///< borrowed like the rest: copied once, into the request's bytes
     bool streamed = false;
     upstream_timeouts timeouts;
 };
-
-/// Why an exchange failed without an HTTP status.
-enum class upstream_errc {
-    connect_timeout,
-    tls_timeout,
-    head_timeout,
-    first_event_timeout,
-    idle_timeout,
-    total_timeout,
-    connection,
-    tls,
-    bad_response,
-    cancelled,  ///< the request was aborted (its client went away)
-};
-
-std::string_view to_string(upstream_errc e) noexcept;
-/// Maps to the routing failure class of SPEC §5.3 (cancelled maps to connection; callers don't report it).
-routing::transport_failure to_transport_failure(upstream_errc e) noexcept;
 
 struct upstream_error {
     upstream_errc code = upstream_errc::connection;

@@ -33,10 +33,10 @@ std::string serialize_response(const http::response<http::string_body>& res)
 }
 
 std::string serialize_post(std::string_view target, std::string_view host, std::string_view accept,
-                           std::string_view auth_name, std::string_view auth_value, std::string_view body)
+                           std::string_view headers, std::string_view body)
 {
     std::string out;
-    out.reserve(192 + target.size() + body.size());
+    out.reserve(160 + target.size() + headers.size() + body.size());
     out += "POST ";
     out += target;
     out += " HTTP/1.1\r\nHost: ";
@@ -44,12 +44,7 @@ std::string serialize_post(std::string_view target, std::string_view host, std::
     out += "\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\nAccept: ";
     out += accept;
     out += "\r\n";
-    if (!auth_name.empty()) {
-        out += auth_name;
-        out += ": ";
-        out += auth_value;
-        out += "\r\n";
-    }
+    out += headers;
     out += "Content-Length: ";
     out += std::to_string(body.size());
     out += "\r\n\r\n";

@@ -16,10 +16,11 @@ namespace baton::net {
 /// `res` must be prepared (prepare_payload) so that its framing headers are set.
 std::string serialize_response(const boost::beast::http::response<boost::beast::http::string_body>& res);
 
-/// The bytes of a POST request with a JSON body: request line, Host, Content-Type, Accept, the auth header
-/// (when `auth_name` is not empty), Content-Length, then the body.
+/// The bytes of a POST request with a JSON body: request line, Host, Content-Type, Accept, `headers` (whole
+/// header lines, each ending in CRLF, written as given: a provider's auth and version headers), then
+/// Content-Length and the body.
 std::string serialize_post(std::string_view target, std::string_view host, std::string_view accept,
-                           std::string_view auth_name, std::string_view auth_value, std::string_view body);
+                           std::string_view headers, std::string_view body);
 
 /// An HTTP/1.1 response head written straight into one string, for the routed responses: a handful of
 /// known headers, no field container (Beast's allocates per field and dominated the request profile).

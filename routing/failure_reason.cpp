@@ -176,20 +176,12 @@ bool counts_toward_allowed_fails(failure_reason r) noexcept
     }
 }
 
-failure_reason classify(transport_failure f) noexcept
+failure_reason classify(net::upstream_errc e) noexcept
 {
-    switch (f) {
-    case transport_failure::connect_timeout:
-    case transport_failure::tls_timeout:
-    case transport_failure::head_timeout:
-    case transport_failure::first_event_timeout:
-    case transport_failure::idle_timeout:
-    case transport_failure::total_timeout:
+    if (net::is_timeout(e)) {
         return failure_reason::timeout;
-    case transport_failure::connection:
-    case transport_failure::tls:
-        return failure_reason::connection;
-    case transport_failure::bad_response:
+    }
+    if (e == net::upstream_errc::bad_response) {
         return failure_reason::bad_response;
     }
     return failure_reason::connection;

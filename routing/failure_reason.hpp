@@ -1,5 +1,7 @@
 #pragma once
 
+#include "net/upstream_errc.hpp"
+
 #include <optional>
 #include <string_view>
 
@@ -38,21 +40,10 @@ bool cools_down_at_once(failure_reason r) noexcept;
 /// bad_response). rate_limit/auth/billing cool down at once instead; format/context/content never count.
 bool counts_toward_allowed_fails(failure_reason r) noexcept;
 
-/// How a transport-level failure (no HTTP status) is reported by net/.
-enum class transport_failure {
-    connect_timeout,
-    tls_timeout,
-    head_timeout,        ///< no response head in time (first byte)
-    first_event_timeout, ///< stream_timeout: no first SSE event in time
-    idle_timeout,        ///< stream_idle_timeout between events
-    total_timeout,
-    connection,          ///< refused, reset, DNS failure, EOF before a response
-    tls,                 ///< handshake or verification failure
-    bad_response,        ///< unparseable HTTP or body
-};
-
-/// Maps a transport failure to its §5.3 class.
-failure_reason classify(transport_failure f) noexcept;
+/// Maps a transport-level failure (no HTTP status), in net's own vocabulary, to its §5.3 class: every
+/// timeout → timeout, bad_response → bad_response, the rest (connection, tls, bad_target) → connection.
+/// `cancelled` is not a failure of the upstream; callers never report it (it maps to connection).
+failure_reason classify(net::upstream_errc e) noexcept;
 
 /// Maps an upstream HTTP status and body (OpenAI error JSON or anything else) to its §5.3 class.
 /// 2xx gives none. The body is looked at only for 400 (context window / content policy / format).

@@ -155,7 +155,7 @@ plan::step plan::next(time_point now, double draw)
     case ending::gave_back:
         return give_back{};
     case ending::exhausted:
-        return exhausted{exhausted_status()};
+        return exhausted{exhausted_why()};
     }
 
     const picker choose(table_->settings.strategy);
@@ -340,7 +340,7 @@ void plan::take_special_path(failure_reason r)
     advance();
 }
 
-int plan::exhausted_status() const
+errc plan::exhausted_why() const
 {
     int sent = 0;
     int rate_limited = 0;
@@ -354,22 +354,22 @@ int plan::exhausted_status() const
         timed_out += a.reason == failure_reason::timeout ? 1 : 0;
     }
     if (sent == 0) {
-        return 503;
+        return errc::nothing_sent;
     }
     if (rate_limited == sent) {
-        return 429;
+        return errc::all_rate_limited;
     }
     if (timed_out == sent) {
-        return 504;
+        return errc::all_timed_out;
     }
-    return 502;
+    return errc::all_failed;
 }
 
 plan::step plan::finish(ending e)
 {
     ending_ = e;
     if (e == ending::exhausted) {
-        return exhausted{exhausted_status()};
+        return exhausted{exhausted_why()};
     }
     return give_back{};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "routing/deployment.hpp"
+#include "routing/errc.hpp"
 #include "routing/failure_reason.hpp"
 #include "routing/health_registry.hpp"
 #include "routing/route_table.hpp"
@@ -109,11 +110,12 @@ public:
     struct wait {
         duration delay = duration::zero();
     };
-    /// Nothing is left: answer `fallbacks_exhausted` with `status` and attempts(). `status`: 503 when nothing
-    /// was sent (every candidate cooling down or saturated); 429 when every sent attempt was rate-limited;
-    /// 504 when every sent attempt timed out; 502 otherwise.
+    /// Nothing is left: answer `fallbacks_exhausted` with attempts(). `why`: nothing_sent when nothing was
+    /// sent (every candidate cooling down or saturated); all_rate_limited when every sent attempt was
+    /// rate-limited; all_timed_out when every sent attempt timed out; all_failed otherwise. The status it
+    /// becomes is the daemon's choice (daemon/error_answer.hpp).
     struct exhausted {
-        int status = 502;
+        errc why = errc::all_failed;
     };
     /// Return the last upstream response to the client as it is (format errors; context window or
     /// content policy errors with no such fallbacks configured or allowed; also after a success).
@@ -131,7 +133,7 @@ public:
     /// The next step given everything reported so far, at `now`, with `draw` uniform in [0, 1) (used for the
     /// pick and for the backoff jitter). Cooling-down deployments met on the way are recorded as skipped
     /// attempts (once per request) and never returned. Calling it again after the plan ended repeats the
-    /// ending (exhausted with the same status, or give_back).
+    /// ending (exhausted for the same reason, or give_back).
     step next(time_point now, double draw);
 
     /// Reports how the attempt at `target` (returned by the last next()) ended: records the attempt, the
@@ -179,7 +181,7 @@ private:
     std::optional<duration> retry_delay(time_point now, double draw);
     void advance();
     void take_special_path(failure_reason r);
-    int exhausted_status() const;
+    errc exhausted_why() const;
     step finish(ending e);  // ends the plan; the step that says so
 
     const route_table* table_;

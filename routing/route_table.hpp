@@ -48,6 +48,9 @@ struct router_settings {
     std::map<std::string, std::string, std::less<>> model_group_alias;
     stream_failover_mode stream_failover = stream_failover_mode::continue_;  ///< SPEC §6
     double stream_idle_timeout = 30;                                         ///< seconds
+    /// A request's whole budget for retries, backoff waits and fallbacks, in seconds (no backoff wait is
+    /// taken past it). baton's own key; LiteLLM's default request timeout.
+    double request_budget = 600;
 };
 
 /// A named chain of model groups (SPEC §5.5).

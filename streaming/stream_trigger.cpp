@@ -1,5 +1,7 @@
 #include "streaming/stream_trigger.hpp"
 
+#include <string>
+
 namespace baton::streaming {
 
 std::string_view to_string(stream_trigger t) noexcept
@@ -33,6 +35,27 @@ routing::failure_reason to_failure_reason(stream_trigger t) noexcept
         return routing::failure_reason::server_error;
     }
     return routing::failure_reason::bad_response;
+}
+
+namespace {
+
+// Boost.System's error_category has a protected non-virtual destructor by design (categories are
+// never deleted through a base pointer).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class stream_category_impl final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "baton.stream"; }
+    std::string message(int ev) const override { return std::string(to_string(static_cast<stream_trigger>(ev))); }
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+const boost::system::error_category& stream_category() noexcept
+{
+    static const stream_category_impl instance;
+    return instance;
 }
 
 }  // namespace baton::streaming

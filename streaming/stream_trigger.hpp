@@ -2,13 +2,18 @@
 
 #include "routing/failure_reason.hpp"
 
+#include <boost/system/error_category.hpp>
+#include <boost/system/error_code.hpp>
+
 #include <string_view>
+#include <type_traits>
 
 namespace baton::streaming {
 
-/// Why an upstream stream failed after its response started (SPEC §6).
+/// Why an upstream stream failed after its response started (SPEC §6). Streaming's error vocabulary: an
+/// error_code enum (category "baton.stream"); values start at 1.
 enum class stream_trigger {
-    connection_cut,   ///< the upstream connection was reset or cut (not a clean EOF) before completion
+    connection_cut = 1,  ///< the upstream connection was reset or cut (not a clean EOF) before completion
     idle_timeout,     ///< no upstream event within stream_idle_timeout
     malformed_event,  ///< a data field that is neither "[DONE]" nor a JSON object
     error_event,      ///< an in-band error: `event: error`, or a JSON object with a top-level "error"
@@ -24,4 +29,15 @@ std::string_view to_string(stream_trigger t) noexcept;
 /// server_error (the relay may refine it with routing::classify on stream_state::error_data()).
 routing::failure_reason to_failure_reason(stream_trigger t) noexcept;
 
+/// The error_category of stream_trigger. Thread-safe.
+const boost::system::error_category& stream_category() noexcept;
+
+inline boost::system::error_code make_error_code(stream_trigger t) noexcept
+{
+    return {static_cast<int>(t), stream_category()};
+}
+
 }  // namespace baton::streaming
+
+template <>
+struct boost::system::is_error_code_enum<baton::streaming::stream_trigger> : std::true_type {};

@@ -203,6 +203,8 @@ bool apply_router_key(yaml_reader& reader, std::string_view key, const map_entry
                                           "continue, restart, off", r.stream_failover);
     } else if (key == "stream_idle_timeout") {
         read_seconds(reader, e, bound::positive, r.stream_idle_timeout);
+    } else if (key == "request_budget") {
+        read_seconds(reader, e, bound::positive, r.request_budget);
     } else if (key == "timeout") {
         read_optional_seconds(reader, e, draft.default_timeout);
     } else if (key == "stream_timeout") {

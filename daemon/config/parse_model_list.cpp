@@ -2,6 +2,7 @@
 
 #include "daemon/config/deployment_id_hash.hpp"
 #include "daemon/config/quoted_text.hpp"
+#include "providers/registry.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -9,9 +10,6 @@
 namespace baton::daemon::config_detail {
 
 namespace {
-
-constexpr std::string_view openai_api_base = "https://api.openai.com/v1";
-constexpr std::string_view anthropic_api_base = "https://api.anthropic.com/v1";
 
 bool has_control_characters(std::string_view s)
 {
@@ -242,9 +240,17 @@ private:
         d.provider = model.substr(0, slash);
         d.upstream_model = model.substr(slash + 1);
 
-        if (d.provider == "baton") {
-            if (d.upstream_model != "echo") {
-                diag_.error(e.path, "unknown baton model " + quoted_text(d.upstream_model) + " (built-in: echo)");
+        const providers::provider_info* info = providers::find_provider(d.provider);
+        if (info != nullptr && !info->models.empty()) {
+            // A local provider serves only its own models, and needs nothing else.
+            if (std::find(info->models.begin(), info->models.end(), d.upstream_model) == info->models.end()) {
+                std::string known;
+                for (const auto m : info->models) {
+                    known += known.empty() ? "" : ", ";
+                    known += m;
+                }
+                diag_.error(e.path, "unknown " + d.provider + " model " + quoted_text(d.upstream_model) +
+                                        " (built-in: " + known + ")");
             }
             return;
         }
@@ -258,32 +264,37 @@ private:
                 return;
             }
         }
-        if (d.provider == "openai") {
-            d.api_base = openai_api_base;
-        } else if (d.provider == "anthropic") {
-            d.api_base = anthropic_api_base;
-        } else if (d.provider == "azure") {
-            // As in LiteLLM, the provider's usual environment variables stand in for missing settings.
+        if (info == nullptr) {
             if (!has_api_base) {
-                if (auto v = reader_.environment("AZURE_API_BASE"); v && is_http_url(*v)) {
-                    d.api_base = std::move(*v);
-                    while (d.api_base.ends_with('/')) {
-                        d.api_base.pop_back();
-                    }
-                } else {
-                    diag_.error(at.key("api_base"), "is required for azure");
-                }
+                diag_.error(e.path, "unknown provider " + quoted_text(d.provider) +
+                                        "; set api_base to use it as an OpenAI-compatible server");
             }
-            if (pm.find("api_version") == nullptr) {
-                if (auto v = reader_.environment("AZURE_API_VERSION"); v && !v->empty()) {
-                    d.api_version = std::move(*v);
-                } else {
-                    diag_.error(at.key("api_version"), "is required for azure");
-                }
+            return;
+        }
+        if (!info->default_api_base.empty()) {
+            d.api_base = info->default_api_base;
+        }
+        // As in LiteLLM, the provider's usual environment variables stand in for missing settings.
+        if (!has_api_base && info->default_api_base.empty()) {
+            std::optional<std::string> v;
+            if (!info->api_base_env.empty()) {
+                v = reader_.environment(std::string(info->api_base_env));
             }
-        } else if (!has_api_base) {
-            diag_.error(e.path, "unknown provider " + quoted_text(d.provider) +
-                                    "; set api_base to use it as an OpenAI-compatible server");
+            if (v && is_http_url(*v)) {
+                d.api_base = std::move(*v);
+                while (d.api_base.ends_with('/')) {
+                    d.api_base.pop_back();
+                }
+            } else {
+                diag_.error(at.key("api_base"), "is required for " + d.provider);
+            }
+        }
+        if (!info->api_version_env.empty() && pm.find("api_version") == nullptr) {
+            if (auto v = reader_.environment(std::string(info->api_version_env)); v && !v->empty()) {
+                d.api_version = std::move(*v);
+            } else {
+                diag_.error(at.key("api_version"), "is required for " + d.provider);
+            }
         }
     }
 
@@ -313,17 +324,14 @@ private:
             if (auto v = reader_.string(key->value, key->path)) {
                 value = std::move(*v);
             }
-        } else if (pm.find("api_base") == nullptr) {
+        } else if (const auto* info = providers::find_provider(entry.base.provider);
+                   info != nullptr && !info->api_key_env.empty()) {
             // LiteLLM falls back to the provider's usual variable; baton does so only for the provider's own
-            // endpoint, so a key meant for OpenAI never goes to a server named by api_base.
-            const std::string& p = entry.base.provider;
-            const char* var = p == "openai" ? "OPENAI_API_KEY" : p == "anthropic" ? "ANTHROPIC_API_KEY" : nullptr;
-            if (var != nullptr) {
-                value = reader_.environment(var).value_or("");
+            // endpoint (unless the provider always reads it, as azure does), so a key meant for a provider
+            // never goes to a server named by api_base.
+            if (info->key_env_with_any_base || pm.find("api_base") == nullptr) {
+                value = reader_.environment(std::string(info->api_key_env)).value_or("");
             }
-        }
-        if (key == nullptr && entry.base.provider == "azure") {
-            value = reader_.environment("AZURE_API_KEY").value_or("");
         }
         entry.keys.push_back(std::move(value));
         entry.key_paths.push_back(key != nullptr ? key->path : at.key("api_key"));

@@ -1,4 +1,4 @@
-#include "daemon/logger.hpp"
+#include "log/logger.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
@@ -18,8 +18,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-using baton::daemon::log_level;
-using baton::daemon::logger;
+using baton::log_level;
+using baton::logger;
 
 namespace {
 
@@ -60,21 +60,21 @@ struct pipe_pair {
 BOOST_AUTO_TEST_SUITE(logger_suite)
 
 BOOST_AUTO_TEST_CASE(level_names_parse_case_insensitively) {
-    BOOST_TEST((baton::daemon::log_level_from_string("debug") == log_level::debug));
-    BOOST_TEST((baton::daemon::log_level_from_string("INFO") == log_level::info));
-    BOOST_TEST((baton::daemon::log_level_from_string("Warning") == log_level::warning));
-    BOOST_TEST((baton::daemon::log_level_from_string("warn") == log_level::warning));
-    BOOST_TEST((baton::daemon::log_level_from_string("error") == log_level::error));
-    BOOST_TEST(!baton::daemon::log_level_from_string("verbose").has_value());
-    BOOST_TEST(!baton::daemon::log_level_from_string("").has_value());
-    BOOST_TEST(!baton::daemon::log_level_from_string("infos").has_value());
+    BOOST_TEST((baton::log_level_from_string("debug") == log_level::debug));
+    BOOST_TEST((baton::log_level_from_string("INFO") == log_level::info));
+    BOOST_TEST((baton::log_level_from_string("Warning") == log_level::warning));
+    BOOST_TEST((baton::log_level_from_string("warn") == log_level::warning));
+    BOOST_TEST((baton::log_level_from_string("error") == log_level::error));
+    BOOST_TEST(!baton::log_level_from_string("verbose").has_value());
+    BOOST_TEST(!baton::log_level_from_string("").has_value());
+    BOOST_TEST(!baton::log_level_from_string("infos").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(syslog_priorities_follow_journald) {
-    BOOST_TEST(baton::daemon::syslog_priority(log_level::debug) == 7);
-    BOOST_TEST(baton::daemon::syslog_priority(log_level::info) == 6);
-    BOOST_TEST(baton::daemon::syslog_priority(log_level::warning) == 4);
-    BOOST_TEST(baton::daemon::syslog_priority(log_level::error) == 3);
+    BOOST_TEST(baton::syslog_priority(log_level::debug) == 7);
+    BOOST_TEST(baton::syslog_priority(log_level::info) == 6);
+    BOOST_TEST(baton::syslog_priority(log_level::warning) == 4);
+    BOOST_TEST(baton::syslog_priority(log_level::error) == 3);
 }
 
 BOOST_AUTO_TEST_CASE(writes_one_exact_line) {
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(secrets_are_redacted_at_any_depth) {
 
 BOOST_AUTO_TEST_CASE(redact_works_on_its_own) {
     boost::json::object o{{"token_count", 1}, {"PASSWORD", "x"}, {"redis_password", "y"}, {"keys", 2}};
-    baton::daemon::redact(o);
+    baton::redact(o);
     BOOST_TEST(o.at("token_count").as_int64() == 1);
     BOOST_TEST(o.at("PASSWORD").as_string() == "[redacted]");
     BOOST_TEST(o.at("redis_password").as_string() == "[redacted]");
@@ -243,9 +243,12 @@ BOOST_AUTO_TEST_CASE(concurrent_writers_never_interleave_lines) {
     ::unlink(path);
 }
 
-BOOST_AUTO_TEST_CASE(global_logger_is_one_instance) {
-    BOOST_TEST(&logger::global() == &logger::global());
-    BOOST_TEST((logger::global().level() == log_level::info));
+BOOST_AUTO_TEST_CASE(default_logger_is_stderr_at_info) {
+    // There is no process-wide logger: the daemon constructs one and injects it (log/logger.hpp).
+    const logger log;
+    BOOST_TEST((log.level() == log_level::info));
+    BOOST_TEST(!log.enabled(log_level::debug));
+    BOOST_TEST(log.enabled(log_level::warning));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

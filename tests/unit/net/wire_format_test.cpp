@@ -173,8 +173,8 @@ BOOST_AUTO_TEST_SUITE(serialize_post_suite)
 BOOST_AUTO_TEST_CASE(post_with_bearer_auth_header)
 {
     const std::string body = R"({"model":"up-model","messages":[]})";
-    BOOST_TEST(serialize_post("/v1/chat/completions", "api.example.com", "application/json", "Authorization",
-                              "Bearer sk-123", body) ==
+    BOOST_TEST(serialize_post("/v1/chat/completions", "api.example.com", "application/json",
+                              "Authorization: Bearer sk-123\r\n", body) ==
                "POST /v1/chat/completions HTTP/1.1\r\n"
                "Host: api.example.com\r\n"
                "User-Agent: baton/0.1\r\n"
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(post_with_bearer_auth_header)
 BOOST_AUTO_TEST_CASE(post_with_azure_api_key_header)
 {
     BOOST_TEST(serialize_post("/az/openai/deployments/d/chat/completions?api-version=2024-10-21", "127.0.0.1:8080",
-                              "text/event-stream", "api-key", "azure-key", "{}") ==
+                              "text/event-stream", "api-key: azure-key\r\n", "{}") ==
                "POST /az/openai/deployments/d/chat/completions?api-version=2024-10-21 HTTP/1.1\r\n"
                "Host: 127.0.0.1:8080\r\n"
                "User-Agent: baton/0.1\r\n"
@@ -203,8 +203,8 @@ BOOST_AUTO_TEST_CASE(post_with_azure_api_key_header)
 
 BOOST_AUTO_TEST_CASE(post_without_auth_header)
 {
-    // An empty auth name means no auth line at all, whatever the value.
-    BOOST_TEST(serialize_post("/v1/embeddings", "localhost", "application/json", "", "ignored", R"({"input":"x"})") ==
+    // No header lines: nothing between Accept and Content-Length.
+    BOOST_TEST(serialize_post("/v1/embeddings", "localhost", "application/json", "", R"({"input":"x"})") ==
                "POST /v1/embeddings HTTP/1.1\r\n"
                "Host: localhost\r\n"
                "User-Agent: baton/0.1\r\n"
@@ -215,9 +215,17 @@ BOOST_AUTO_TEST_CASE(post_without_auth_header)
                R"({"input":"x"})");
 }
 
+BOOST_AUTO_TEST_CASE(post_with_several_provider_headers)
+{
+    // Anthropic-style: more than one header line, written as given, in order.
+    BOOST_TEST(serialize_post("/v1/messages", "h", "*/*", "x-api-key: k\r\nanthropic-version: 2023-06-01\r\n", "") ==
+               "POST /v1/messages HTTP/1.1\r\nHost: h\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\n"
+               "Accept: */*\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\nContent-Length: 0\r\n\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(post_with_empty_body_has_content_length_zero)
 {
-    BOOST_TEST(serialize_post("/v1/x", "h", "*/*", "", "", "") ==
+    BOOST_TEST(serialize_post("/v1/x", "h", "*/*", "", "") ==
                "POST /v1/x HTTP/1.1\r\nHost: h\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\n"
                "Accept: */*\r\nContent-Length: 0\r\n\r\n");
 }

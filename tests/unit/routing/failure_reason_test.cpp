@@ -8,6 +8,7 @@
 #include <vector>
 
 using namespace baton::routing;
+using net_errc = baton::net::upstream_errc;
 
 namespace {
 
@@ -75,15 +76,24 @@ BOOST_AUTO_TEST_CASE(predicates_follow_the_table_of_spec_5_3)
 
 BOOST_AUTO_TEST_CASE(transport_failures)
 {
-    BOOST_TEST((classify(transport_failure::connect_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::tls_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::head_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::first_event_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::idle_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::total_timeout) == failure_reason::timeout));
-    BOOST_TEST((classify(transport_failure::connection) == failure_reason::connection));
-    BOOST_TEST((classify(transport_failure::tls) == failure_reason::connection));
-    BOOST_TEST((classify(transport_failure::bad_response) == failure_reason::bad_response));
+    BOOST_TEST((classify(net_errc::connect_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::tls_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::head_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::first_event_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::idle_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::total_timeout) == failure_reason::timeout));
+    BOOST_TEST((classify(net_errc::connection) == failure_reason::connection));
+    BOOST_TEST((classify(net_errc::tls) == failure_reason::connection));
+    BOOST_TEST((classify(net_errc::bad_response) == failure_reason::bad_response));
+    BOOST_TEST((classify(net_errc::bad_target) == failure_reason::connection));
+}
+
+BOOST_AUTO_TEST_CASE(net_errors_have_their_own_category)
+{
+    const boost::system::error_code ec = net_errc::idle_timeout;
+    BOOST_TEST(std::string(ec.category().name()) == "baton.upstream");
+    BOOST_TEST(ec.message() == "idle_timeout");
+    BOOST_TEST(static_cast<bool>(ec));
 }
 
 BOOST_AUTO_TEST_CASE(statuses)

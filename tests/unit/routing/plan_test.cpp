@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(no_failover_when_flag_off)
     plan p = w.make("test-model");
     const auto r = drive(p, failing({"A"}));
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 502);
+    BOOST_TEST((r.why() == errc::all_failed));
     BOOST_TEST((r.ids() == strings{"A"}));
 }
 
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(failover_exhausted_when_all_deployments_fail)
     plan p = w.make("test-model");
     const auto r = drive(p, failing({"A", "B"}), at(0), {0.3, 0.9, 0.0});
     BOOST_TEST(r.exhausted());  // ends, does not loop
-    BOOST_TEST(r.status() == 502);
+    BOOST_TEST((r.why() == errc::all_failed));
     BOOST_TEST(r.tries.size() == 2u);  // each deployment exactly once
     BOOST_TEST(r.ids()[0] != r.ids()[1]);
     BOOST_TEST(p.attempts().size() == 2u);
@@ -365,7 +365,7 @@ BOOST_AUTO_TEST_CASE(all_keys_rate_limited_is_exhausted_with_429)
     plan p = w.make("glm-4.7");
     const auto r = drive(p, in_order({rate_limited()}));
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 429);
+    BOOST_TEST((r.why() == errc::all_rate_limited));
     BOOST_TEST(r.tries.size() == 3u);
     BOOST_TEST(p.attempts().size() == 3u);
     for (const auto& id : {"d", "d__key_1", "d__key_2"}) {
@@ -957,7 +957,7 @@ BOOST_AUTO_TEST_CASE(with_no_hops_allowed_a_cooling_primary_is_503)
     const auto r = drive(p, failing({}), at(1));
     BOOST_TEST(r.tries.empty());
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 503);
+    BOOST_TEST((r.why() == errc::nothing_sent));
     BOOST_TEST(p.attempts().size() == 1u);  // d0 skipped; g1.. were never looked at
 }
 
@@ -1007,7 +1007,7 @@ BOOST_AUTO_TEST_CASE(all_saturated_with_nothing_sent_is_503)
     plan p = w.make("g");
     const auto r = drive(p, failing({}));
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 503);
+    BOOST_TEST((r.why() == errc::nothing_sent));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -1181,7 +1181,7 @@ BOOST_AUTO_TEST_CASE(a_group_that_sent_nothing_gets_no_extra_round)
     const auto r = drive(p, failing({}), at(1));
     BOOST_TEST(r.waits.empty());
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 503);
+    BOOST_TEST((r.why() == errc::nothing_sent));
 }
 
 BOOST_AUTO_TEST_CASE(rounds_come_before_the_next_group)
@@ -1265,7 +1265,7 @@ BOOST_AUTO_TEST_CASE(a_failing_context_window_fallback_does_not_resume_the_norma
     const auto r = drive(p, scripted({{"A", {too_long()}}, {"big", {server_error()}}}));
     BOOST_TEST((r.ids() == strings{"A", "big"}));
     BOOST_TEST(r.exhausted());
-    BOOST_TEST(r.status() == 502);
+    BOOST_TEST((r.why() == errc::all_failed));
 }
 
 BOOST_AUTO_TEST_CASE(context_window_again_moves_to_the_next_context_window_fallback)
@@ -1365,24 +1365,24 @@ BOOST_AUTO_TEST_CASE(unresolvable_context_window_fallbacks_are_noted)
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------------------------
-// The status of `fallbacks_exhausted`, the plan's end, and what it records in the health registry.
+// Why `fallbacks_exhausted`, the plan's end, and what it records in the health registry.
 // ---------------------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_SUITE(plan_outcomes)
 
-BOOST_AUTO_TEST_CASE(exhausted_status_rules)
+BOOST_AUTO_TEST_CASE(exhausted_reason_rules)
 {
     struct scenario {
         std::string name;
         std::vector<outcome> answers;
-        int status;
+        errc why;
     };
     const std::vector<scenario> scenarios{
-        {"all rate limited", {rate_limited()}, 429},
-        {"all timed out", {timed_out()}, 504},
-        {"all server errors", {server_error()}, 502},
-        {"mixed 429 and timeout", {rate_limited(), timed_out()}, 502},
-        {"mixed timeout and 5xx", {timed_out(), server_error()}, 502},
-        {"connection", {fail(failure_reason::connection)}, 502},
+        {"all rate limited", {rate_limited()}, errc::all_rate_limited},
+        {"all timed out", {timed_out()}, errc::all_timed_out},
+        {"all server errors", {server_error()}, errc::all_failed},
+        {"mixed 429 and timeout", {rate_limited(), timed_out()}, errc::all_failed},
+        {"mixed timeout and 5xx", {timed_out(), server_error()}, errc::all_failed},
+        {"connection", {fail(failure_reason::connection)}, errc::all_failed},
     };
     for (const auto& s : scenarios) {
         BOOST_TEST_CONTEXT(s.name)
@@ -1393,12 +1393,12 @@ BOOST_AUTO_TEST_CASE(exhausted_status_rules)
             plan p = w.make("g");
             const auto r = drive(p, in_order(s.answers));
             BOOST_TEST_REQUIRE(r.exhausted());
-            BOOST_TEST(r.status() == s.status);
+            BOOST_TEST((r.why() == s.why));
         }
     }
 }
 
-BOOST_AUTO_TEST_CASE(nothing_sent_is_503_and_skips_do_not_change_a_429)
+BOOST_AUTO_TEST_CASE(nothing_sent_and_skips_do_not_change_all_rate_limited)
 {
     world w;
     w.add("A", "g");
@@ -1407,7 +1407,7 @@ BOOST_AUTO_TEST_CASE(nothing_sent_is_503_and_skips_do_not_change_a_429)
     w.cool("B", at(0));
     plan p = w.make("g");
     const auto r = drive(p, failing({}), at(1));
-    BOOST_TEST(r.status() == 503);
+    BOOST_TEST((r.why() == errc::nothing_sent));
     BOOST_TEST(p.attempts().size() == 2u);
     BOOST_TEST(p.attempts_sent() == 0);
 
@@ -1417,7 +1417,7 @@ BOOST_AUTO_TEST_CASE(nothing_sent_is_503_and_skips_do_not_change_a_429)
     v.cool("A", at(0));
     plan q = v.make("g");
     const auto s = drive(q, in_order({rate_limited()}), at(1));
-    BOOST_TEST(s.status() == 429);  // one sent, rate limited; one skipped
+    BOOST_TEST((s.why() == errc::all_rate_limited));  // one sent, rate limited; one skipped
 }
 
 BOOST_AUTO_TEST_CASE(the_plan_stays_ended)
@@ -1433,10 +1433,10 @@ BOOST_AUTO_TEST_CASE(the_plan_stays_ended)
 
     plan q = w.make("test-model");
     const auto s = drive(q, failing({"A", "B"}));
-    BOOST_TEST(s.status() == 502);
+    BOOST_TEST((s.why() == errc::all_failed));
     const auto again = q.next(at(2), 0.0);
     BOOST_TEST_REQUIRE(std::holds_alternative<plan::exhausted>(again));
-    BOOST_TEST(std::get<plan::exhausted>(again).status == 502);
+    BOOST_TEST((std::get<plan::exhausted>(again).why == errc::all_failed));
 }
 
 BOOST_AUTO_TEST_CASE(reports_update_the_health_registry)

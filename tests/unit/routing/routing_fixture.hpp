@@ -124,7 +124,7 @@ struct run_result {
     }
     bool succeeded() const { return served; }
     bool exhausted() const { return std::holds_alternative<plan::exhausted>(last) && !served; }
-    int status() const { return std::get<plan::exhausted>(last).status; }
+    errc why() const { return std::get<plan::exhausted>(last).why; }
     bool gave_back() const { return std::holds_alternative<plan::give_back>(last) && !served; }
 
     bool served = false;

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "daemon/echo_provider.hpp"
+#include "call/errc.hpp"
+#include "providers/api_endpoint.hpp"
 #include "routing/plan.hpp"
 #include "routing/route_table.hpp"
 
@@ -12,13 +13,15 @@
 #include <string_view>
 #include <variant>
 
-namespace baton::daemon {
+namespace baton::call {
 
 /// A routed request's body as baton reads it (SPEC §4): validated, with baton's own fields taken out.
 struct routed_request {
-    /// What goes upstream (after `model` is set per attempt by upstream_body): the client's body without
+    /// What goes upstream (after the adapter sets `model` per attempt): the client's body without
     /// baton's fields; for streams, stream_options.include_usage forced to true.
     boost::json::object body;
+    /// The endpoint the body was parsed for.
+    providers::api_endpoint endpoint = providers::api_endpoint::chat_completions;
     /// The model the client asked for; empty when it named none (default_model applies).
     std::string model;
     /// Per-request routing: `fallbacks`, `num_retries`, `disable_fallbacks`.
@@ -32,7 +35,7 @@ struct routed_request {
 /// Why a body was refused: always a 400 with an OpenAI error.
 struct request_error {
     std::string message;
-    std::string code;   ///< invalid_json, invalid_type, invalid_value, missing_required_parameter
+    errc code = errc::invalid_value;  ///< invalid_json, invalid_type, invalid_value, missing_required_parameter
     std::string param;  ///< the offending field, empty for the body as a whole
 };
 
@@ -42,11 +45,8 @@ struct request_error {
 /// `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover` (continue | restart |
 /// off) validated and removed. The body's DOM lives in `storage` (a request's arena). Pure; never throws
 /// for bad input.
-std::variant<routed_request, request_error> parse_routed_request(std::string_view body, api_endpoint endpoint,
+std::variant<routed_request, request_error> parse_routed_request(std::string_view body, providers::api_endpoint endpoint,
                                                                  bool has_default_model,
                                                                  const boost::json::storage_ptr& storage = {});
 
-/// The upstream body of one attempt: `body` with `model` set to the deployment's upstream model.
-std::string upstream_body(boost::json::object& body, std::string_view upstream_model);
-
-}  // namespace baton::daemon
+}  // namespace baton::call

@@ -1,8 +1,8 @@
-#include "daemon/usage_scan.hpp"
+#include "providers/usage_scan.hpp"
 
 #include <charconv>
 
-namespace baton::daemon {
+namespace baton::providers {
 
 namespace {
 
@@ -47,4 +47,4 @@ streaming::token_usage scan_usage(std::string_view body) noexcept
     return u;
 }
 
-}  // namespace baton::daemon
+}  // namespace baton::providers

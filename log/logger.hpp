@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace baton::daemon {
+namespace baton {
 
 /// Severity of a log line, least to most severe. Lines below the logger's level are dropped.
 enum class log_level { debug, info, warning, error };
@@ -49,10 +49,6 @@ public:
     logger(const logger&) = delete;
     logger& operator=(const logger&) = delete;
 
-    /// The process-wide logger: stderr, info until set_level is called (by the daemon, from
-    /// general_settings.log_level, at start and on reload). Constructed on first use, never destroyed.
-    static logger& global() noexcept;
-
     /// Changes the threshold; takes effect for every thread's next write. Relaxed atomic store.
     void set_level(log_level level) noexcept { level_.store(level, std::memory_order_relaxed); }
 
@@ -90,4 +86,4 @@ private:
     clock_function clock_;
 };
 
-}  // namespace baton::daemon
+}  // namespace baton

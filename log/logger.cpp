@@ -1,4 +1,4 @@
-#include "daemon/logger.hpp"
+#include "log/logger.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,7 +14,7 @@
 
 #include <unistd.h>
 
-namespace baton::daemon {
+namespace baton {
 
 namespace {
 
@@ -212,12 +212,6 @@ void redact(boost::json::object& fields) {
 
 logger::logger(int fd, log_level level, clock_function clock) noexcept : fd_(fd), level_(level), clock_(clock) {}
 
-logger& logger::global() noexcept {
-    // Leaked on purpose: reactors may still log while static destructors run at exit.
-    static logger* const instance = new logger();
-    return *instance;
-}
-
 std::string logger::format_line(log_level level, std::chrono::system_clock::time_point ts, std::string_view event,
                                 const boost::json::object& fields) {
     std::string line;
@@ -289,4 +283,4 @@ void logger::error(std::string_view event, boost::json::object fields) const noe
     write(log_level::error, event, std::move(fields));
 }
 
-}  // namespace baton::daemon
+}  // namespace baton

@@ -1,22 +1,28 @@
-#include "daemon/routed_request.hpp"
+#include "call/routed_request.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-namespace baton::daemon {
+namespace baton::call {
 
 namespace json = boost::json;
 
 namespace {
 
-request_error invalid(std::string message, std::string code, std::string param)
+request_error invalid(std::string message, std::string_view code_name, std::string param)
 {
-    return {std::move(message), std::move(code), std::move(param)};
+    errc code = errc::invalid_value;
+    for (const errc e : {errc::invalid_json, errc::invalid_type, errc::invalid_value, errc::missing_required_parameter}) {
+        if (to_string(e) == code_name) {
+            code = e;
+        }
+    }
+    return {std::move(message), code, std::move(param)};
 }
 
 }  // namespace
 
-std::variant<routed_request, request_error> parse_routed_request(std::string_view text, api_endpoint endpoint,
+std::variant<routed_request, request_error> parse_routed_request(std::string_view text, providers::api_endpoint endpoint,
                                                                  bool has_default_model, const json::storage_ptr& storage)
 {
     json::error_code ec;
@@ -26,7 +32,7 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
                        "invalid_json", "");
     }
     // Same storage on both sides: the move steals the DOM instead of copying it.
-    routed_request r{.body = json::object(storage)};
+    routed_request r{.body = json::object(storage), .endpoint = endpoint};
     r.body = std::move(parsed.get_object());
     auto& body = r.body;
 
@@ -37,15 +43,15 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
     if (r.model.empty() && !has_default_model) {
         return invalid("you must provide a model parameter", "missing_required_parameter", "model");
     }
-    const std::string_view required = endpoint == api_endpoint::chat_completions ? "messages"
-                                      : endpoint == api_endpoint::completions    ? "prompt"
+    const std::string_view required = endpoint == providers::api_endpoint::chat_completions ? "messages"
+                                      : endpoint == providers::api_endpoint::completions    ? "prompt"
                                                                                  : "input";
     const auto* field = body.if_contains(required);
     if (!field) {
         return invalid("missing required parameter `" + std::string(required) + "`", "missing_required_parameter",
                        std::string(required));
     }
-    const bool field_ok = endpoint == api_endpoint::chat_completions
+    const bool field_ok = endpoint == providers::api_endpoint::chat_completions
                               ? field->is_array() && !field->get_array().empty()
                               : field->is_string() || field->is_array();
     if (!field_ok) return invalid("invalid `" + std::string(required) + "`", "invalid_type", std::string(required));
@@ -87,7 +93,7 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
         r.stream_failover = mode;
         body.erase("stream_failover");
     }
-    if (const auto* s = body.if_contains("stream"); s && endpoint != api_endpoint::embeddings) {
+    if (const auto* s = body.if_contains("stream"); s && endpoint != providers::api_endpoint::embeddings) {
         if (!s->is_bool() && !s->is_null()) return invalid("`stream` must be a boolean", "invalid_type", "stream");
         r.stream = s->is_bool() && s->get_bool();
     }
@@ -104,10 +110,4 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
     return r;
 }
 
-std::string upstream_body(json::object& body, std::string_view upstream_model)
-{
-    body["model"] = upstream_model;
-    return json::serialize(body);
-}
-
-}  // namespace baton::daemon
+}  // namespace baton::call

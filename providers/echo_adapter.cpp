@@ -1,11 +1,12 @@
-#include "daemon/echo_provider.hpp"
+#include "providers/echo_adapter.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <cstdint>
 
-namespace baton::daemon::echo_provider {
+namespace baton::providers {
 
 namespace json = boost::json;
 
@@ -128,8 +129,6 @@ std::vector<float> embedding_of(std::string_view input)
     return v;
 }
 
-}  // namespace
-
 std::string respond(api_endpoint endpoint, const json::object& request, std::string_view model)
 {
     if (endpoint == api_endpoint::embeddings) {
@@ -177,7 +176,7 @@ std::string respond(api_endpoint endpoint, const json::object& request, std::str
         {"usage", u}});
 }
 
-std::vector<std::string> stream(api_endpoint endpoint, const json::object& request, std::string_view model,
+std::vector<std::string> stream_events(api_endpoint endpoint, const json::object& request, std::string_view model,
                                 bool include_usage)
 {
     std::vector<std::string> out;
@@ -220,4 +219,25 @@ std::vector<std::string> stream(api_endpoint endpoint, const json::object& reque
     return out;
 }
 
-}  // namespace baton::daemon::echo_provider
+}  // namespace
+
+local_answer echo_adapter::answer(api_endpoint endpoint, std::string_view request_body, bool stream) const
+{
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(request_body, ec);
+    const json::object empty;
+    const json::object& request = !ec && parsed.is_object() ? parsed.get_object() : empty;
+    std::string_view model = "echo";
+    if (const auto* m = request.if_contains("model"); m && m->is_string()) model = m->get_string();
+    if (!stream) return {200, respond(endpoint, request, model)};
+    bool include_usage = false;
+    if (const auto* so = request.if_contains("stream_options"); so && so->is_object()) {
+        const auto* iu = so->get_object().if_contains("include_usage");
+        include_usage = iu && iu->is_bool() && iu->get_bool();
+    }
+    local_answer a;
+    for (const auto& ev : stream_events(endpoint, request, model, include_usage)) a.body += ev;
+    return a;
+}
+
+}  // namespace baton::providers

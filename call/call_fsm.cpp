@@ -1,0 +1,398 @@
+#include "call/call_fsm.hpp"
+
+#include "call/errc.hpp"
+#include "providers/registry.hpp"
+#include "streaming/stream_trigger.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace baton::call {
+
+namespace {
+
+using routing::failure_reason;
+using streaming::stream_action;
+using streaming::stream_action_kind;
+
+/// A Retry-After in seconds (fractions allowed), capped at a day; nullopt when absent or unreadable.
+std::optional<routing::duration> parse_retry_after(std::string_view v)
+{
+    while (!v.empty() && v.front() == ' ') {
+        v.remove_prefix(1);
+    }
+    if (v.empty()) {
+        return std::nullopt;
+    }
+    double seconds = 0;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (ec != std::errc{} || ptr == v.data() || !std::isfinite(seconds) || seconds < 0) {
+        return std::nullopt;
+    }
+    return routing::seconds_to_duration(std::min(seconds, 86400.0));
+}
+
+std::uint64_t token_count(const streaming::token_usage& u)
+{
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(0, u.total_tokens));
+}
+
+streaming::endpoint_kind stream_kind(providers::api_endpoint e)
+{
+    return e == providers::api_endpoint::completions ? streaming::endpoint_kind::text
+                                                     : streaming::endpoint_kind::chat;
+}
+
+}  // namespace
+
+void call_observer::plan_note(std::string_view)
+{
+}
+
+void call_observer::attempt_started(const routing::plan::try_deployment&, std::optional<std::size_t>)
+{
+}
+
+void call_observer::attempt_ended(const routing::plan::try_deployment&, failure_reason, int, routing::duration,
+                                  std::string_view)
+{
+}
+
+void call_observer::stream_failed_over(const routing::plan::try_deployment&, streaming::stream_trigger, std::size_t)
+{
+}
+
+call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), observer_(observer)
+{
+}
+
+call_fsm::~call_fsm()
+{
+    end_in_flight();
+}
+
+action_kind call_fsm::start(routed_request request, const key_scope* scope,
+                            routing::stream_failover_mode default_mode, routing::time_point now, double draw)
+{
+    request_ = std::move(request);
+    endpoint_ = request_.endpoint;
+    mode_ = request_.stream_failover.value_or(default_mode);
+    const routing::route_table& routes = *ctx_.routes;
+    routing::request_options options = std::move(request_.options);
+
+    if (scope != nullptr) {
+        if (scope->models != nullptr) {
+            const std::string& asked = request_.model.empty() ? routes.default_model : request_.model;
+            if (!model_allowed(*scope->models, asked)) {
+                return fail({.ec = errc::model_not_allowed,
+                             .message = "this key is not allowed to use model `" + asked + "`",
+                             .param = "model"});
+            }
+        }
+        if (scope->backup_models != nullptr) {
+            options.backup_models = *scope->backup_models;
+        }
+    }
+    options.deadline = now + ctx_.budget;
+
+    std::vector<std::string> notes;
+    plan_ = routing::plan::make(routes, *ctx_.health, request_.model, std::move(options), &notes);
+    for (const auto& n : notes) {
+        observer_.plan_note(n);
+    }
+    if (!plan_) {
+        return fail({.ec = routing::errc::model_not_found,
+                     .message = "The model `" + request_.model + "` does not exist or is not configured in baton",
+                     .param = "model"});
+    }
+    if (request_.stream) {
+        streaming::stream_options so;
+        so.mode = mode_;
+        so.client_wants_usage = request_.client_wants_usage;
+        so.endpoint = stream_kind(endpoint_);
+        stream_.emplace(so);
+    }
+    return next(now, draw);
+}
+
+action_kind call_fsm::next(routing::time_point now, double draw)
+{
+    const bool committed = stream_ && stream_->committed();
+    if (committed && !stream_->can_fail_over()) {
+        return end_stream();
+    }
+    auto step = plan_->next(now, draw);
+    if (auto* t = std::get_if<routing::plan::try_deployment>(&step)) {
+        return send(*t, now);
+    }
+    if (auto* w = std::get_if<routing::plan::wait>(&step)) {
+        delay_ = w->delay;
+        return action_kind::wait;
+    }
+    if (committed) {
+        // After the first byte the answer can only end in-band (SPEC §6).
+        return end_stream();
+    }
+    if (auto* x = std::get_if<routing::plan::exhausted>(&step)) {
+        return fail({.ec = x->why,
+                     .model = request_.model.empty() ? plan_->requested() : request_.model,
+                     .attempts = &plan_->attempts()});
+    }
+    return give_back();
+}
+
+action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time_point now)
+{
+    current_ = t;
+    const routing::deployment& d = *t.target;
+    sent_at_ = now;
+    if (d.index >= ctx_.providers.size() || ctx_.providers[d.index].via == nullptr) {
+        // Cannot happen with a snapshot built by the daemon; fail the attempt rather than the process.
+        observer_.attempt_started(*current_, stream_ ? std::optional(stream_->hop_count()) : std::nullopt);
+        via_ = &providers::openai_compatible();
+        return on_transport_error(net::upstream_errc::bad_target, {}, now, 0.0);
+    }
+    const providers::deployment_route& route = ctx_.providers[d.index];
+    via_ = route.via;
+    if (stream_ && stream_->committed()) {
+        // The next candidate continues (or restarts) the answer the client already has part of (SPEC §6).
+        auto next_body = stream_->next_request(request_.body);
+        via_->write_body(next_body, t.upstream_model, endpoint_, body_text_);
+    } else {
+        via_->write_body(request_.body, t.upstream_model, endpoint_, body_text_);
+    }
+    observer_.attempt_started(*current_, stream_ ? std::optional(stream_->hop_count()) : std::nullopt);
+    order_ = send_order{.attempt = &*current_,
+                        .via = via_,
+                        .target = via_->target(route, d, endpoint_, t.upstream_model, target_scratch_),
+                        .headers = route.headers,
+                        .body = body_text_,
+                        .streamed = request_.stream};
+    if (!via_->local()) {
+        d.health->begin_request();
+        in_flight_ = &d;
+    }
+    return action_kind::send;
+}
+
+action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, double draw)
+{
+    end_in_flight();
+    const int status = static_cast<int>(a.status);
+    const failure_reason reason = via_->classify(status, a.body);
+    if (reason == failure_reason::none && !stream_) {
+        success_ = std::move(a);
+        const providers::response_reading reading = via_->read(success_.body, read_scratch_);
+        if (!reading.usable) {
+            // A 2xx that is no answer: the upstream misbehaved; fail over.
+            last_ = call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};
+            report(failure_reason::bad_response, status, std::nullopt, now);
+            return next(now, draw);
+        }
+        report(failure_reason::none, status, std::nullopt, now, token_count(reading.usage));
+        served_ = current_;
+        usage_ = {reading.usage.prompt_tokens, reading.usage.completion_tokens};
+        answer_ = {success_.status, success_.content_type, reading.body};
+        return action_kind::respond;
+    }
+    const auto retry_after = parse_retry_after(a.retry_after);
+    // A 2xx for a stream comes through on_stream_open; here it could only be a broken exchange.
+    const failure_reason r = reason == failure_reason::none ? failure_reason::bad_response : reason;
+    last_ = std::move(a);
+    report(r, status, retry_after, now);
+    return next(now, draw);
+}
+
+action_kind call_fsm::on_transport_error(net::upstream_errc e, std::string_view detail, routing::time_point now,
+                                         double draw)
+{
+    end_in_flight();
+    last_ = call_error{.ec = e};
+    report(routing::classify(e), 0, std::nullopt, now, 0, detail);
+    return next(now, draw);
+}
+
+action_kind call_fsm::on_stream_open(routing::time_point)
+{
+    stream_->begin_hop();
+    parser_.reset();
+    translator_ = via_->translator(endpoint_);
+    hop_failed_ = false;
+    hop_done_ = false;
+    return action_kind::relay;
+}
+
+stream_action call_fsm::on_event(const streaming::sse_event& ev)
+{
+    if (!translator_) {
+        const stream_action a = stream_->on_event(ev);
+        if (a.kind == stream_action_kind::forward || a.kind == stream_action_kind::replace) {
+            if (!served_) {
+                served_ = current_;
+            }
+        } else if (a.kind == stream_action_kind::done) {
+            hop_done_ = true;
+            if (!served_) {
+                served_ = current_;
+            }
+        } else if (a.kind == stream_action_kind::fail) {
+            hop_failed_ = true;
+        }
+        return a;
+    }
+
+    // Another dialect: the event becomes zero or more OpenAI events, each decided as if relayed; what they
+    // come to goes out as one replacement.
+    translated_.clear();
+    translator_->translate(ev, translated_);
+    translated_out_.clear();
+    translated_parser_.reset();
+    std::size_t offset = 0;
+    while (auto t = translated_parser_.next(std::string_view(translated_).substr(offset))) {
+        const stream_action a = stream_->on_event(*t);
+        switch (a.kind) {
+        case stream_action_kind::forward:
+            translated_out_.append(translated_, offset, t->size);
+            break;
+        case stream_action_kind::replace:
+            translated_out_.append(a.payload);
+            break;
+        case stream_action_kind::drop:
+            break;
+        case stream_action_kind::done:
+            hop_done_ = true;
+            translated_out_.append(a.payload);
+            if (!served_) {
+                served_ = current_;
+            }
+            return {stream_action_kind::done, a.trigger, translated_out_};
+        case stream_action_kind::fail:
+            hop_failed_ = true;
+            return a;
+        }
+        offset += t->size;
+    }
+    if (translated_out_.empty()) {
+        return {};
+    }
+    if (!served_) {
+        served_ = current_;
+    }
+    return {stream_action_kind::replace, streaming::stream_trigger::connection_cut, translated_out_};
+}
+
+stream_action call_fsm::on_upstream_end(bool clean_eof)
+{
+    const stream_action a = stream_->on_upstream_end(clean_eof);
+    hop_done_ = hop_done_ || a.kind == stream_action_kind::done;
+    hop_failed_ = hop_failed_ || a.kind == stream_action_kind::fail;
+    if (a.kind == stream_action_kind::done && !served_) {
+        served_ = current_;
+    }
+    return a;
+}
+
+stream_action call_fsm::on_idle_timeout()
+{
+    const stream_action a = stream_->on_idle_timeout();
+    hop_done_ = hop_done_ || a.kind == stream_action_kind::done;
+    hop_failed_ = hop_failed_ || a.kind == stream_action_kind::fail;
+    if (a.kind == stream_action_kind::done && !served_) {
+        served_ = current_;
+    }
+    return a;
+}
+
+action_kind call_fsm::on_hop_end(routing::time_point now, double draw)
+{
+    end_in_flight();
+    translator_.reset();
+    if (hop_done_) {
+        const streaming::token_usage total = stream_->usage();
+        report(failure_reason::none, 200, std::nullopt, now, token_count(stream_->hops().back().usage));
+        usage_ = {total.prompt_tokens, total.completion_tokens};
+        return action_kind::finish;
+    }
+    const streaming::stream_trigger trigger =
+        hop_failed_ ? stream_->last_failure().value_or(streaming::stream_trigger::connection_cut)
+                    : streaming::stream_trigger::connection_cut;
+    failure_reason reason = streaming::to_failure_reason(trigger);
+    if (trigger == streaming::stream_trigger::error_event) {
+        // An in-band error may say more (rate limit, context window): classify its body.
+        const failure_reason refined = via_->classify(500, stream_->error_data());
+        if (refined != failure_reason::none) {
+            reason = refined;
+        }
+    }
+    last_ = call_error{.ec = trigger};
+    report(reason, 0, std::nullopt, now);
+    if (stream_->committed()) {
+        observer_.stream_failed_over(*current_, trigger, stream_->chunks_relayed());
+    }
+    return next(now, draw);
+}
+
+action_kind call_fsm::on_wait_over(routing::time_point now, double draw)
+{
+    return next(now, draw);
+}
+
+action_kind call_fsm::fail(call_error e)
+{
+    error_ = std::move(e);
+    return action_kind::fail;
+}
+
+action_kind call_fsm::give_back()
+{
+    if (const auto* a = std::get_if<upstream_answer>(&last_)) {
+        answer_ = {a->status != 0 ? a->status : 502, a->content_type, a->body};
+        return action_kind::respond;
+    }
+    if (const auto* e = std::get_if<call_error>(&last_)) {
+        return fail(*e);
+    }
+    return fail({.ec = routing::errc::all_failed,
+                 .model = request_.model.empty() ? plan_->requested() : request_.model,
+                 .attempts = &plan_->attempts()});
+}
+
+action_kind call_fsm::end_stream()
+{
+    stream_error_ = stream_->final_error();
+    const streaming::token_usage u = stream_->usage();
+    usage_ = {u.prompt_tokens, u.completion_tokens};
+    return action_kind::end_stream;
+}
+
+void call_fsm::report(failure_reason reason, int status, std::optional<routing::duration> retry_after,
+                      routing::time_point now, std::uint64_t tokens, std::string_view detail)
+{
+    routing::outcome o;
+    o.reason = reason;
+    o.status = status;
+    o.retry_after = retry_after;
+    o.latency = now - sent_at_;
+    plan_->report(*current_->target, o, now);
+    // rpm/tpm use of this minute, for usage-based routing (tokens are known only for a success).
+    if (reason != failure_reason::cooling_down) {
+        current_->target->health->record_usage(now, 1, tokens);
+    }
+    observer_.attempt_ended(*current_, reason, status, o.latency, detail);
+}
+
+void call_fsm::end_in_flight() noexcept
+{
+    if (in_flight_ != nullptr) {
+        in_flight_->health->end_request();
+        in_flight_ = nullptr;
+    }
+}
+
+int call_fsm::attempts_sent(bool in_flight) const noexcept
+{
+    return plan_ ? plan_->attempts_sent() + (in_flight ? 1 : 0) : 0;
+}
+
+}  // namespace baton::call

@@ -1,0 +1,519 @@
+#include "daemon/call_executor.hpp"
+
+#include "call/errc.hpp"
+#include "daemon/error_answer.hpp"
+#include "streaming/stream_trigger.hpp"
+
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/object.hpp>
+
+#include <algorithm>
+
+namespace baton::daemon {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using call::action_kind;
+using streaming::stream_action_kind;
+
+namespace {
+
+double ms_of(std::chrono::steady_clock::duration d)
+{
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
+call::call_context context_of(const snapshot& s, routing::health_registry& health)
+{
+    call::call_context c;
+    c.routes = &s.cfg.routes;
+    c.health = &health;
+    c.providers = s.providers;
+    c.budget = routing::seconds_to_duration(s.cfg.routes.settings.request_budget);
+    return c;
+}
+
+}  // namespace
+
+call_executor::call_executor(call_services services, std::shared_ptr<const snapshot> snap,
+                             providers::api_endpoint endpoint, response_sink& sink, std::string_view request_id,
+                             const client_key* key)
+    : services_(services),
+      snap_(std::move(snap)),
+      endpoint_(endpoint),
+      sink_(sink),
+      request_id_(request_id),
+      key_(key),
+      fsm_(context_of(*snap_, *services.health), *this)
+{
+}
+
+call_executor::~call_executor() = default;
+
+double call_executor::draw()
+{
+    return std::uniform_real_distribution<double>{0.0, 1.0}(*services_.rng);
+}
+
+net::task<void> call_executor::run(std::string body)
+{
+    // Expected failures come back as error codes; a cancelled operation must not throw.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto& routes = snap_->cfg.routes;
+
+    auto parsed = call::parse_routed_request(body, endpoint_, !routes.default_model.empty(),
+                                             json::storage_ptr(&json_arena_));
+    if (auto* bad = std::get_if<call::request_error>(&parsed)) {
+        const auto a = answer_for(call::call_error{.ec = bad->code, .message = bad->message, .param = bad->param});
+        final_status_ = a.status;
+        co_await sink_.respond(a.status, {}, a.body, meta());
+        finish_log(a.status);
+        co_return;
+    }
+    call::key_scope scope;
+    if (key_ != nullptr) {
+        scope = {&key_->models, &key_->backup_models};
+    }
+    const action_kind first = fsm_.start(std::move(std::get<call::routed_request>(parsed)),
+                                         key_ != nullptr ? &scope : nullptr, routes.settings.stream_failover,
+                                         clock::now(), draw());
+    if (fsm_.plan() == nullptr) {
+        // Refused before routing (the key's scope, an unknown model).
+        co_await perform(first);
+        finish_log(final_status_);
+        co_return;
+    }
+
+    struct stream_gauge {
+        metrics_shard* m;
+        explicit stream_gauge(metrics_shard* shard) : m(shard) { m->stream_started(); }
+        ~stream_gauge() { m->stream_ended(); }
+    };
+    std::optional<stream_gauge> gauge;
+    if (fsm_.stream() != nullptr) {
+        gauge.emplace(services_.metrics);
+    }
+    // Watch for the reader going away meanwhile: that aborts the upstream at once.
+    struct watching {
+        response_sink& sink;
+        ~watching() { sink.unwatch(); }
+    } watch{sink_};
+    sink_.watch(&call_executor::on_gone, this);
+    co_await perform(first);
+    if (gone_) {
+        sink_.abandon();
+        if (final_status_ == 0) {
+            final_status_ = 499;
+        }
+    }
+    finish_log(final_status_);
+}
+
+void call_executor::cancel() noexcept
+{
+    gone_ = true;
+    abort_.abort();
+    if (backoff_ != nullptr) {
+        backoff_->cancel();
+    }
+}
+
+void call_executor::on_gone(void* self)
+{
+    static_cast<call_executor*>(self)->cancel();
+}
+
+net::task<void> call_executor::perform(action_kind next)
+{
+    for (;;) {
+        switch (next) {
+        case action_kind::send: {
+            const exchange x = exchange_for(fsm_.order());
+            next = fsm_.streamed() ? co_await send_stream(x) : co_await send_unary(x);
+            if (gone_) {
+                co_return;
+            }
+            break;
+        }
+        case action_kind::wait:
+            if (!co_await wait(fsm_.delay())) {
+                co_return;
+            }
+            next = fsm_.on_wait_over(clock::now(), draw());
+            break;
+        case action_kind::respond: {
+            const auto& a = fsm_.answer();
+            final_status_ = a.status;
+            co_await sink_.respond(a.status, a.content_type, a.body, meta());
+            co_return;
+        }
+        case action_kind::fail: {
+            const auto a = answer_for(fsm_.error());
+            final_status_ = a.status;
+            co_await sink_.respond(a.status, {}, a.body, meta());
+            co_return;
+        }
+        case action_kind::end_stream:
+            co_await sink_.stream_fail(fsm_.stream_error());
+            co_return;
+        case action_kind::relay:
+        case action_kind::finish:
+            co_return;
+        }
+    }
+}
+
+exchange call_executor::exchange_for(const call::send_order& o) const
+{
+    exchange x;
+    x.via = o.via;
+    x.endpoint = endpoint_;
+    const std::size_t index = o.attempt->target->index;
+    if (index < snap_->upstreams.size()) {
+        const upstream_route& route = snap_->upstreams[index];
+        x.request.where = route.where ? &*route.where : nullptr;
+        x.request.timeouts = route.timeouts;
+    }
+    x.request.target = o.target;
+    x.request.headers = o.headers;
+    x.request.body = o.body;
+    x.request.streamed = o.streamed;
+    return x;
+}
+
+net::task<action_kind> call_executor::send_unary(const exchange& x)
+{
+    const bool local = x.via->local();
+    const auto t0 = clock::now();
+    auto r = co_await (local ? *services_.local : *services_.network).send(x, &abort_);
+    const auto now = clock::now();
+    if (!local) {
+        upstream_time_ += now - t0;
+    }
+    if (!r) {
+        if (r.error().code == net::upstream_errc::cancelled) {
+            co_return action_kind::finish;
+        }
+        co_return fsm_.on_transport_error(r.error().code, r.error().detail, now, draw());
+    }
+    call::upstream_answer a;
+    a.status = r->status;
+    a.content_type = std::move(r->content_type);
+    a.retry_after = std::move(r->retry_after);
+    a.body = std::move(r->body);
+    co_return fsm_.on_response(std::move(a), now, draw());
+}
+
+net::task<action_kind> call_executor::send_stream(const exchange& x)
+{
+    const bool local = x.via->local();
+    const auto t0 = clock::now();
+    buffer_.clear();
+    auto opened = co_await (local ? *services_.local : *services_.network).open(x, &abort_);
+    if (!opened) {
+        upstream_time_ += clock::now() - t0;
+        if (opened.error().code == net::upstream_errc::cancelled) {
+            co_return action_kind::finish;
+        }
+        co_return fsm_.on_transport_error(opened.error().code, opened.error().detail, clock::now(), draw());
+    }
+    body_ = std::move(*opened);
+    if (body_->status() < 200 || body_->status() >= 300) {
+        auto rest = co_await body_->read_rest(x.request.timeouts.total);
+        upstream_time_ += clock::now() - t0;
+        if (!rest && rest.error().code == net::upstream_errc::cancelled) {
+            co_return action_kind::finish;
+        }
+        call::upstream_answer a;
+        a.status = body_->status();
+        a.content_type = std::string(body_->content_type());
+        a.retry_after = std::string(body_->retry_after());
+        a.body = rest ? std::move(*rest) : std::string{};
+        body_.reset();
+        co_return fsm_.on_response(std::move(a), clock::now(), draw());
+    }
+
+    fsm_.on_stream_open(clock::now());
+    bool ended = false;
+    bool first_read = true;
+    while (!ended) {
+        const auto wait_start = clock::now();
+        // First bytes within stream_timeout, then stream_idle_timeout between events.
+        auto n = co_await body_->read_some(buffer_, first_read ? x.request.timeouts.first_event : x.request.timeouts.idle,
+                                           first_read ? net::upstream_errc::first_event_timeout
+                                                      : net::upstream_errc::idle_timeout);
+        if (!local) {
+            upstream_time_ += clock::now() - wait_start;
+        }
+        first_read = false;
+        if (!n || *n == 0) {
+            // The upstream body ended (cleanly, or cut), or nothing came in time.
+            if (!n && n.error().code == net::upstream_errc::cancelled) {
+                co_return action_kind::finish;
+            }
+            const bool timed_out = !n && (n.error().code == net::upstream_errc::idle_timeout ||
+                                          n.error().code == net::upstream_errc::first_event_timeout);
+            const auto a = timed_out ? fsm_.on_idle_timeout() : fsm_.on_upstream_end(n.has_value());
+            if (a.kind == stream_action_kind::done) {
+                begin_stream_head();
+                co_await sink_.stream_end({}, a.payload);
+            }
+            break;
+        }
+        if (!co_await relay_buffered(&ended)) {
+            // The client is gone (a write failed): stop at once; the upstream is closed with its body.
+            cancel();
+            co_return action_kind::finish;
+        }
+    }
+
+    const action_kind next = fsm_.on_hop_end(clock::now(), draw());
+    if (next == action_kind::finish) {
+        // The client has its answer; read the upstream body's end (the chunked terminator after [DONE]) so
+        // the connection goes back to the pool instead of being closed. Bounded: a few reads, 1 s each.
+        boost::beast::flat_buffer rest;
+        for (int i = 0; i < 4; ++i) {
+            rest.clear();
+            auto m = co_await body_->read_some(rest, std::chrono::milliseconds(1000), net::upstream_errc::idle_timeout);
+            if (!m || *m == 0) {
+                break;
+            }
+        }
+    }
+    body_.reset();
+    co_return next;
+}
+
+net::task<bool> call_executor::relay_buffered(bool* ended)
+{
+    const auto data = buffer_.data();
+    const std::string_view input(static_cast<const char*>(data.data()), data.size());
+    std::size_t offset = 0;
+    std::size_t run_start = 0;
+    std::size_t run_len = 0;
+    bool ok = true;
+
+    // Consecutive forwarded events are contiguous in the buffer: written as one chunk, straight from the
+    // bytes that were read (no copy).
+    auto flush = [&]() -> net::task<bool> {
+        if (run_len == 0) {
+            co_return true;
+        }
+        auto ec = co_await sink_.stream_write(input.substr(run_start, run_len));
+        run_len = 0;
+        co_return !ec;
+    };
+
+    while (ok && offset < input.size()) {
+        auto ev = fsm_.next_event(input.substr(offset));
+        if (!ev) {
+            break;
+        }
+        const auto action = fsm_.on_event(*ev);
+        switch (action.kind) {
+        case stream_action_kind::forward:
+            begin_stream_head();
+            if (!first_token_at_ && ev->has_data) {
+                first_token_at_ = clock::now();
+            }
+            if (run_len != 0 && run_start + run_len == offset) {
+                run_len += ev->size;
+            } else {
+                ok = ok && co_await flush();
+                run_start = offset;
+                run_len = ev->size;
+            }
+            break;
+        case stream_action_kind::drop:
+            ok = co_await flush();
+            break;
+        case stream_action_kind::replace:
+            ok = co_await flush();
+            begin_stream_head();
+            if (ok) {
+                ok = !(co_await sink_.stream_write(action.payload));
+            }
+            break;
+        case stream_action_kind::done:
+            // The pending run, the closing payload ([DONE], with the summed usage chunk when the client asked
+            // for it) and the end of the body go out in one write.
+            begin_stream_head();
+            if (ok) {
+                ok = !(co_await sink_.stream_end(input.substr(run_start, run_len), action.payload));
+            }
+            run_len = 0;
+            *ended = true;
+            break;
+        case stream_action_kind::fail:
+            ok = co_await flush();
+            *ended = true;
+            break;
+        }
+        offset += ev->size;
+        if (*ended) {
+            break;
+        }
+    }
+    if (ok) {
+        ok = co_await flush();
+    }
+    // The parser's progress on a partial event stays valid: the unconsumed bytes start where its input did.
+    buffer_.consume(offset);
+    co_return ok;
+}
+
+net::task<bool> call_executor::wait(routing::duration d)
+{
+    if (gone_) {
+        co_return false;
+    }
+    net::steady_timer timer{co_await asio::this_coro::executor, d};
+    const auto t0 = clock::now();
+    // Backoff between rounds: cancelled at once when the reader goes away (cancel()).
+    backoff_ = &timer;
+    auto [ec] = co_await timer.async_wait(net::use_tuple);
+    backoff_ = nullptr;
+    upstream_time_ += clock::now() - t0;
+    co_return !ec && !gone_;
+}
+
+answer_meta call_executor::meta(bool attempt_in_flight) const
+{
+    answer_meta m;
+    m.request_id = request_id_;
+    const routing::plan* plan = fsm_.plan();
+    m.routing = plan != nullptr;
+    if (!m.routing) {
+        return m;
+    }
+    if (const auto* s = fsm_.served()) {
+        m.served = s->target;
+        m.group = s->group;
+        m.model = s->upstream_model;
+    }
+    m.attempts = fsm_.attempts_sent(attempt_in_flight);
+    m.fallbacks = plan->fallbacks_taken();
+    m.overhead_ms = ms_of(clock::now() - started_ - upstream_time_);
+    return m;
+}
+
+void call_executor::begin_stream_head()
+{
+    if (head_begun_) {
+        return;
+    }
+    head_begun_ = true;
+    final_status_ = 200;
+    // A stream's head goes out while its attempt is still running (not yet reported to the plan).
+    sink_.stream_begin(meta(true));
+}
+
+void call_executor::finish_log(unsigned status)
+{
+    const auto total = clock::now() - started_;
+    const auto overhead = total - upstream_time_;
+    const routing::plan* plan = fsm_.plan();
+    const auto* served = fsm_.served();
+    const std::string group = served != nullptr ? served->group : plan != nullptr ? plan->primary_group() : "unknown";
+    const call::call_usage usage = fsm_.usage();
+    auto& m = *services_.metrics;
+    m.request_finished(group, static_cast<int>(status), std::chrono::duration<double>(total).count(),
+                       std::chrono::duration<double>(overhead).count());
+    if (first_token_at_) {
+        m.time_to_first_token(std::chrono::duration<double>(*first_token_at_ - started_).count());
+    }
+    if (served != nullptr) {
+        if (usage.prompt_tokens > 0) {
+            m.tokens(served->group, token_type::prompt, static_cast<std::uint64_t>(usage.prompt_tokens));
+        }
+        if (usage.completion_tokens > 0) {
+            m.tokens(served->group, token_type::completion, static_cast<std::uint64_t>(usage.completion_tokens));
+        }
+        if (plan != nullptr && !plan->alias_name().empty()) {
+            m.alias_resolved(plan->alias_name(), served->group);
+        }
+    }
+    const logger& log = *services_.log;
+    if (!log.enabled(log_level::info)) {
+        return;
+    }
+    json::object f{{"request_id", request_id_},
+                   {"endpoint", providers::endpoint_path(endpoint_)},
+                   {"model", fsm_.requested_model()},
+                   {"model_group", group},
+                   {"deployment", served != nullptr ? served->target->id : std::string()},
+                   {"status", status},
+                   {"stream", fsm_.streamed()},
+                   {"attempts", fsm_.attempts_sent()},
+                   {"fallbacks", plan != nullptr ? plan->fallbacks_taken() : 0},
+                   {"latency_ms", ms_of(total)},
+                   {"overhead_ms", ms_of(overhead)},
+                   {"prompt_tokens", usage.prompt_tokens},
+                   {"completion_tokens", usage.completion_tokens}};
+    if (first_token_at_) {
+        f["ttft_ms"] = ms_of(*first_token_at_ - started_);
+    }
+    if (key_ != nullptr) {
+        f["client_key"] = key_->name;
+    }
+    log.info("access", std::move(f));
+}
+
+void call_executor::plan_note(std::string_view note)
+{
+    services_.log->warning("plan_note", {{"request_id", request_id_}, {"note", note}});
+}
+
+void call_executor::attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop)
+{
+    const logger& log = *services_.log;
+    if (t.hop) {
+        const auto reason = routing::to_string(t.hop->reason);
+        services_.metrics->fallback(t.hop->from_group, t.hop->to_group, reason);
+        log.info("fallback", {{"request_id", request_id_},
+                              {"from_model", t.hop->from_group},
+                              {"to_model", t.hop->to_group},
+                              {"reason", reason},
+                              {"deployment", t.target->id}});
+    }
+    if (stream_hop) {
+        log.info("stream_start", {{"request_id", request_id_},
+                                  {"provider", t.target->provider},
+                                  {"model", t.upstream_model},
+                                  {"deployment", t.target->id},
+                                  {"model_group", t.group},
+                                  {"hop", static_cast<std::int64_t>(*stream_hop)}});
+    }
+}
+
+void call_executor::attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
+                                  routing::duration latency, std::string_view detail)
+{
+    const bool ok = reason == routing::failure_reason::none;
+    services_.metrics->upstream_request(t.target->id, ok ? "success" : routing::to_string(reason));
+    if (!ok) {
+        services_.log->info("upstream_failure", {{"request_id", request_id_},
+                                                 {"deployment", t.target->id},
+                                                 {"model_group", t.group},
+                                                 {"reason", routing::to_string(reason)},
+                                                 {"status", status},
+                                                 {"detail", detail},
+                                                 {"latency_ms", ms_of(latency)}});
+    }
+}
+
+void call_executor::stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
+                                       std::size_t chunks_relayed)
+{
+    const auto name = streaming::to_string(trigger);
+    services_.metrics->stream_failover(name);
+    services_.log->warning("stream_failover", {{"request_id", request_id_},
+                                               {"deployment", t.target->id},
+                                               {"model_group", t.group},
+                                               {"trigger", name},
+                                               {"mode", routing::to_string(fsm_.stream_mode())},
+                                               {"chunks_relayed", static_cast<std::int64_t>(chunks_relayed)}});
+}
+
+}  // namespace baton::daemon

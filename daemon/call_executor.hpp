@@ -1,0 +1,98 @@
+#pragma once
+
+#include "call/call_fsm.hpp"
+#include "daemon/config_store.hpp"
+#include "daemon/metrics_shard.hpp"
+#include "daemon/response_sink.hpp"
+#include "daemon/upstream_transport.hpp"
+#include "log/logger.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/json/monotonic_resource.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace baton::daemon {
+
+/// What a call needs from the reactor it runs on; every member outlives the call.
+struct call_services {
+    upstream_transport* network = nullptr;  ///< the upstream client of the reactor
+    upstream_transport* local = nullptr;    ///< local adapters (baton/echo)
+    metrics_shard* metrics = nullptr;       ///< the reactor's shard
+    const logger* log = nullptr;
+    std::mt19937_64* rng = nullptr;         ///< the routing draws
+    routing::health_registry* health = nullptr;  ///< cooldowns and health, shared by every reactor
+};
+
+/// The thin shell of one routed call (issue #9): runs call::call_fsm and performs each action it answers —
+/// send through a transport, relay a stream, wait, write to the sink — measures, logs and counts. It holds
+/// the sockets (through the transport and the sink) and the timers, and no policy: every `if` about what a
+/// failure means lives in the machine. One call on one reactor; not thread-safe.
+class call_executor final : private call::call_observer {
+public:
+    call_executor(call_services services, std::shared_ptr<const snapshot> snap, providers::api_endpoint endpoint,
+                  response_sink& sink, std::string_view request_id, const client_key* key);
+    ~call_executor() override;
+
+    /// Parses `body`, runs the call to its end and answers on the sink. Never throws for expected failures.
+    net::task<void> run(std::string body);
+
+    /// Stops the call now (the reader left): aborts the upstream exchange and any wait in progress.
+    void cancel() noexcept;
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    net::task<void> perform(call::action_kind next);
+    net::task<call::action_kind> send_unary(const exchange& x);
+    net::task<call::action_kind> send_stream(const exchange& x);
+    /// Relays the complete events now in buffer_. False when the client is gone (a write failed).
+    net::task<bool> relay_buffered(bool* ended);
+    net::task<bool> wait(routing::duration d);
+    exchange exchange_for(const call::send_order& o) const;
+    answer_meta meta(bool attempt_in_flight = false) const;
+    void begin_stream_head();
+    void finish_log(unsigned status);
+
+    // call_observer: logs and metrics of what the machine decided.
+    void plan_note(std::string_view note) override;
+    void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
+    void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
+                       routing::duration latency, std::string_view detail) override;
+    void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
+                            std::size_t chunks_relayed) override;
+
+    static void on_gone(void* self);
+    double draw();
+
+    call_services services_;
+    std::shared_ptr<const snapshot> snap_;
+    providers::api_endpoint endpoint_;
+    response_sink& sink_;
+    std::string_view request_id_;  ///< the handler's; outlives the call
+    const client_key* key_;
+
+    clock::time_point started_ = clock::now();
+    clock::duration upstream_time_{};
+    std::optional<clock::time_point> first_token_at_;
+    /// The request's JSON lives in this arena (a buffer inside the call, then blocks that grow): parsing
+    /// and rewriting a body costs no allocation per node, and it is all freed at once. Declared before the
+    /// machine, which holds the body.
+    alignas(16) unsigned char json_buffer_[4096];
+    boost::json::monotonic_resource json_arena_{json_buffer_, sizeof json_buffer_};
+    call::call_fsm fsm_;
+    net::upstream_abort abort_;
+    net::steady_timer* backoff_ = nullptr;  ///< the wait in progress, if any
+    bool gone_ = false;
+    bool head_begun_ = false;
+    unsigned final_status_ = 0;
+    boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
+    std::unique_ptr<upstream_body> body_;
+};
+
+}  // namespace baton::daemon

@@ -1,0 +1,179 @@
+#include "daemon/error_answer.hpp"
+
+#include "call/errc.hpp"
+#include "daemon/errc.hpp"
+#include "net/http_errc.hpp"
+#include "net/upstream_errc.hpp"
+#include "routing/errc.hpp"
+#include "streaming/stream_trigger.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace baton::daemon {
+
+namespace json = boost::json;
+using namespace std::string_view_literals;
+
+namespace {
+
+struct shape {
+    unsigned status;
+    std::string_view type;
+    std::string_view code;
+    std::string default_message;
+};
+
+shape call_shape(call::errc e)
+{
+    switch (e) {
+    case call::errc::model_not_allowed:
+        return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
+    case call::errc::unparseable_body:
+        return {502, "server_error", "bad_response", "upstream returned an unparseable body"};
+    default:
+        return {400, "invalid_request_error", call::to_string(e), "invalid request"};
+    }
+}
+
+shape routing_shape(routing::errc e)
+{
+    switch (e) {
+    case routing::errc::model_not_found:
+        return {404, "invalid_request_error", "model_not_found", "the model does not exist or is not configured"};
+    case routing::errc::nothing_sent: return {503, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_rate_limited: return {429, "rate_limit_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_timed_out: return {504, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_failed: return {502, "server_error", "fallbacks_exhausted", {}};
+    }
+    return {502, "server_error", "fallbacks_exhausted", {}};
+}
+
+shape upstream_shape(net::upstream_errc e)
+{
+    if (e == net::upstream_errc::bad_target) {
+        return {502, "server_error", "bad_deployment", "deployment has an unusable api_base"};
+    }
+    return {net::is_timeout(e) ? 504u : 502u, "server_error", net::to_string(e),
+            "upstream " + std::string(net::to_string(e))};
+}
+
+shape stream_shape(streaming::stream_trigger t)
+{
+    return {502, "server_error", "stream_failed", "upstream stream failed: " + std::string(streaming::to_string(t))};
+}
+
+shape daemon_shape(errc e)
+{
+    switch (e) {
+    case errc::unknown_path: return {404, "invalid_request_error", "not_found", "unknown path"};
+    case errc::method_not_allowed:
+        return {405, "invalid_request_error", "method_not_allowed", "method not allowed"};
+    case errc::missing_api_key:
+        return {401, "invalid_request_error", "invalid_api_key", "missing API key: send Authorization: Bearer <key>"};
+    case errc::invalid_api_key: return {401, "invalid_request_error", "invalid_api_key", "invalid API key"};
+    case errc::admin_only: return {403, "permission_error", "forbidden", "this endpoint needs the master key"};
+    case errc::not_found: return {404, "invalid_request_error", "not_found", "not found"};
+    }
+    return {404, "invalid_request_error", "not_found", "not found"};
+}
+
+shape http_shape(net::http_errc e)
+{
+    switch (e) {
+    case net::http_errc::header_too_large:
+        return {431, "invalid_request_error", "header_too_large", "request headers too large"};
+    case net::http_errc::body_too_large:
+        return {413, "invalid_request_error", "request_too_large", "request body too large"};
+    case net::http_errc::bad_request: return {400, "invalid_request_error", "bad_request", "malformed HTTP request"};
+    case net::http_errc::bad_request_body:
+        return {400, "invalid_request_error", "bad_request", "malformed HTTP request body"};
+    case net::http_errc::overloaded: return {503, "server_error", "overloaded", "too many connections"};
+    case net::http_errc::internal_error: return {500, "server_error", "internal_error", "internal error"};
+    }
+    return {500, "server_error", "internal_error", "internal error"};
+}
+
+shape shape_of(const boost::system::error_code& ec)
+{
+    const auto& cat = ec.category();
+    const int v = ec.value();
+    if (cat == call::call_category()) return call_shape(static_cast<call::errc>(v));
+    if (cat == routing::routing_category()) return routing_shape(static_cast<routing::errc>(v));
+    if (cat == net::upstream_category()) return upstream_shape(static_cast<net::upstream_errc>(v));
+    if (cat == streaming::stream_category()) return stream_shape(static_cast<streaming::stream_trigger>(v));
+    if (cat == daemon_category()) return daemon_shape(static_cast<errc>(v));
+    if (cat == net::http_category()) return http_shape(static_cast<net::http_errc>(v));
+    return {500, "server_error", "internal_error", "internal error"};
+}
+
+bool is_exhaustion(const boost::system::error_code& ec)
+{
+    return ec.category() == routing::routing_category() &&
+           static_cast<routing::errc>(ec.value()) != routing::errc::model_not_found;
+}
+
+// JSON bodies are built outside coroutines (GCC 12 mishandles brace-initialized JSON inside them).
+std::string exhausted_body(const call::call_error& e, const shape& s)
+{
+    json::array attempts;
+    std::size_t sent = 0;
+    std::size_t total = 0;
+    if (e.attempts != nullptr) {
+        for (const auto& a : *e.attempts) {
+            attempts.push_back(json::object{{"deployment_id", a.deployment_id},
+                                            {"model_group", a.model_group},
+                                            {"reason", routing::to_string(a.reason)},
+                                            {"status", a.status},
+                                            {"skipped", a.skipped},
+                                            {"latency_ms", a.latency_ms}});
+            sent += a.skipped ? 0 : 1;
+        }
+        total = e.attempts->size();
+    }
+    std::string message = "every candidate for model `" + e.model + "` failed (" + std::to_string(sent) +
+                          " upstream attempts, " + std::to_string(total - sent) + " skipped)";
+    json::object err{{"message", message},
+                     {"type", s.type},
+                     {"param", nullptr},
+                     {"code", s.code},
+                     {"attempts", std::move(attempts)}};
+    return json::serialize(json::object{{"error", std::move(err)}});
+}
+
+}  // namespace
+
+std::string openai_error_body(std::string_view message, std::string_view type, std::string_view code,
+                              std::string_view param)
+{
+    json::object err;
+    err["message"] = message;
+    err["type"] = type;
+    err["param"] = param.empty() ? json::value(nullptr) : json::value(param);
+    err["code"] = code.empty() ? json::value(nullptr) : json::value(code);
+    json::object root;
+    root["error"] = std::move(err);
+    return json::serialize(root);
+}
+
+error_answer answer_for(const call::call_error& e)
+{
+    const shape s = shape_of(e.ec);
+    if (is_exhaustion(e.ec)) {
+        return {s.status, exhausted_body(e, s)};
+    }
+    return {s.status, openai_error_body(e.message.empty() ? std::string_view(s.default_message) : e.message, s.type,
+                                        s.code, e.param)};
+}
+
+error_answer answer_for(boost::system::error_code ec, std::string_view message, std::string_view param)
+{
+    call::call_error e;
+    e.ec = ec;
+    e.message = std::string(message);
+    e.param = std::string(param);
+    return answer_for(e);
+}
+
+}  // namespace baton::daemon

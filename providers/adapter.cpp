@@ -1,0 +1,62 @@
+#include "providers/adapter.hpp"
+
+#include "providers/usage_scan.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace baton::providers {
+
+deployment_route adapter::route(const routing::deployment& d, std::string_view base_path) const
+{
+    deployment_route r;
+    r.via = this;
+    r.base_path = std::string(base_path);
+    for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
+        r.targets[static_cast<std::size_t>(e)] = r.base_path + std::string(endpoint_path(e));
+    }
+    if (!d.api_key.empty()) {
+        r.headers = "authorization: Bearer " + d.api_key + "\r\n";
+    }
+    return r;
+}
+
+std::string_view adapter::target(const deployment_route& r, const routing::deployment&, api_endpoint endpoint,
+                                 std::string_view, std::string&) const
+{
+    return r.targets[static_cast<std::size_t>(endpoint)];
+}
+
+void adapter::write_body(boost::json::object& body, std::string_view model, api_endpoint, std::string& out) const
+{
+    body["model"] = model;
+    out = boost::json::serialize(body);
+}
+
+routing::failure_reason adapter::classify(int status, std::string_view body) const
+{
+    return routing::classify(status, body);
+}
+
+response_reading adapter::read(std::string_view body, std::string&) const
+{
+    response_reading r;
+    const auto first = body.find_first_not_of(" \t\r\n");
+    r.usable = first != std::string_view::npos && body[first] == '{';
+    if (r.usable) {
+        r.body = body;
+        r.usage = scan_usage(body);
+    }
+    return r;
+}
+
+std::unique_ptr<stream_translator> adapter::translator(api_endpoint) const
+{
+    return nullptr;
+}
+
+local_answer adapter::answer(api_endpoint, std::string_view, bool) const
+{
+    return {500, R"({"error":{"message":"not a local provider","type":"server_error","param":null,"code":null}})"};
+}
+
+}  // namespace baton::providers

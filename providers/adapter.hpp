@@ -1,0 +1,106 @@
+#pragma once
+
+#include "providers/api_endpoint.hpp"
+#include "routing/deployment.hpp"
+#include "routing/failure_reason.hpp"
+#include "streaming/sse_parser.hpp"
+#include "streaming/token_usage.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace baton::providers {
+
+class adapter;
+
+/// How one deployment is reached through its adapter, derived once per config so that no request
+/// re-builds its paths or auth headers. Immutable; shared read-only by every reactor with the snapshot.
+struct deployment_route {
+    const adapter* via = nullptr;  ///< the deployment's adapter (never null in a loaded snapshot)
+    std::string base_path;         ///< the api_base's path without a trailing slash ("/v1"); empty for local
+    /// The request target per api_endpoint for the configured upstream model.
+    std::array<std::string, endpoint_count> targets;
+    /// Header lines the provider needs (auth, version), each ending in CRLF. A secret: never logged.
+    std::string headers;
+};
+
+/// A 2xx non-streamed response as the adapter reads it.
+struct response_reading {
+    /// False when the body is not a usable answer (not JSON): the attempt is a bad_response failure.
+    bool usable = false;
+    /// The OpenAI-shaped body for the client: the upstream's own bytes (views the input; no copy) for the
+    /// OpenAI dialect, or a translation written into the caller's scratch string.
+    std::string_view body;
+    streaming::token_usage usage;  ///< what the response reported (zero when it did not)
+};
+
+/// A local adapter's answer, as an upstream would have sent it: a status and a whole body (JSON), or the
+/// SSE bytes of a stream.
+struct local_answer {
+    unsigned status = 200;
+    std::string body;
+};
+
+/// Translates one hop's upstream stream into OpenAI chunks, for providers whose stream dialect is not
+/// OpenAI's. One per hop; pure.
+class stream_translator {
+public:
+    virtual ~stream_translator() = default;
+    /// Appends the OpenAI events ("data: {...}\n\n", possibly several, possibly none) that `ev` stands for
+    /// to `out`. An event the provider marks as an error is written as an OpenAI in-band error event
+    /// (`data: {"error": {...}}`), so the stream machine fails the hop over as it would for OpenAI.
+    virtual void translate(const streaming::sse_event& ev, std::string& out) = 0;
+};
+
+/// One provider's dialect (issue #9: "one interface"): how a request is addressed and written, how a
+/// response and a stream are read, and what its errors mean. Adapters are stateless singletons, found
+/// through the registry (providers/registry.hpp) — the only place provider names are compared. Pure: no
+/// I/O; thread-safe (const).
+///
+/// Defaults are the OpenAI dialect; an adapter overrides what its provider does differently.
+class adapter {
+public:
+    virtual ~adapter() = default;
+
+    /// The provider prefix this adapter serves ("openai", "azure", "baton"), as in x-baton-resolved.
+    virtual std::string_view name() const noexcept = 0;
+
+    /// True when the adapter answers by itself, with no network (baton/echo): the executor asks answer()
+    /// instead of sending.
+    virtual bool local() const noexcept { return false; }
+
+    /// Derives `d`'s route: targets under `base_path` for each endpoint, and the header lines.
+    virtual deployment_route route(const routing::deployment& d, std::string_view base_path) const;
+
+    /// The request target of one attempt: `r.targets[endpoint]`, unless `model` differs from the configured
+    /// upstream model and the provider puts the model in the path (azure): then it is built into `scratch`.
+    virtual std::string_view target(const deployment_route& r, const routing::deployment& d, api_endpoint endpoint,
+                                    std::string_view model, std::string& scratch) const;
+
+    /// Writes the upstream body of one attempt into `out` (replacing its content): `body` is the client's
+    /// OpenAI-shaped body with baton's own fields removed; `model` is the upstream model. The OpenAI
+    /// dialect sets `model` and serializes.
+    virtual void write_body(boost::json::object& body, std::string_view model, api_endpoint endpoint,
+                            std::string& out) const;
+
+    /// The §5.3 class of an upstream answer (status and body): routing::classify by default.
+    virtual routing::failure_reason classify(int status, std::string_view body) const;
+
+    /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is a JSON object (the
+    /// first non-blank byte is '{'), with the usage found by a byte scan.
+    virtual response_reading read(std::string_view body, std::string& scratch) const;
+
+    /// A translator for one stream hop, or nullptr when the provider streams OpenAI chunks (relayed byte
+    /// for byte; the default).
+    virtual std::unique_ptr<stream_translator> translator(api_endpoint endpoint) const;
+
+    /// For local() adapters: the answer to `request_body` (the body write_body produced). Non-local
+    /// adapters are never asked (the default answers 500).
+    virtual local_answer answer(api_endpoint endpoint, std::string_view request_body, bool stream) const;
+};
+
+}  // namespace baton::providers

@@ -1,0 +1,46 @@
+#include "providers/azure_adapter.hpp"
+
+namespace baton::providers {
+
+namespace {
+
+std::string azure_target(const routing::deployment& d, std::string_view base, api_endpoint endpoint,
+                         std::string_view model)
+{
+    std::string t(base);
+    t += "/openai/deployments/";
+    t += model;
+    t += endpoint_path(endpoint);
+    t += "?api-version=";
+    t += d.api_version;
+    return t;
+}
+
+}  // namespace
+
+deployment_route azure_adapter::route(const routing::deployment& d, std::string_view base_path) const
+{
+    deployment_route r;
+    r.via = this;
+    r.base_path = std::string(base_path);
+    for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
+        r.targets[static_cast<std::size_t>(e)] = azure_target(d, r.base_path, e, d.upstream_model);
+    }
+    if (!d.api_key.empty()) {
+        r.headers = "api-key: " + d.api_key + "\r\n";
+    }
+    return r;
+}
+
+std::string_view azure_adapter::target(const deployment_route& r, const routing::deployment& d,
+                                       api_endpoint endpoint, std::string_view model, std::string& scratch) const
+{
+    // The model is part of the path: a wildcard deployment sends the requested name.
+    if (model == d.upstream_model) {
+        return r.targets[static_cast<std::size_t>(endpoint)];
+    }
+    scratch = azure_target(d, r.base_path, endpoint, model);
+    return scratch;
+}
+
+}  // namespace baton::providers
