@@ -30,7 +30,10 @@
 #   BENCH_CG_WARMUP_PERCENT=10  requests before the first round of each scenario, in percent of N
 #   BENCH_CG_ROUNDS=2           rounds (chat, stream, chat, stream, ... in one batond process); the figure is
 #                               the median, and the spread (max − min) ÷ min is shown next to it
-#   BENCH_CG_MAX_SPREAD=0.5     percent; a wider spread is reported (and fails --compare)
+#   BENCH_CG_MAX_SPREAD=1       percent; a wider spread between the rounds is reported (and fails --compare):
+#                               typically 0.1–0.5 %, from the heap's state (the same mallocs take longer or
+#                               shorter paths through glibc's bins) and from whether a read finds its bytes
+#                               already there or waits for them
 #   BENCH_CG_TOLERANCE=3        percent of growth over the baseline that --compare accepts
 #   BENCH_CG_BASELINE=bench/callgrind-baseline.txt
 #   BENCH_CG_OUT=bench/results/callgrind-latest.md   (the figures also go to the same name with .txt, in the
@@ -59,7 +62,7 @@ done
 : "${BENCH_CG_STREAM_REQUESTS:=300}"
 : "${BENCH_CG_WARMUP_PERCENT:=10}"
 : "${BENCH_CG_ROUNDS:=2}"
-: "${BENCH_CG_MAX_SPREAD:=0.5}"
+: "${BENCH_CG_MAX_SPREAD:=1}"
 : "${BENCH_CG_TOLERANCE:=3}"
 : "${BENCH_CG_BASELINE:=bench/callgrind-baseline.txt}"
 : "${BENCH_CG_OUT:=bench/results/callgrind-latest.md}"
