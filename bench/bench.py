@@ -14,6 +14,10 @@
                                                       sequential streamed requests on one kept-alive connection:
                                                       time to the first SSE event and to the end of the stream
   bench.py metrics --out DIR --url URL                baton's own overhead histogram (GET /metrics)
+  bench.py loop --url URL --body BODY_FILE --requests N --kind chat|stream [--chunks C]
+                                                      exactly N sequential requests on one kept-alive connection
+                                                      (bench/callgrind.sh); fail unless every answer is complete
+  bench.py calls BASE_URL NAME                        "<calls> <distinct upstream connections>" the fake recorded
   bench.py body OUT MODEL STREAM(0|1) PROMPT_BYTES    write a chat completion request body
   bench.py meta OUT                                   machine and parameters (from BENCH_* variables) as JSON
   bench.py report DIR OUT_MD [MAX_ERRORS]             markdown report of everything in DIR; exit 1 when a
@@ -370,6 +374,54 @@ def ttft(args):
     return 0
 
 
+# ----------------------------------------------------------------------------------------- exact count
+
+
+def loop(args):
+    """Exactly N requests, one after the other, on one kept-alive connection: the proxy's work per request
+    is then the same every time (no connect, no accept, no coalescing of two clients' requests), so a
+    measured total divided by N is the cost of one request. Every answer is checked (status, and for a
+    stream the number of events and the final [DONE]); a reconnect is a failure, since it would add an
+    accept to the measured window."""
+    opts, _ = split_opts(args)
+    with open(opts["body"], "rb") as f:
+        body = f.read()
+    n = int(opts["requests"])
+    kind = opts["kind"]
+    want_events = int(opts.get("chunks", "0")) + 3  # role chunk, content chunks, finish chunk, [DONE]
+    host, port, req = build_request(opts["url"], body)
+    c = Conn(host, port)
+    try:
+        for i in range(n):
+            status, headers, resp, *_ = c.exchange(req)
+            problem = None
+            if status != 200:
+                problem = f"status {status}: {resp[:300]!r}"
+            elif kind == "chat":
+                if b'"chat.completion"' not in resp:
+                    problem = f"not a chat.completion: {resp[:300]!r}"
+            elif resp.count(b"\n\ndata: ") + 1 != want_events or not resp.rstrip().endswith(b"data: [DONE]"):
+                problem = f"{resp.count(b'data: ')} SSE events (want {want_events}): {resp[-200:]!r}"
+            if problem is None and headers.get("connection", "").lower() == "close":
+                problem = "the server closed the connection"
+            if problem:
+                print(f"bench: loop {opts['url']} ({kind}) request {i}: {problem}", file=sys.stderr)
+                return 1
+    except (OSError, ValueError, IndexError) as e:
+        print(f"bench: loop {opts['url']} ({kind}) failed: {e!r}", file=sys.stderr)
+        return 1
+    finally:
+        c.close()
+    return 0
+
+
+def calls(base, name):
+    _, raw = http_call("GET", f"{base}/_control/calls?name={name}")
+    recorded = json.loads(raw)["calls"]
+    print(len(recorded), len({call["connection"] for call in recorded}))
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ metrics
 
 
@@ -657,6 +709,10 @@ def main(argv):
         return ttft(args)
     if cmd == "metrics":
         return metrics(args)
+    if cmd == "loop":
+        return loop(args)
+    if cmd == "calls":
+        return calls(*args)
     if cmd == "body":
         return make_body(*args)
     if cmd == "meta":

@@ -66,6 +66,8 @@ export BENCH_ROUNDS BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_C
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 helper() { python3 "$repo/bench/bench.py" "$@"; }
+# shellcheck source=bench/lib.sh
+. "$repo/bench/lib.sh"
 
 # --- build what is missing ------------------------------------------------------------------------------
 # build/ is shared with whoever else works in this checkout: scripts/build.sh (which also reconfigures with
@@ -160,17 +162,7 @@ log "fake upstream on $fake_addr (pid $fake_pid)"
 # The port is picked here (bind to :0, read it, close), which works with any batond build (older ones
 # printed their "listening" line only at log_level info). Another process could take the port in between:
 # then retry with a new one.
-# Waits up to 10 s for process PID itself to listen on PORT (not whoever else might hold the port);
-# fails at once when the process is gone.
-wait_listening() {
-    local pid=$1 port=$2
-    for _ in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        ss -ltnpH "sport = :$port" 2>/dev/null | grep -q "pid=$pid," && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# wait_listening (bench/lib.sh) waits for the process itself to listen on the port.
 start_batond() {
     baton_port=$(helper freeport)
     cat >"$tmp/baton.yaml" <<EOF
