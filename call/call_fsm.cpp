@@ -75,15 +75,16 @@ call_fsm::~call_fsm()
 action_kind call_fsm::start(routed_request request, const key_scope* scope,
                             routing::stream_failover_mode default_mode, routing::time_point now, double draw)
 {
-    request_ = std::move(request);
-    endpoint_ = request_.endpoint;
-    mode_ = request_.stream_failover.value_or(default_mode);
+    request_.emplace(std::move(request));
+    const routed_request& req = *request_;
+    endpoint_ = req.endpoint;
+    mode_ = req.stream_failover.value_or(default_mode);
     const routing::route_table& routes = *ctx_.routes;
-    routing::request_options options = std::move(request_.options);
+    routing::request_options options = std::move(request_->options);
 
     if (scope != nullptr) {
         if (scope->models != nullptr) {
-            const std::string& asked = request_.model.empty() ? routes.default_model : request_.model;
+            const std::string& asked = request_->model.empty() ? routes.default_model : request_->model;
             if (!model_allowed(*scope->models, asked)) {
                 return fail({.ec = errc::model_not_allowed,
                              .message = "this key is not allowed to use model `" + asked + "`",
@@ -97,19 +98,19 @@ action_kind call_fsm::start(routed_request request, const key_scope* scope,
     options.deadline = now + ctx_.budget;
 
     std::vector<std::string> notes;
-    plan_ = routing::plan::make(routes, *ctx_.health, request_.model, std::move(options), &notes);
+    plan_ = routing::plan::make(routes, *ctx_.health, request_->model, std::move(options), &notes);
     for (const auto& n : notes) {
         observer_.plan_note(n);
     }
     if (!plan_) {
         return fail({.ec = routing::errc::model_not_found,
-                     .message = "The model `" + request_.model + "` does not exist or is not configured in baton",
+                     .message = "The model `" + request_->model + "` does not exist or is not configured in baton",
                      .param = "model"});
     }
-    if (request_.stream) {
+    if (request_->stream) {
         streaming::stream_options so;
         so.mode = mode_;
-        so.client_wants_usage = request_.client_wants_usage;
+        so.client_wants_usage = request_->client_wants_usage;
         so.endpoint = stream_kind(endpoint_);
         stream_.emplace(so);
     }
@@ -136,7 +137,7 @@ action_kind call_fsm::next(routing::time_point now, double draw)
     }
     if (auto* x = std::get_if<routing::plan::exhausted>(&step)) {
         return fail({.ec = x->why,
-                     .model = request_.model.empty() ? plan_->requested() : request_.model,
+                     .model = request_->model.empty() ? plan_->requested() : request_->model,
                      .attempts = &plan_->attempts()});
     }
     return give_back();
@@ -157,10 +158,10 @@ action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time
     via_ = route.via;
     if (stream_ && stream_->committed()) {
         // The next candidate continues (or restarts) the answer the client already has part of (SPEC §6).
-        auto next_body = stream_->next_request(request_.body);
+        auto next_body = stream_->next_request(request_->body);
         via_->write_body(next_body, t.upstream_model, endpoint_, body_text_);
     } else {
-        via_->write_body(request_.body, t.upstream_model, endpoint_, body_text_);
+        via_->write_body(request_->body, t.upstream_model, endpoint_, body_text_);
     }
     observer_.attempt_started(*current_, stream_ ? std::optional(stream_->hop_count()) : std::nullopt);
     order_ = send_order{.attempt = &*current_,
@@ -168,7 +169,7 @@ action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time
                         .target = via_->target(route, d, endpoint_, t.upstream_model, target_scratch_),
                         .headers = route.headers,
                         .body = body_text_,
-                        .streamed = request_.stream};
+                        .streamed = request_->stream};
     if (!via_->local()) {
         d.health->begin_request();
         in_flight_ = &d;
@@ -354,7 +355,7 @@ action_kind call_fsm::give_back()
         return fail(*e);
     }
     return fail({.ec = routing::errc::all_failed,
-                 .model = request_.model.empty() ? plan_->requested() : request_.model,
+                 .model = request_->model.empty() ? plan_->requested() : request_->model,
                  .attempts = &plan_->attempts()});
 }
 

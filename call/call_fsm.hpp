@@ -114,7 +114,7 @@ public:
     call_fsm(const call_fsm&) = delete;
     call_fsm& operator=(const call_fsm&) = delete;
 
-    /// Starts the call for `request` (already parsed) on behalf of `scope`: checks the model against the
+    /// Starts the call for `request` (already parsed; call once) on behalf of `scope`: checks the model against the
     /// key's scope, builds the plan (model_not_found when it names nothing) and returns the first action.
     action_kind start(routed_request request, const key_scope* scope, routing::stream_failover_mode default_mode,
                       routing::time_point now, double draw);
@@ -155,8 +155,8 @@ public:
     /// Upstream attempts sent, counting the one in flight when `in_flight` (a stream's head goes out while
     /// its attempt still runs).
     int attempts_sent(bool in_flight = false) const noexcept;
-    const std::string& requested_model() const noexcept { return request_.model; }
-    bool streamed() const noexcept { return request_.stream; }
+    const std::string& requested_model() const noexcept { return request_->model; }
+    bool streamed() const noexcept { return request_->stream; }
     providers::api_endpoint endpoint() const noexcept { return endpoint_; }
     routing::stream_failover_mode stream_mode() const noexcept { return mode_; }
     /// Tokens reported by the served attempt (the hops' sums for a stream).
@@ -175,7 +175,9 @@ private:
 
     call_context ctx_;
     call_observer& observer_;
-    routed_request request_;
+    /// Move-constructed in place: its body keeps the executor's arena (a move assignment across memory
+    /// resources would copy the whole DOM).
+    std::optional<routed_request> request_;
     providers::api_endpoint endpoint_ = providers::api_endpoint::chat_completions;
     routing::stream_failover_mode mode_ = routing::stream_failover_mode::continue_;
     std::optional<routing::plan> plan_;
