@@ -300,7 +300,23 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        if (ec) continue;  // e.g. EMFILE or a connection reset before accept: keep serving
+        if (ec) {
+            // A connection reset before accept is nothing; running out of descriptors (EMFILE, ENFILE) or
+            // memory would make the loop spin at full CPU: log it (once a second at most) and pause.
+            const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                                   ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+            if (!exhausted) continue;
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_accept_warning_ >= std::chrono::seconds(1)) {
+                last_accept_warning_ = now;
+                log_.error("accept_failed", {{"error", ec.message()},
+                                             {"open_connections",
+                                              static_cast<std::int64_t>(connection_count_->load())}});
+            }
+            steady_timer pause{ioc_.get_executor(), std::chrono::milliseconds(50)};
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
         if (connection_count_->fetch_add(1, std::memory_order_relaxed) >= limits_.max_connections) {
             connection_count_->fetch_sub(1, std::memory_order_relaxed);
             // Over the limit: a short canned answer, best effort, then close.

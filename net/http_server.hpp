@@ -154,6 +154,7 @@ private:
     bool draining_ = false;
     const logger& log_;
     std::string busy_;  ///< the canned answer over max_connections
+    std::chrono::steady_clock::time_point last_accept_warning_{};
 };
 
 }  // namespace baton::net
