@@ -56,6 +56,11 @@ public:
     virtual void translate(const streaming::sse_event& ev, std::string& out) = 0;
 };
 
+/// How a stream cut mid-answer is continued on a provider (SPEC §6, issue #10): `prefill` gives the partial
+/// answer as a trailing assistant message for the model to extend; `instruct` adds a trailing user turn
+/// asking to continue without repeating; `none` restarts the answer.
+enum class continuation { prefill, instruct, none };
+
 /// One provider's dialect (issue #9: "one interface"): how a request is addressed and written, how a
 /// response and a stream are read, and what its errors mean. Adapters are stateless singletons, found
 /// through the registry (providers/registry.hpp) — the only place provider names are compared. Pure: no
@@ -97,6 +102,10 @@ public:
     /// A translator for one stream hop, or nullptr when the provider streams OpenAI chunks (relayed byte
     /// for byte; the default).
     virtual std::unique_ptr<stream_translator> translator(api_endpoint endpoint) const;
+
+    /// How this provider continues a cut stream unless the deployment says otherwise (today every adapter
+    /// continues by instruction).
+    virtual continuation default_continuation() const noexcept { return continuation::instruct; }
 
     /// For local() adapters: the answer to `request_body` (the body write_body produced). Non-local
     /// adapters are never asked (the default answers 500).
