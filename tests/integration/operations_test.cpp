@@ -43,188 +43,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------------------
-// Prometheus text format (0.0.4) parser, enough for batond's output: samples with labels, # TYPE lines.
-
-using label_map = std::map<std::string, std::string>;
-
-struct prom_sample {
-    std::string name;
-    label_map labels;
-    double value = 0;
-};
-
-struct prom_text {
-    std::string raw;
-    std::vector<prom_sample> samples;
-    std::map<std::string, std::string> types;  // family name → counter/gauge/histogram/...
-
-    /// The sample with exactly these labels, nullopt when absent.
-    std::optional<double> find(std::string_view name, const label_map& labels = {}) const
-    {
-        for (const auto& s : samples) {
-            if (s.name == name && s.labels == labels) return s.value;
-        }
-        return std::nullopt;
-    }
-    /// The sample with exactly these labels, 0 when absent (a counter not created yet).
-    double value(std::string_view name, const label_map& labels = {}) const { return find(name, labels).value_or(0); }
-    /// Sum over the samples of `name` whose labels include `subset`.
-    double sum(std::string_view name, const label_map& subset = {}) const
-    {
-        double total = 0;
-        for (const auto& s : samples) {
-            if (s.name != name) continue;
-            bool match = true;
-            for (const auto& [k, v] : subset) {
-                auto it = s.labels.find(k);
-                if (it == s.labels.end() || it->second != v) match = false;
-            }
-            if (match) total += s.value;
-        }
-        return total;
-    }
-    /// The family's # TYPE, empty when not declared.
-    std::string type(const std::string& family) const
-    {
-        const auto it = types.find(family);
-        return it == types.end() ? std::string() : it->second;
-    }
-    std::size_t count(std::string_view name) const
-    {
-        return static_cast<std::size_t>(
-            std::count_if(samples.begin(), samples.end(), [&](const prom_sample& s) { return s.name == name; }));
-    }
-};
-
-/// Parses the exposition text; throws std::runtime_error naming the first malformed line.
-prom_text parse_prometheus(std::string text)
-{
-    prom_text out;
-    out.raw = std::move(text);
-    std::istringstream in(out.raw);
-    std::string line;
-    auto bad = [&](std::string_view why) {
-        throw std::runtime_error("malformed metrics line (" + std::string(why) + "): " + line);
-    };
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        if (line.front() == '#') {
-            std::istringstream ls(line);
-            std::string hash, kind, name, type;
-            ls >> hash >> kind >> name >> type;
-            if (kind == "TYPE") {
-                if (type.empty()) bad("TYPE without a type");
-                out.types[name] = type;
-            }
-            continue;
-        }
-        prom_sample s;
-        std::size_t i = 0;
-        while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
-        s.name = line.substr(0, i);
-        if (s.name.empty()) bad("no name");
-        if (i < line.size() && line[i] == '{') {
-            ++i;
-            for (;;) {
-                if (i >= line.size()) bad("unterminated labels");
-                if (line[i] == '}') {
-                    ++i;
-                    break;
-                }
-                const auto eq = line.find('=', i);
-                if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') bad("label without =\"");
-                std::string key = line.substr(i, eq - i);
-                std::string value;
-                i = eq + 2;
-                for (;;) {
-                    if (i >= line.size()) bad("unterminated label value");
-                    const char c = line[i++];
-                    if (c == '"') break;
-                    if (c == '\\') {
-                        if (i >= line.size()) bad("dangling escape");
-                        const char e = line[i++];
-                        value += e == 'n' ? '\n' : e;
-                    } else {
-                        value += c;
-                    }
-                }
-                if (s.labels.count(key)) bad("repeated label");
-                s.labels.emplace(std::move(key), std::move(value));
-                if (i < line.size() && line[i] == ',') ++i;
-            }
-        }
-        if (i >= line.size() || line[i] != ' ') bad("no value");
-        const std::string value_text = line.substr(i + 1, line.find(' ', i + 1) - (i + 1));
-        char* end = nullptr;
-        s.value = std::strtod(value_text.c_str(), &end);
-        if (value_text.empty() || end != value_text.c_str() + value_text.size()) bad("value is not a number");
-        out.samples.push_back(std::move(s));
-    }
-    return out;
-}
-
-prom_text scrape(bt::http_client& c, const bt::header_list& headers = {})
-{
-    auto r = c.get("/metrics", headers);
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-    BOOST_TEST(r.header("content-type").value_or("").find("text/plain") == 0u);
-    return parse_prometheus(r.body);
-}
+using baton::test::content_pieces;
+using baton::test::label_map;
+using baton::test::str;
 
 // ---------------------------------------------------------------------------------------------------------
 // Configs
 
-struct dep {
-    std::string group;
-    std::string id;
-    std::string api_base;
-    int weight = 1;
-    std::string api_key = "sk-test-key";
+/// Every config of this file: bounded attempts (5 s; 3 s to a stream's first event), no retries,
+/// allowed_fails 100 and 1 s cooldowns, two reactors, a 3 s drain; each deployment weighs 1 unless it says
+/// otherwise.
+const bt::config_defaults ops_defaults{
+    .litellm_params = {"weight: 1", "timeout: 5", "stream_timeout: 3"},
+    .router_settings = {"num_retries: 0", "allowed_fails: 100", "cooldown_time: 1",
+                        "stream_idle_timeout: 0.5"},
+    .general_settings = {"threads: 2", "graceful_shutdown_seconds: 3"},
 };
-
-std::string deployment_yaml(const dep& d)
-{
-    std::string y;
-    y += "  - model_name: " + d.group + "\n";
-    y += "    litellm_params:\n";
-    y += "      model: openai/up-" + d.id + "\n";
-    y += "      api_base: " + d.api_base + "\n";
-    y += "      api_key: " + d.api_key + "\n";
-    y += "      weight: " + std::to_string(d.weight) + "\n";
-    y += "      timeout: 5\n";
-    y += "      stream_timeout: 3\n";
-    y += "    model_info:\n";
-    y += "      id: " + d.id + "\n";
-    return y;
-}
-
-struct config_parts {
-    std::vector<dep> deployments;
-    std::string router_extra;   ///< more router_settings lines (2-space indented)
-    std::string top_extra;      ///< aliases:, default_model:, keys: ... (top level)
-    std::string general_extra;  ///< more general_settings lines (2-space indented)
-    std::string cooldown_time = "1";
-};
-
-std::string config_yaml(const config_parts& p)
-{
-    std::string y = "model_list:\n";
-    for (const auto& d : p.deployments) y += deployment_yaml(d);
-    y += "router_settings:\n";
-    y += "  num_retries: 0\n";
-    y += "  allowed_fails: 100\n";
-    y += "  cooldown_time: " + p.cooldown_time + "\n";
-    y += "  stream_idle_timeout: 0.5\n";
-    y += p.router_extra;
-    y += p.top_extra;
-    y += "general_settings:\n";
-    y += "  listen: 127.0.0.1:0\n";
-    y += "  threads: 2\n";
-    y += "  graceful_shutdown_seconds: 3\n";
-    y += p.general_extra;
-    return y;
-}
 
 using baton::test::unused_port;
 
@@ -239,17 +73,6 @@ json::object chat(std::string_view model, bool stream = false)
                       {"messages", json::array{json::object{{"role", "user"}, {"content", "hello"}}}}};
     if (stream) body["stream"] = true;
     return body;
-}
-
-std::string header(const bt::http_response& r, std::string_view name)
-{
-    return r.header(name).value_or("<absent>");
-}
-
-std::string str(const json::object& o, std::string_view key)
-{
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string("<absent>");
 }
 
 double num(const json::object& o, std::string_view key)
@@ -282,25 +105,6 @@ std::function<bool(const json::object&)> event_for(std::string event, std::strin
     return [event = std::move(event), request_id = std::move(request_id)](const json::object& e) {
         return str(e, "event") == event && str(e, "request_id") == request_id;
     };
-}
-
-/// Reads a stream to its end; the content pieces in order.
-std::vector<std::string> content_pieces(const std::vector<bt::sse_event>& events)
-{
-    std::vector<std::string> out;
-    for (const auto& e : events) {
-        if (e.is_done() || e.data.empty()) continue;
-        const auto v = e.json();
-        const auto* choices = v.as_object().if_contains("choices");
-        if (!choices || !choices->is_array() || choices->as_array().empty()) continue;
-        const auto* delta = choices->as_array()[0].as_object().if_contains("delta");
-        if (!delta || !delta->is_object()) continue;
-        const auto* content = delta->as_object().if_contains("content");
-        if (content && content->is_string() && !content->get_string().empty()) {
-            out.emplace_back(content->get_string());
-        }
-    }
-    return out;
 }
 
 /// Polls /metrics until baton_streams_active is 0 (a stream's gauge drops when its coroutine unwinds).
@@ -417,18 +221,18 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     fake.set_script("a", json::parse(R"({"status": 500})"));
     fake.set_script("p1", json::parse(R"({"status": 500})"));
     fake.set_script("s", json::parse(R"({"stream": {"chunks": 3}})"));
-    const auto dead = unused_port();
+    const bt::refused_port dead;
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-a", "a", fake.base_url("a")},
-        {"g-b", "b", fake.base_url("b")},
-        {"g-dead", "dead", "http://127.0.0.1:" + std::to_string(dead) + "/v1"},
-        {"g-pair", "p1", fake.base_url("p1"), 1},
-        {"g-pair", "p2", fake.base_url("p2"), 0},
-        {"g-s", "s", fake.base_url("s")},
+        {"g-a", "a"},
+        {"g-b", "b"},
+        {.group = "g-dead", .id = "dead", .api_base = dead.url()},
+        {"g-pair", "p1", 1},
+        {"g-pair", "p2", 0},
+        {"g-s", "s"},
     };
-    p.top_extra =
+    p.top =
         "aliases:\n"
         "  chain-ab:\n"
         "    description: \"a then b\"\n"
@@ -436,7 +240,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
         "  chain-db:\n"
         "    description: \"dead then b\"\n"
         "    chain: [g-dead, g-b]\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
 
     const auto m0 = scrape(c);
@@ -573,9 +377,9 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
     bt::fake_upstream_process fake;
     fake.set_script("c1", json::parse(R"({"steps": [{"status": 429}], "then": {}})"));
 
-    config_parts p;
-    p.deployments = {{"g-c", "c1", fake.base_url("c1"), 1}, {"g-c", "c2", fake.base_url("c2"), 0}};
-    bt::baton_process baton(config_yaml(p));  // cooldown_time: 1
+    bt::test_config p;
+    p.deployments = {{"g-c", "c1", 1}, {"g-c", "c2", 0}};
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));  // cooldown_time: 1
     bt::http_client c(baton.port());
 
     const label_map c1{{"deployment", "c1"}, {"model_group", "g-c"}};
@@ -657,9 +461,9 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
 BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
 {
     bt::fake_upstream_process fake;
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}, {"g-y", "y1", fake.base_url("y1")}};
-    p.top_extra =
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}, {"g-y", "y1"}};
+    p.top =
         "aliases:\n"
         "  fast-text:\n"
         "    description: \"cheap and quick\"\n"
@@ -668,7 +472,7 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
         "    description: \"just y\"\n"
         "    chain: [g-y]\n"
         "default_model: fast-text\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
 
     // GET /v1/aliases: exactly as configured.
@@ -773,17 +577,17 @@ BOOST_AUTO_TEST_CASE(master_key_guards_admin_endpoints_and_client_keys_get_403)
     for (const bool from_env : {true, false}) {
         BOOST_TEST_CONTEXT("master_key " << (from_env ? "os.environ/..." : "raw value"))
         {
-            config_parts p;
-            p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
-            p.top_extra =
+            bt::test_config p;
+            p.deployments = {{"g-x", "x1"}};
+            p.top =
                 "keys:\n"
                 "  - name: team-a\n"
                 "    key: " + client + "\n";
-            p.general_extra = from_env ? "  master_key: os.environ/BATON_OPS_MASTER_KEY\n"
-                                       : "  master_key: \"" + master + "\"\n";
+            p.general = {from_env ? "master_key: os.environ/BATON_OPS_MASTER_KEY"
+                                  : "master_key: \"" + master + "\""};
             bt::baton_process::options o;
             if (from_env) o.env = {{"BATON_OPS_MASTER_KEY", master}};
-            bt::baton_process baton(config_yaml(p), o);
+            bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
             bt::http_client c(baton.port());
             const bt::header_list none;
             const bt::header_list as_client{{"Authorization", "Bearer " + client}};
@@ -838,22 +642,22 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     fake.set_script("d500", json::parse(R"({"status": 500})"));
     fake.set_script("dst", json::parse(R"({"stream": {"chunks": 2}})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-ok", "dok", fake.base_url("dok"), 1, deploy_key},
-        {"g-401", "d401", fake.base_url("d401"), 1, deploy_key},
-        {"g-500", "d500", fake.base_url("d500"), 1, deploy_key},
-        {"g-st", "dst", fake.base_url("dst"), 1, deploy_key},
+        {.group = "g-ok", .id = "dok", .api_key = deploy_key},
+        {.group = "g-401", .id = "d401", .api_key = deploy_key},
+        {.group = "g-500", .id = "d500", .api_key = deploy_key},
+        {.group = "g-st", .id = "dst", .api_key = deploy_key},
     };
-    p.top_extra =
+    p.top =
         "keys:\n"
         "  - name: team-a\n"
         "    key: " + client_key + "\n";
-    p.general_extra = "  master_key: os.environ/BATON_OPS_MK\n  log_level: debug\n";
+    p.general = {"master_key: os.environ/BATON_OPS_MK", "log_level: debug"};
     const std::vector<std::pair<std::string, std::string>> env{{"BATON_OPS_MK", master_key}};
     bt::baton_process::options o;
     o.env = env;
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
     bt::http_client c(baton.port());
     const bt::header_list as_client{{"Authorization", "Bearer " + client_key}};
     const bt::header_list as_master{{"Authorization", "Bearer " + master_key}};
@@ -915,7 +719,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     BOOST_REQUIRE(!calls.empty());
     const auto ok_calls = fake.calls("dok");
     BOOST_REQUIRE(!ok_calls.empty());
-    BOOST_TEST(str(ok_calls.at(0).as_object().at("headers").as_object(), "authorization") == "Bearer " + deploy_key);
+    BOOST_TEST(bt::auth_of(ok_calls.at(0).as_object()) == "Bearer " + deploy_key);
     const auto upstream_text = json::serialize(calls);
     BOOST_TEST(upstream_text.find(client_key) == std::string::npos);
     BOOST_TEST(upstream_text.find(master_key) == std::string::npos);
@@ -952,20 +756,20 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     fake.set_script("bad", json::parse(R"({"status": 503})"));
     fake.set_script("ls", json::parse(R"({"stream": {"chunks": 3, "interval_ms": 20}})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-plain", "lp", fake.base_url("lp")},
-        {"g-f", "f1", fake.base_url("f1"), 1},
-        {"g-f", "f2", fake.base_url("f2"), 0},
-        {"g-bad", "bad", fake.base_url("bad")},
-        {"g-s", "ls", fake.base_url("ls")},
+        {"g-plain", "lp"},
+        {"g-f", "f1", 1},
+        {"g-f", "f2", 0},
+        {"g-bad", "bad"},
+        {"g-s", "ls"},
     };
-    p.top_extra =
+    p.top =
         "aliases:\n"
         "  bad-then-plain:\n"
         "    description: \"x\"\n"
         "    chain: [g-bad, g-plain]\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
     const auto d = bt::deadline_after(10s);
 
@@ -1081,11 +885,10 @@ BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
     std::uint16_t port = 0;
     for (int attempt = 0; attempt < 5 && !started; ++attempt) {
         port = unused_port();
-        config_parts p;
-        p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
-        p.general_extra = "  log_level: warning\n";
-        auto yaml = config_yaml(p);
-        yaml = yaml.replace(yaml.find("127.0.0.1:0"), 11, "127.0.0.1:" + std::to_string(port));
+        bt::test_config p;
+        p.deployments = {{"g-x", "x1"}};
+        p.general = {"listen: 127.0.0.1:" + std::to_string(port), "log_level: warning"};
+        const auto yaml = bt::config_yaml(fake, p, ops_defaults);
         bt::baton_process::options o;
         o.wait_listening = false;
         auto b = std::make_unique<bt::baton_process>(yaml, o);
@@ -1123,15 +926,15 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     fake.set_script("k1", json::parse(R"({"status": 429, "headers": {"retry-after": "30"}})"));
     fake.set_script("s", json::parse(R"({"stream": {"chunks": 6, "interval_ms": 100}})"));
 
-    const dep old_dep{"g-old", "o1", fake.base_url("o1")};
-    const dep k1{"g-k", "k1", fake.base_url("k1"), 1};
-    const dep k2{"g-k", "k2", fake.base_url("k2"), 0};
-    const dep s{"g-s", "s", fake.base_url("s")};
-    const dep new_dep{"g-new", "n1", fake.base_url("n1")};
+    const bt::dep old_dep{"g-old", "o1"};
+    const bt::dep k1{"g-k", "k1", 1};
+    const bt::dep k2{"g-k", "k2", 0};
+    const bt::dep s{"g-s", "s"};
+    const bt::dep new_dep{"g-new", "n1"};
 
-    config_parts v1;
+    bt::test_config v1;
     v1.deployments = {old_dep, k1, k2, s};
-    bt::baton_process baton(config_yaml(v1));
+    bt::baton_process baton(bt::config_yaml(fake, v1, ops_defaults));
     bt::http_client c(baton.port());
     const auto m0 = scrape(c);
     BOOST_TEST(m0.find("baton_config_reloads_total", {{"result", "ok"}}).value_or(-1) == 0);
@@ -1155,10 +958,10 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     }
 
     // A good file: g-s gone, g-new added, the rest unchanged.
-    config_parts v2;
+    bt::test_config v2;
     v2.deployments = {old_dep, k1, k2, new_dep};
     auto from = baton.log_size();
-    baton.reload(config_yaml(v2));
+    baton.reload(bt::config_yaml(fake, v2, ops_defaults));
     auto ok = baton.wait_log("\"event\":\"reload_ok\"", bt::deadline_after(5s), from);
     BOOST_REQUIRE(ok);
 
@@ -1198,9 +1001,9 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
 
     // A YAML syntax error (in a file that would also add a group): rejected, the running config serves on.
     {
-        config_parts v3;
-        v3.deployments = {old_dep, k1, k2, new_dep, {"g-never", "nv", fake.base_url("nv")}};
-        const auto broken = config_yaml(v3) + "aliases: {unclosed: [g-old\n";
+        bt::test_config v3;
+        v3.deployments = {old_dep, k1, k2, new_dep, {"g-never", "nv"}};
+        const auto broken = bt::config_yaml(fake, v3, ops_defaults) + "aliases: {unclosed: [g-old\n";
         from = baton.log_size();
         baton.reload(broken);
         auto line = baton.wait_log("\"event\":\"reload_rejected\"", bt::deadline_after(5s), from);
@@ -1218,11 +1021,11 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
 
     // A validation error (weight -1): rejected with the path-qualified error.
     {
-        config_parts v4;
-        dep negative{"g-never", "nv", fake.base_url("nv"), -1};
+        bt::test_config v4;
+        bt::dep negative{"g-never", "nv", -1};
         v4.deployments = {old_dep, k1, k2, new_dep, negative};
         from = baton.log_size();
-        baton.reload(config_yaml(v4));
+        baton.reload(bt::config_yaml(fake, v4, ops_defaults));
         auto line = baton.wait_log("\"event\":\"reload_rejected\"", bt::deadline_after(5s), from);
         BOOST_REQUIRE(line);
         const auto e = json::parse(bt::strip_priority(*line)).as_object();
@@ -1254,12 +1057,12 @@ BOOST_AUTO_TEST_CASE(sd_notify_ready_reloading_and_stopping)
     bt::temp_dir dir("ops-notify");
     notify_socket sock(dir.path() / "notify.sock");
 
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}};
     bt::baton_process::options o;
     o.env = {{"NOTIFY_SOCKET", sock.path().string()}};
     o.wait_listening = false;
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
 
     // READY=1 comes once batond listens: by then the listening line is written and the port accepts.
     auto ready = sock.wait_for([](const std::string& t) { return has_assignment(t, "READY", "1"); },
@@ -1325,11 +1128,11 @@ BOOST_AUTO_TEST_CASE(sd_notify_watchdog_pings_arrive_within_the_watchdog_timeout
     bt::temp_dir dir("ops-watchdog");
     notify_socket sock(dir.path() / "notify.sock");
 
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}};
     bt::baton_process::options o;
     o.env = {{"NOTIFY_SOCKET", sock.path().string()}, {"WATCHDOG_USEC", "400000"}};
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
 
     // Four pings; systemd (WatchdogSec = 0.4 s) kills the service when two are more than 0.4 s apart.
     std::vector<bt::clock::time_point> pings;
@@ -1395,13 +1198,13 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     fake.set_script("n", json::parse(R"({"stream": {"chunks": 6, "interval_ms": 150}})"));
     fake.set_script("fa", json::parse(R"({"status": 500})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-n", "n", fake.base_url("n")},
-        {"g-fo", "fa", fake.base_url("fa"), 1},
-        {"g-fo", "fb", fake.base_url("fb"), 0},
+        {"g-n", "n"},
+        {"g-fo", "fa", 1},
+        {"g-fo", "fb", 0},
     };
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     nginx_process nginx(baton.port());
     BOOST_TEST_MESSAGE("nginx on 127.0.0.1:" << nginx.port() << " → batond on " << baton.port());
 
