@@ -39,14 +39,6 @@ json::object user_message(std::string_view text)
     return json::object{{"role", "user"}, {"content", text}};
 }
 
-json::object chat_body(std::string_view model, bool stream = false, bool include_usage = false)
-{
-    json::object o{{"model", model}, {"messages", json::array{user_message("hi there")}}};
-    if (stream) o["stream"] = true;
-    if (include_usage) o["stream_options"] = json::object{{"include_usage", true}};
-    return o;
-}
-
 std::string http_request(std::string_view method, std::string_view target, std::string_view body = {},
                          std::string_view extra_headers = {})
 {

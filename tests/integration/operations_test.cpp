@@ -43,6 +43,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using baton::test::chat_body;
 using baton::test::content_pieces;
 using baton::test::label_map;
 using baton::test::str;
@@ -66,14 +67,6 @@ using baton::test::port_accepts;
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests and logs
-
-json::object chat(std::string_view model, bool stream = false)
-{
-    json::object body{{"model", model},
-                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello"}}}}};
-    if (stream) body["stream"] = true;
-    return body;
-}
 
 double num(const json::object& o, std::string_view key)
 {
@@ -246,7 +239,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     const auto m0 = scrape(c);
 
     // An alias whose first group fails: served by the second group, one cross-group hop (server_error).
-    auto r = c.post_json("/v1/chat/completions", chat("chain-ab"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("chain-ab"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-model-group") == "g-b");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -254,16 +247,16 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     BOOST_TEST(header(r, "x-baton-resolved") == "openai/up-b");
 
     // A plain group: never an alias resolution.
-    r = c.post_json("/v1/chat/completions", chat("g-b"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-b"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
 
     // An alias whose first group refuses connections: reason connection.
-    r = c.post_json("/v1/chat/completions", chat("chain-db"));
+    r = c.post_json("/v1/chat/completions", chat_body("chain-db"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-model-group") == "g-b");
 
     // Same-group re-pick: p1 (weight 1) fails, p2 (weight 0) serves; from == to.
-    r = c.post_json("/v1/chat/completions", chat("g-pair"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-pair"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "p2");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -272,7 +265,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     // A stream: time to first token, tokens from the streamed usage (5 prompt, 3 completion).
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         const auto res = sc.read_events(bt::deadline_after(10s));
         BOOST_TEST(res.final_status == bt::stream_status::end);
@@ -283,7 +276,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     }
 
     // A model nobody configured: labelled "unknown", never with the client's string.
-    r = c.post_json("/v1/chat/completions", chat("zz-client-input"));
+    r = c.post_json("/v1/chat/completions", chat_body("zz-client-input"));
     BOOST_TEST(r.status == 404u);
 
     BOOST_REQUIRE(wait_streams_idle(c, bt::deadline_after(5s)));
@@ -390,7 +383,7 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
 
     const auto from = baton.log_size();
     const auto sent = bt::clock::now();
-    auto r = c.post_json("/v1/chat/completions", chat("g-c"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-c"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "c2");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -450,7 +443,7 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
         BOOST_TEST(num(d1, "cooldown_remaining_seconds") == 0);
     }
     // And it is picked again (weight 1 beats weight 0).
-    r = c.post_json("/v1/chat/completions", chat("g-c"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-c"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "c1");
 }
@@ -613,15 +606,15 @@ BOOST_AUTO_TEST_CASE(master_key_guards_admin_endpoints_and_client_keys_get_403)
                 BOOST_TEST_CONTEXT(path) { BOOST_TEST(c.get(path, none).status == 200u); }
             }
 
-            auto r = c.post_json("/v1/chat/completions", chat("g-x"), none);
+            auto r = c.post_json("/v1/chat/completions", chat_body("g-x"), none);
             BOOST_TEST(r.status == 401u);
             BOOST_TEST(str(r.json().as_object().at("error").as_object(), "code") == "invalid_api_key");
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_stranger);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_stranger);
             BOOST_TEST(r.status == 401u);
             BOOST_TEST(str(r.json().as_object().at("error").as_object(), "code") == "invalid_api_key");
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_client);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_client);
             BOOST_TEST(r.status == 200u);
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_master);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_master);
             BOOST_TEST(r.status == 200u);
         }
     }
@@ -669,26 +662,26 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
         outputs.emplace_back(std::move(what), std::move(all));
     };
 
-    auto r = c.post_json("/v1/chat/completions", chat("g-ok"), as_client);
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-ok"), as_client);
     BOOST_TEST(r.status == 200u);
     keep("normal call", r);
-    r = c.post_json("/v1/chat/completions", chat("g-ok"), as_master);
+    r = c.post_json("/v1/chat/completions", chat_body("g-ok"), as_master);
     BOOST_TEST(r.status == 200u);
     keep("call with the master key", r);
-    r = c.post_json("/v1/chat/completions", chat("g-401"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("g-401"), as_client);
     BOOST_TEST(r.status >= 400u);
     keep("upstream 401", r);
-    r = c.post_json("/v1/chat/completions", chat("g-500"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("g-500"), as_client);
     BOOST_TEST(r.status >= 500u);
     keep("upstream 500", r);
-    r = c.post_json("/v1/chat/completions", chat("zz-unknown"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("zz-unknown"), as_client);
     BOOST_TEST(r.status == 404u);
     keep("unknown model", r);
     r = c.request("POST", "/v1/chat/completions", "{not json", as_client);
     BOOST_TEST(r.status == 400u);
     keep("bad json", r);
     // A client presenting the deployment's key (or a near miss of the master key) is refused, not echoed.
-    r = c.post_json("/v1/chat/completions", chat("g-ok"), {{"Authorization", "Bearer " + deploy_key}});
+    r = c.post_json("/v1/chat/completions", chat_body("g-ok"), {{"Authorization", "Bearer " + deploy_key}});
     BOOST_TEST(r.status == 401u);
     keep("deployment key as client key", r);
     r = c.get("/v1/health", {{"Authorization", "Bearer " + master_key + "x"}});
@@ -699,7 +692,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     keep("admin with client key", r);
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-st", true), bt::deadline_after(10s), as_client);
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-st", true), bt::deadline_after(10s), as_client);
         BOOST_TEST(head.status == 200u);
         const auto res = sc.read_events(bt::deadline_after(10s));
         BOOST_TEST(res.final_status == bt::stream_status::end);
@@ -774,7 +767,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     const auto d = bt::deadline_after(10s);
 
     // A plain call.
-    auto r1 = c.post_json("/v1/chat/completions", chat("g-plain"));
+    auto r1 = c.post_json("/v1/chat/completions", chat_body("g-plain"));
     BOOST_REQUIRE_EQUAL(r1.status, 200u);
     const auto id1 = header(r1, "x-baton-request-id");
     auto a1 = wait_event(baton, event_for("access", id1), d);
@@ -790,7 +783,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     BOOST_TEST(!a1->contains("ttft_ms"));
 
     // A same-group re-pick after a 429: fallback event, cooldown_start, access with 2 attempts.
-    auto r2 = c.post_json("/v1/chat/completions", chat("g-f"));
+    auto r2 = c.post_json("/v1/chat/completions", chat_body("g-f"));
     BOOST_REQUIRE_EQUAL(r2.status, 200u);
     const auto id2 = header(r2, "x-baton-request-id");
     auto f2 = wait_event(baton, event_for("fallback", id2), d);
@@ -809,7 +802,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     BOOST_TEST(str(*cs, "model_group") == "g-f");
 
     // A cross-group hop.
-    auto r3 = c.post_json("/v1/chat/completions", chat("bad-then-plain"));
+    auto r3 = c.post_json("/v1/chat/completions", chat_body("bad-then-plain"));
     BOOST_REQUIRE_EQUAL(r3.status, 200u);
     const auto id3 = header(r3, "x-baton-request-id");
     auto f3 = wait_event(baton, event_for("fallback", id3), d);
@@ -822,7 +815,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     std::string id4;
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         id4 = header(head, "x-baton-request-id");
         const auto res = sc.read_events(bt::deadline_after(10s));
@@ -899,8 +892,8 @@ BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
     BOOST_REQUIRE(started);
     auto& baton = *started;
     bt::http_client c(port);
-    for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-x")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("zz-nothing")).status == 404u);
+    for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-x")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("zz-nothing")).status == 404u);
     // After the exit the log is complete: nothing below warning and no access line, except the start-up
     // `listening` line, which is written whatever the level (tools wait for it; docs/operations.md).
     const auto st = baton.stop(10s);
@@ -940,14 +933,14 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     BOOST_TEST(m0.find("baton_config_reloads_total", {{"result", "ok"}}).value_or(-1) == 0);
 
     // k1 cools down for 30 s (Retry-After); k2 serves.
-    auto r = c.post_json("/v1/chat/completions", chat("g-k"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-k"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "k2");
     BOOST_REQUIRE(fake.wait_calls("k1", 1));
 
     // A stream in flight across the reload.
     bt::http_client sc(baton.port());
-    auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+    auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
     BOOST_REQUIRE_EQUAL(head.status, 200u);
     std::vector<bt::sse_event> events;
     for (;;) {
@@ -976,12 +969,12 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     BOOST_TEST(fake.calls("s").size() == 1u);
 
     // New requests see the new config.
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-new")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-s")).status == 404u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-new")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-s")).status == 404u);
 
     // The cooldown of k1 (still configured) survived: it is skipped, not called.
-    r = c.post_json("/v1/chat/completions", chat("g-k"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-k"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "k2");
     BOOST_TEST(header(r, "x-baton-attempts") == "1");
@@ -1011,9 +1004,9 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
         const auto e = json::parse(bt::strip_priority(*line)).as_object();
         BOOST_REQUIRE(e.at("errors").is_array());
         BOOST_TEST(!e.at("errors").as_array().empty());
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-new")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-never")).status == 404u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-new")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-never")).status == 404u);
         m1 = scrape(c);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "ok"}}) == 1);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "error"}}) == 1);
@@ -1037,8 +1030,8 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
                 found = true;
         }
         BOOST_TEST(found, "errors: " << json::serialize(e.at("errors")));
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-never")).status == 404u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-never")).status == 404u);
         m1 = scrape(c);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "ok"}}) == 1);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "error"}}) == 2);
@@ -1212,7 +1205,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     {
         bt::http_client c(nginx.port());
         const auto opened = bt::clock::now();
-        auto head = c.open_stream("/v1/chat/completions", chat("g-n", true), bt::deadline_after(10s));
+        auto head = c.open_stream("/v1/chat/completions", chat_body("g-n", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         BOOST_TEST(header(head, "content-type").find("text/event-stream") == 0u);
         BOOST_TEST(header(head, "x-baton-model-group") == "g-n");
@@ -1252,7 +1245,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     // A plain call: the x-baton headers pass through.
     {
         bt::http_client c(nginx.port());
-        auto r = c.post_json("/v1/chat/completions", chat("g-n"));
+        auto r = c.post_json("/v1/chat/completions", chat_body("g-n"));
         BOOST_REQUIRE_EQUAL(r.status, 200u);
         BOOST_TEST(header(r, "x-baton-model-group") == "g-n");
         BOOST_TEST(header(r, "x-baton-deployment-id") == "n");
@@ -1264,7 +1257,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
         BOOST_TEST(str(r.json().as_object(), "object") == "chat.completion");
 
         // A failover (fa 500, fb ok) through nginx.
-        r = c.post_json("/v1/chat/completions", chat("g-fo"));
+        r = c.post_json("/v1/chat/completions", chat_body("g-fo"));
         BOOST_REQUIRE_EQUAL(r.status, 200u);
         BOOST_TEST(header(r, "x-baton-deployment-id") == "fb");
         BOOST_TEST(header(r, "x-baton-attempts") == "2");

@@ -31,13 +31,6 @@ namespace {
 // probability 1 / 1000001.
 constexpr long heavy = 1000000;
 
-json::object chat_body(std::string_view model)
-{
-    json::object o{{"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}};
-    if (!model.empty()) o["model"] = model;
-    return o;
-}
-
 json::value parse(std::string_view s)
 {
     return json::parse(s);

@@ -40,6 +40,7 @@ using baton::test::unused_port;
 using baton::test::port_accepts;
 
 using baton::test::call_header;
+using baton::test::chat_body;
 using baton::test::content_pieces;
 using baton::test::str;
 
@@ -128,14 +129,6 @@ const bt::config_defaults tls_defaults{
     .general_settings = {"threads: 2", "graceful_shutdown_seconds: 3"},
 };
 
-json::object chat(std::string_view model, bool stream = false)
-{
-    json::object body{{"model", model},
-                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello over tls"}}}}};
-    if (stream) body["stream"] = true;
-    return body;
-}
-
 std::string message_content(const bt::http_response& r)
 {
     try {
@@ -197,7 +190,7 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     bt::baton_process baton(bt::config_yaml(fake, p, tls_defaults));
     bt::http_client client(baton.port());
 
-    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("g"));
     BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "secret handshake ok");
     BOOST_TEST(header(r, "x-baton-deployment-id") == "t");
@@ -209,7 +202,7 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     BOOST_TEST(call_header(calls[0], "x-test-sni") == "localhost");  // the request really came through TLS
     BOOST_TEST(std::string(calls[0].at("json").at("model").as_string()) == "up-t");
 
-    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "content-type").starts_with("text/event-stream"));
     const auto s = client.read_events(bt::deadline_after(10s));
@@ -225,7 +218,7 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     BOOST_TEST(scalls[0].at("json").at("stream").as_bool());
 
     // An IP-literal api_base over TLS, too.
-    const auto ri = client.post_json("/v1/chat/completions", chat("gi"));
+    const auto ri = client.post_json("/v1/chat/completions", chat_body("gi"));
     BOOST_TEST(ri.status == 200u, "body: " << ri.body);
     BOOST_TEST(message_content(ri) == "by ip");
     BOOST_TEST(fake.wait_calls("ti", 1));
@@ -256,7 +249,7 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     bt::http_client client(baton.port());
 
     // Non-streamed: fails over to the plain-http deployment.
-    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("g"));
     BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "plain http answered");
     BOOST_TEST(header(r, "x-baton-deployment-id") == "plain");
@@ -267,7 +260,7 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     BOOST_TEST(str(f[0], "model_group") == "g");
 
     // Streamed: the same, invisibly before the first byte (§6).
-    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "x-baton-deployment-id") == "plains");
     const auto s = client.read_events(bt::deadline_after(10s));
@@ -279,7 +272,7 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     BOOST_TEST(str(fs[0], "reason") == "connection");
 
     // No other deployment: 502 fallbacks_exhausted listing the `connection` attempt.
-    const auto e = client.post_json("/v1/chat/completions", chat("solo"));
+    const auto e = client.post_json("/v1/chat/completions", chat_body("solo"));
     BOOST_TEST(e.status == 502u, "body: " << e.body);
     const auto ej = e.json();
     BOOST_TEST(std::string(ej.at("error").at("code").as_string()) == "fallbacks_exhausted");
@@ -330,22 +323,22 @@ BOOST_AUTO_TEST_CASE(trusted_certificate_host_name_verification_and_sni)
     bt::http_client client(baton.port());
 
     // The trusted certificate whose SAN names the api_base host: verified, answered.
-    const auto r = client.post_json("/v1/chat/completions", chat("ok"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("ok"));
     BOOST_TEST(r.status == 200u,
                "SSL_CERT_FILE trust not honoured? body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "answer from ok");
 
     // IP SAN matches an IP-literal api_base (both certificates carry IP:127.0.0.1, so both are trusted).
-    const auto ri = client.post_json("/v1/chat/completions", chat("okip"));
+    const auto ri = client.post_json("/v1/chat/completions", chat_body("okip"));
     BOOST_TEST(ri.status == 200u, "body: " << ri.body);
     BOOST_TEST(message_content(ri) == "answer from okip");
-    const auto rw = client.post_json("/v1/chat/completions", chat("wrongip"));
+    const auto rw = client.post_json("/v1/chat/completions", chat_body("wrongip"));
     BOOST_TEST(rw.status == 200u, "body: " << rw.body);
     BOOST_TEST(message_content(rw) == "answer from wrongip");
 
     // The same trusted wrong.example certificate reached as `localhost`: host-name mismatch → connection
     // failure → failover to the plain deployment.
-    const auto m = client.post_json("/v1/chat/completions", chat("mm"));
+    const auto m = client.post_json("/v1/chat/completions", chat_body("mm"));
     BOOST_TEST(m.status == 200u, "body: " << m.body);
     BOOST_TEST(header(m, "x-baton-deployment-id") == "plain");
     BOOST_TEST(message_content(m) == "answer from plain");
@@ -356,7 +349,7 @@ BOOST_AUTO_TEST_CASE(trusted_certificate_host_name_verification_and_sni)
 
     // SNI: the name-based server block answers only when batond sends `localhost` as the server name
     // (without SNI nginx would present the wrong.example certificate and verification would fail).
-    const auto sn = client.post_json("/v1/chat/completions", chat("sni"));
+    const auto sn = client.post_json("/v1/chat/completions", chat_body("sni"));
     BOOST_TEST(sn.status == 200u, "body: " << sn.body);
     BOOST_TEST(message_content(sn) == "answer from sni");
     BOOST_REQUIRE(fake.wait_calls("sni", 1));

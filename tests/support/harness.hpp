@@ -3,6 +3,7 @@
 
 #include "support/baton_process.hpp"
 #include "support/bin_path.hpp"
+#include "support/chat_body.hpp"
 #include "support/child_process.hpp"
 #include "support/config_builder.hpp"
 #include "support/content_pieces.hpp"
