@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Checks that the C++ files changed since a base commit are formatted as .clang-format says (clang-format
-# --dry-run -Werror); files nobody touched are never reported. Run by scripts/test.sh (and so by CI).
+# Checks that the lines of C++ files changed since a base commit are formatted as .clang-format says
+# (git clang-format --diff); lines and files nobody touched are never reported. Run by scripts/test.sh
+# (and so by CI).
 #   base: $BATON_FORMAT_BASE if set (any commit-ish), else `git merge-base HEAD origin/main`, else HEAD~1.
 #         A shallow clone that lacks HEAD~1 can't tell what changed: the check says so and passes.
 #   Changes not committed yet count too (the base is compared with the work tree).
@@ -58,8 +59,23 @@ if [ ${#files[@]} -eq 0 ]; then
     echo "check-format: no C++ file $what"
     exit 0
 fi
-if ! "$clang_format" --dry-run -Werror --style=file "${files[@]}"; then
-    echo "check-format: the files above are not formatted as .clang-format says (clang-format -i <file>)" >&2
+if [ -z "$base" ]; then
+    # No parent to compare with: every line of the first commit's files is new.
+    if ! "$clang_format" --dry-run -Werror --style=file "${files[@]}"; then
+        echo "check-format: the files above are not formatted as .clang-format says (clang-format -i <file>)" >&2
+        exit 1
+    fi
+    echo "check-format: ${#files[@]} C++ file(s) $what are formatted"
+    exit 0
+fi
+# Only the lines changed since the base are checked (git clang-format): code nobody touched is never
+# reformatted by a check, and a change is held to the style where it writes.
+git_clang_format=${GIT_CLANG_FORMAT:-git-clang-format}
+out=$("$git_clang_format" --binary "$(command -v "$clang_format")" --style=file --diff "$base" -- "${files[@]}" || true)
+if grep -q '^diff ' <<<"$out"; then
+    printf '%s\n' "$out" >&2
+    echo "check-format: the changed lines above are not formatted as .clang-format says" \
+        "(git clang-format $(git rev-parse --short "$base"), or clang-format -i <file>)" >&2
     exit 1
 fi
-echo "check-format: ${#files[@]} C++ file(s) $what are formatted"
+echo "check-format: the changed lines of ${#files[@]} C++ file(s) $what are formatted"
