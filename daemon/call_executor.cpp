@@ -71,6 +71,9 @@ net::task<void> call_executor::run(std::string body)
         finish_log(a.status);
         co_return;
     }
+    // OpenAI's `created` for answers translated from another dialect (the wall clock is the shell's to read).
+    std::get<call::routed_request>(parsed).created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     call::key_scope scope;
     if (key_ != nullptr) {
         scope = {&key_->models, &key_->backup_models};
@@ -463,6 +466,14 @@ void call_executor::finish_log(unsigned status)
 void call_executor::plan_note(std::string_view note)
 {
     services_.log->warning("plan_note", {{"request_id", request_id_}, {"note", note}});
+}
+
+void call_executor::params_dropped(const routing::plan::try_deployment& t, std::string_view names)
+{
+    const logger& log = *services_.log;
+    if (log.enabled(log_level::debug)) {
+        log.debug("params_dropped", {{"request_id", request_id_}, {"deployment", t.target->id}, {"params", names}});
+    }
 }
 
 void call_executor::attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop)

@@ -61,6 +61,7 @@ private:
 
     // call_observer: logs and metrics of what the machine decided.
     void plan_note(std::string_view note) override;
+    void params_dropped(const routing::plan::try_deployment& t, std::string_view names) override;
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                        routing::duration latency, std::string_view detail) override;
