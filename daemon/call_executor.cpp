@@ -329,10 +329,16 @@ net::task<bool> call_executor::relay_buffered(bool* ended)
             }
             break;
         case stream_action_kind::drop:
-            ok = co_await flush();
+            // Only a pending run needs writing (a coroutine call costs even when it has nothing to do: a
+            // translated stream drops several events per answer).
+            if (run_len != 0) {
+                ok = co_await flush();
+            }
             break;
         case stream_action_kind::replace:
-            ok = co_await flush();
+            if (run_len != 0) {
+                ok = co_await flush();
+            }
             begin_stream_head();
             if (ok) {
                 ok = !(co_await sink_.stream_write(action.payload));

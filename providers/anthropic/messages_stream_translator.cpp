@@ -2,9 +2,61 @@
 
 #include "providers/anthropic/raw_json.hpp"
 
+#include <optional>
+
 namespace baton::providers::anthropic {
 
 namespace {
+
+// The two events that make up almost all of a stream, exactly as Anthropic writes them: matched byte for
+// byte so that a delta costs one scan of its text (anything else goes the general way).
+constexpr std::string_view delta_head = R"({"type":"content_block_delta","index":)";
+constexpr std::string_view text_delta_mid = R"(,"delta":{"type":"text_delta","text":)";
+constexpr std::string_view json_delta_mid = R"(,"delta":{"type":"input_json_delta","partial_json":)";
+
+struct quick_delta {
+    std::int64_t index = 0;
+    std::string_view text;  // the raw JSON string (quotes included)
+    bool json = false;      // input_json_delta rather than text_delta
+};
+
+// `data` as {"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"..."}} (or its
+// input_json_delta twin), or nullopt when it is written any other way.
+std::optional<quick_delta> match_delta(std::string_view data) noexcept
+{
+    if (!data.starts_with(delta_head)) {
+        return std::nullopt;
+    }
+    std::size_t i = delta_head.size();
+    std::size_t digits = i;
+    while (digits < data.size() && data[digits] >= '0' && data[digits] <= '9') {
+        ++digits;
+    }
+    quick_delta q;
+    const auto index = raw_count(data.substr(i, digits - i));
+    if (!index) {
+        return std::nullopt;
+    }
+    q.index = *index;
+    std::string_view rest = data.substr(digits);
+    if (rest.starts_with(text_delta_mid)) {
+        rest.remove_prefix(text_delta_mid.size());
+    } else if (rest.starts_with(json_delta_mid)) {
+        rest.remove_prefix(json_delta_mid.size());
+        q.json = true;
+    } else {
+        return std::nullopt;
+    }
+    if (rest.empty() || rest.front() != '"') {
+        return std::nullopt;
+    }
+    const std::size_t end = raw_value_end(rest, 0);
+    if (end == std::string_view::npos || rest.substr(end) != "}}") {
+        return std::nullopt;
+    }
+    q.text = rest.substr(0, end);
+    return q;
+}
 
 constexpr std::string_view malformed_event = "data: malformed upstream event\n\n";
 
@@ -39,6 +91,10 @@ void messages_stream_translator::translate(const streaming::sse_event& ev, std::
         append_error(out, ev.data);
         return;
     }
+    if (const auto q = match_delta(ev.data)) {
+        emit_delta(q->index, q->text, q->json ? delta_kind::arguments : delta_kind::content, out);
+        return;
+    }
     raw_object event(ev.data);
     // "type" comes first in every event Anthropic sends; find() copes when it does not.
     std::string_view k;
@@ -64,12 +120,11 @@ void messages_stream_translator::translate(const streaming::sse_event& ev, std::
         message_delta(ev.data, out);
     } else if (type == "message_stop") {
         out += "data: [DONE]\n\n";
-    } else if (type == "ping") {
-        out += ": ping\n\n";
     } else if (type == "error") {
         append_error(out, ev.data);
     }
-    // content_block_stop and event types added later carry nothing a chunk needs.
+    // ping (it keeps the upstream leg alive, which the relay's idle deadline sees), content_block_stop and
+    // event types added later carry nothing a chunk needs.
 }
 
 void messages_stream_translator::start(std::string_view message)
@@ -214,32 +269,38 @@ void messages_stream_translator::block_delta(std::string_view data, std::string&
     if (!is_raw_string(text)) {
         return;
     }
+    const auto block = raw_count(index);
     if (type == "text_delta" && field == "text") {
-        open_chunk(out);
-        out += "{\"content\":";
-        out += text;
-        out += '}';
-        close_chunk(out);
-    } else if (type == "input_json_delta" && field == "partial_json") {
-        const auto block = raw_count(index);
-        const int call = block ? tool_index(*block) : -1;
-        if (call < 0 || raw_string_body(text).empty()) {
+        emit_delta(block.value_or(0), text, delta_kind::content, out);
+    } else if (type == "input_json_delta" && field == "partial_json" && block) {
+        emit_delta(*block, text, delta_kind::arguments, out);
+    } else if (type == "thinking_delta" && field == "thinking") {
+        emit_delta(block.value_or(0), text, delta_kind::reasoning, out);
+    }
+}
+
+void messages_stream_translator::emit_delta(std::int64_t block, std::string_view raw_text, delta_kind kind,
+                                            std::string& out)
+{
+    if (kind == delta_kind::arguments) {
+        const int call = tool_index(block);
+        if (call < 0 || raw_string_body(raw_text).empty()) {
             return;
         }
         open_chunk(out);
         out += "{\"tool_calls\":[{\"index\":";
         out += std::to_string(call);
         out += ",\"function\":{\"arguments\":";
-        out += text;
+        out += raw_text;
         out += "}}]}";
         close_chunk(out);
-    } else if (type == "thinking_delta" && field == "thinking") {
-        open_chunk(out);
-        out += "{\"reasoning_content\":";
-        out += text;
-        out += '}';
-        close_chunk(out);
+        return;
     }
+    open_chunk(out);
+    out += kind == delta_kind::content ? "{\"content\":" : "{\"reasoning_content\":";
+    out += raw_text;
+    out += '}';
+    close_chunk(out);
 }
 
 void messages_stream_translator::message_delta(std::string_view data, std::string& out)

@@ -20,7 +20,7 @@ namespace baton::providers::anthropic {
 ///   (signatures, citations, server tools) → nothing;
 /// - message_delta → a chunk with finish_reason (finish_reason_of) when it has a stop_reason, then a usage
 ///   chunk (`choices: []`, messages_usage::append_openai over message_start's and message_delta's counts);
-/// - message_stop → `data: [DONE]`; ping → a comment (keeps the client's idle timer quiet);
+/// - message_stop → `data: [DONE]`; ping → nothing (it resets the relay's upstream idle deadline already);
 /// - an error event (`event: error`, or data of type "error") → an OpenAI in-band error
 ///   `{"error":{"message","type","code"}}` carrying Anthropic's error type (classify_messages_error reads
 ///   it); data that is not a JSON object → a malformed event, so the stream fails over.
@@ -39,7 +39,9 @@ private:
     void open_chunk(std::string& out);
     void close_chunk(std::string& out, std::string_view finish_reason = {});
     void block_start(std::string_view data, std::string& out);
+    enum class delta_kind { content, arguments, reasoning };
     void block_delta(std::string_view data, std::string& out);
+    void emit_delta(std::int64_t block, std::string_view raw_text, delta_kind kind, std::string& out);
     void message_delta(std::string_view data, std::string& out);
     int tool_index(std::int64_t block) const noexcept;
 

@@ -1,6 +1,7 @@
 #include "providers/anthropic/raw_json.hpp"
 
 #include <charconv>
+#include <cstdint>
 
 namespace baton::providers::anthropic {
 
@@ -27,7 +28,54 @@ std::size_t skip_blanks(std::string_view t, std::size_t i) noexcept
     return i;
 }
 
-// One past the closing quote of the string opening at t[i] ('"'), or npos.
+unsigned hex4(std::string_view t, std::size_t i) noexcept
+{
+    unsigned v = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const char c = t[i + k];
+        v = v * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+// The length of the well-formed UTF-8 sequence starting at t[i] (a byte >= 0x80), or 0: overlong forms,
+// surrogates and code points past U+10FFFF are not UTF-8, and a JSON parser refuses them.
+std::size_t utf8_length(std::string_view t, std::size_t i) noexcept
+{
+    const auto c = static_cast<unsigned char>(t[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 1;
+        cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 3;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + n >= t.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+        const auto b = static_cast<unsigned char>(t[i + k]);
+        if ((b & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (b & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+        return 0;
+    }
+    return n + 1;
+}
+
+// One past the closing quote of the string opening at t[i] ('"'), or npos. The string must be valid: escapes
+// well formed (a \u surrogate in a pair), no control characters, UTF-8 well formed — so that a string copied
+// as it is into a client's chunk is one any JSON parser takes.
 std::size_t string_end(std::string_view t, std::size_t i) noexcept
 {
     for (++i; i < t.size(); ++i) {
@@ -38,6 +86,14 @@ std::size_t string_end(std::string_view t, std::size_t i) noexcept
         if (c < 0x20) {
             return npos;
         }
+        if (c >= 0x80) {
+            const std::size_t n = utf8_length(t, i);
+            if (n == 0) {
+                return npos;
+            }
+            i += n - 1;
+            continue;
+        }
         if (c == '\\') {
             if (++i >= t.size()) {
                 return npos;
@@ -45,13 +101,30 @@ std::size_t string_end(std::string_view t, std::size_t i) noexcept
             switch (t[i]) {
             case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
                 break;
-            case 'u':
+            case 'u': {
                 if (i + 4 >= t.size() || !is_hex(t[i + 1]) || !is_hex(t[i + 2]) || !is_hex(t[i + 3]) ||
                     !is_hex(t[i + 4])) {
                     return npos;
                 }
+                const unsigned u = hex4(t, i + 1);
                 i += 4;
+                if (u >= 0xdc00 && u <= 0xdfff) {
+                    return npos;  // a low surrogate alone
+                }
+                if (u >= 0xd800 && u <= 0xdbff) {
+                    // A high surrogate must be followed by a low one.
+                    if (i + 6 >= t.size() || t[i + 1] != '\\' || t[i + 2] != 'u' || !is_hex(t[i + 3]) ||
+                        !is_hex(t[i + 4]) || !is_hex(t[i + 5]) || !is_hex(t[i + 6])) {
+                        return npos;
+                    }
+                    const unsigned low = hex4(t, i + 3);
+                    if (low < 0xdc00 || low > 0xdfff) {
+                        return npos;
+                    }
+                    i += 6;
+                }
                 break;
+            }
             default:
                 return npos;
             }

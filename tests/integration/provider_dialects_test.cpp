@@ -29,34 +29,23 @@ namespace {
 // B is picked first with probability 1 / 1000001: A's behaviour is what a test scripts.
 constexpr long heavy = 1000000;
 
-struct dep {
-    std::string group;
-    std::string id;
-    std::string provider = "openai";
-    std::optional<long> weight = {};
-    std::vector<std::string> extra = {};  ///< more litellm_params lines
-};
+// Every attempt bounded; a failure never cools a deployment down across the test's requests.
+const config_defaults defaults{.litellm_params = {"timeout: 5", "stream_timeout: 2"},
+                               .router_settings = {"stream_idle_timeout: 1", "allowed_fails: 1000"}};
 
-std::string config(const fake_upstream_process& fake, const std::vector<dep>& deps,
-                   const std::vector<std::string>& router = {})
+// A deployment `id` of `provider` on the fake (support/config_builder.hpp's dep, with the provider first).
+dep on(std::string provider, std::string group, std::string id, std::optional<long> weight = {},
+       std::vector<std::string> extra = {})
 {
-    std::string y = "model_list:\n";
-    for (const auto& d : deps) {
-        y += "  - model_name: " + d.group + "\n";
-        y += "    litellm_params:\n";
-        y += "      model: " + d.provider + "/up-" + d.id + "\n";
-        // Azure's api_base is the resource's root: its paths start with /openai/deployments.
-        y += "      api_base: " + (d.provider == "azure" ? fake.root_url() + "/" + d.id : fake.base_url(d.id)) + "\n";
-        y += "      api_key: key-" + d.id + "\n";
-        if (d.weight) y += "      weight: " + std::to_string(*d.weight) + "\n";
-        y += "      timeout: 5\n      stream_timeout: 2\n";
-        for (const auto& l : d.extra) y += "      " + l + "\n";
-        y += "    model_info:\n      id: " + d.id + "\n";
-    }
-    y += "router_settings:\n  stream_idle_timeout: 1\n  allowed_fails: 1000\n";
-    for (const auto& l : router) y += "  " + l + "\n";
-    y += "general_settings:\n  listen: 127.0.0.1:0\n  threads: 1\n";
-    return y;
+    dep d{std::move(group), std::move(id), weight, std::move(extra)};
+    d.provider = std::move(provider);
+    return d;
+}
+
+std::string dialect_config(const fake_upstream_process& fake, const std::vector<dep>& deps,
+                           const std::vector<std::string>& router = {})
+{
+    return baton::test::config(fake, deps, router, {}, defaults);
 }
 
 json::array strings(const std::vector<std::string>& v)
@@ -135,12 +124,6 @@ json::object only_call(fake_upstream_process& fake, std::string_view name)
     return calls[0].as_object();
 }
 
-std::string hdr(const json::object& call, std::string_view name)
-{
-    const auto* h = call.at("headers").as_object().if_contains(name);
-    return h != nullptr ? std::string(h->as_string()) : "<absent>";
-}
-
 json::object body_of(const json::object& call)
 {
     return call.at("json").as_object();
@@ -153,7 +136,7 @@ BOOST_AUTO_TEST_SUITE(anthropic)
 BOOST_AUTO_TEST_CASE(a_chat_completion_goes_to_the_messages_api_and_comes_back_openai_shaped)
 {
     fake_upstream_process fake;
-    baton_process baton{config(fake, {{"chat", "A", "anthropic"}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat("chat", false, {{"max_tokens", 50}, {"seed", 3}}));
     BOOST_TEST(r.status == 200u, r.body);
@@ -169,9 +152,9 @@ BOOST_AUTO_TEST_CASE(a_chat_completion_goes_to_the_messages_api_and_comes_back_o
 
     const auto call = only_call(fake, "A");
     BOOST_TEST(call.at("path") == "/A/v1/messages");
-    BOOST_TEST(hdr(call, "x-api-key") == "key-A");
-    BOOST_TEST(hdr(call, "anthropic-version") == "2023-06-01");
-    BOOST_TEST(hdr(call, "authorization") == "<absent>");
+    BOOST_TEST(call_header(call, "x-api-key") == "key-A");
+    BOOST_TEST(call_header(call, "anthropic-version") == "2023-06-01");
+    BOOST_TEST(call_header(call, "authorization") == "<absent>");
     const auto sent = body_of(call);
     BOOST_TEST(sent.at("model") == "up-A");
     BOOST_TEST(sent.at("max_tokens") == 50);
@@ -184,7 +167,7 @@ BOOST_AUTO_TEST_CASE(a_stream_is_translated_event_by_event)
 {
     fake_upstream_process fake;
     fake.set_script("A", streams({"one ", "two ", "three"}));
-    baton_process baton{config(fake, {{"chat", "A", "anthropic"}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.head.status == 200u);
@@ -212,7 +195,7 @@ BOOST_AUTO_TEST_CASE(tools_go_both_ways)
                                                R"("content":[{"type":"text","text":"Let me check."},)"
                                                R"({"type":"tool_use","id":"toolu_1","name":"weather","input":{"city":"Paris"}}],)"
                                                R"("stop_reason":"tool_use","usage":{"input_tokens":9,"output_tokens":4}})"}});
-    baton_process baton{config(fake, {{"chat", "A", "anthropic"}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
     auto body = chat();
     body["tools"] = json::parse(R"([{"type":"function","function":{"name":"weather","description":"Weather now",
@@ -250,7 +233,7 @@ BOOST_AUTO_TEST_CASE(overloaded_529_fails_over_before_a_stream)
 {
     fake_upstream_process fake;
     fake.set_script("A", json::object{{"status", 529}});
-    baton_process baton{config(fake, {{"chat", "A", "anthropic", heavy}, {"chat", "B", "openai", 1}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.head.status == 200u);
@@ -269,7 +252,7 @@ BOOST_AUTO_TEST_CASE(an_error_event_mid_stream_fails_over_and_continues_on_opena
     fake_upstream_process fake;
     fake.set_script("A", streams({"Alpha ", "beta ", "gamma "}, {{"error_after", 2}}));
     fake.set_script("B", streams({"gamma ", "delta"}));
-    baton_process baton{config(fake, {{"chat", "A", "anthropic", heavy}, {"chat", "B", "openai", 1}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.content == "Alpha beta gamma delta");
@@ -293,7 +276,7 @@ BOOST_AUTO_TEST_CASE(an_openai_stream_continues_on_anthropic_with_a_final_user_t
     fake_upstream_process fake;
     fake.set_script("A", streams({"Alpha ", "beta ", "gamma "}, {{"cut_after", 2}}));
     fake.set_script("B", streams({"gamma ", "delta"}));
-    baton_process baton{config(fake, {{"chat", "A", "openai", heavy}, {"chat", "B", "anthropic", 1}})};
+    baton_process baton{dialect_config(fake, {on("openai", "chat", "A", heavy), on("anthropic", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.content == "Alpha beta gamma delta");
@@ -316,7 +299,7 @@ BOOST_AUTO_TEST_CASE(prompt_is_too_long_is_a_context_window_failure)
     fake.set_script("A", json::object{{"status", 400},
                                       {"error", json::object{{"type", "invalid_request_error"},
                                                              {"message", "prompt is too long: 250000 tokens > 200000 maximum"}}}});
-    baton_process baton{config(fake, {{"chat", "A", "anthropic"}, {"other", "C"}, {"big", "B"}},
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A"), {"other", "C"}, {"big", "B"}},
                                {"context_window_fallbacks: [{chat: [big]}]", "fallbacks: [{chat: [other]}]"})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
@@ -331,7 +314,7 @@ BOOST_AUTO_TEST_CASE(a_format_error_is_given_back_in_openais_shape)
     fake.set_script("A", json::object{{"status", 400},
                                       {"error", json::object{{"type", "invalid_request_error"},
                                                              {"message", "max_tokens: must be positive"}}}});
-    baton_process baton{config(fake, {{"chat", "A", "anthropic"}})};
+    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
     BOOST_TEST(r.status == 400u);
@@ -346,14 +329,16 @@ BOOST_AUTO_TEST_SUITE(azure)
 BOOST_AUTO_TEST_CASE(deployment_path_default_api_version_and_api_key)
 {
     fake_upstream_process fake;
-    baton_process baton{config(fake, {{"chat", "A", "azure"}})};
+    // No api_version: Azure's default (the builder would write one). The api_base is the resource's root.
+    baton_process baton{"model_list:\n  - model_name: chat\n    litellm_params:\n      model: azure/up-A\n"
+                        "      api_base: " + fake.root_url() + "/A\n      api_key: key-A\n" + general_settings()};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
     BOOST_TEST(r.status == 200u, r.body);
     const auto call = only_call(fake, "A");
     BOOST_TEST(call.at("path") == "/A/openai/deployments/up-A/chat/completions?api-version=2025-02-01-preview");
-    BOOST_TEST(hdr(call, "api-key") == "key-A");
-    BOOST_TEST(hdr(call, "authorization") == "<absent>");
+    BOOST_TEST(call_header(call, "api-key") == "key-A");
+    BOOST_TEST(call_header(call, "authorization") == "<absent>");
 }
 
 BOOST_AUTO_TEST_CASE(a_content_filter_400_goes_to_the_content_policy_fallbacks)
@@ -364,7 +349,7 @@ BOOST_AUTO_TEST_CASE(a_content_filter_400_goes_to_the_content_policy_fallbacks)
                                                                          "triggering Azure OpenAI's content management policy."},
                                                              {"type", nullptr},
                                                              {"code", "content_filter"}}}});
-    baton_process baton{config(fake, {{"chat", "A", "azure"}, {"safe", "B", "anthropic"}},
+    baton_process baton{dialect_config(fake, {on("azure", "chat", "A"), on("anthropic", "safe", "B")},
                                {"content_policy_fallbacks: [{chat: [safe]}]"})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
@@ -401,29 +386,29 @@ BOOST_AUTO_TEST_CASE(providers_take_litellms_environment_variables)
     }
     const auto o = only_call(fake, "O");
     BOOST_TEST(o.at("path") == "/O/v1/chat/completions");
-    BOOST_TEST(hdr(o, "authorization") == "Bearer sk-openai-env");
+    BOOST_TEST(call_header(o, "authorization") == "Bearer sk-openai-env");
     BOOST_TEST(body_of(o).at("model") == "gpt-4o-mini");
     const auto n = only_call(fake, "N");
     BOOST_TEST(n.at("path") == "/N/v1/messages");
-    BOOST_TEST(hdr(n, "x-api-key") == "sk-ant-env");
+    BOOST_TEST(call_header(n, "x-api-key") == "sk-ant-env");
     const auto l = only_call(fake, "L");
     BOOST_TEST(l.at("path") == "/L/v1/chat/completions");  // Ollama's OpenAI API is under /v1
     const auto g = only_call(fake, "G");
-    BOOST_TEST(hdr(g, "authorization") == "Bearer gsk-env");
+    BOOST_TEST(call_header(g, "authorization") == "Bearer gsk-env");
 }
 
 BOOST_AUTO_TEST_CASE(litellm_params_request_defaults_and_extra_headers)
 {
     fake_upstream_process fake;
-    baton_process baton{config(fake, {{"chat", "A", "openai", {}, {"temperature: 0.2", "max_tokens: 1_000",
-                                                                   "extra_headers: {X-Team: blue}"}},
-                                      {"claude", "N", "anthropic", {}, {"max_tokens: 77", "stop: [END]"}}})};
+    baton_process baton{dialect_config(fake, {on("openai", "chat", "A", {}, {"temperature: 0.2", "max_tokens: 1_000",
+                                                                   "extra_headers: {X-Team: blue}"}),
+                                      on("anthropic", "claude", "N", {}, {"max_tokens: 77", "stop: [END]"})})};
     http_client c{baton.port()};
     BOOST_TEST(c.post_json("/v1/chat/completions", chat("chat", false, {{"temperature", 1.0}})).status == 200u);
     const auto a = only_call(fake, "A");
     BOOST_TEST(body_of(a).at("temperature") == 1.0);  // the client's own value wins
     BOOST_TEST(body_of(a).at("max_tokens") == 1000);
-    BOOST_TEST(hdr(a, "x-team") == "blue");
+    BOOST_TEST(call_header(a, "x-team") == "blue");
     BOOST_TEST(c.post_json("/v1/chat/completions", chat("claude")).status == 200u);
     const auto n = only_call(fake, "N");
     BOOST_TEST(body_of(n).at("max_tokens") == 77);

@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(a_whole_stream_becomes_openai_chunks)
     BOOST_TEST(chunks[7].at("usage") == json::parse(R"({"prompt_tokens":32,"completion_tokens":15,"total_tokens":47,
         "prompt_tokens_details":{"cached_tokens":7},"cache_read_input_tokens":7,"cache_creation_input_tokens":0})"));
     BOOST_TEST(events.back() == "[DONE]");
-    BOOST_TEST(out.find(": ping\n\n") != std::string::npos);  // the ping, as a comment
+    BOOST_TEST(out.find("ping") == std::string::npos);  // pings stay on the upstream leg
 }
 
 BOOST_AUTO_TEST_CASE(the_same_output_whatever_the_split)
@@ -142,6 +142,26 @@ BOOST_AUTO_TEST_CASE(each_event_is_relayed_at_once)
     t.translate(ev, out);
     BOOST_TEST(data_events(out).size() == 1u);
     BOOST_TEST(json::parse(data_events(out)[0]).at("choices").at(0).at("delta").at("content") == "x");
+}
+
+BOOST_AUTO_TEST_CASE(deltas_written_otherwise_translate_the_same)
+{
+    // Anthropic's own byte layout takes a quick path; any other layout of the same event the general one.
+    const std::string start = event("message_start", R"({"type":"message_start","message":{"id":"m","model":"c"}})") +
+                              event("content_block_start", R"({"type":"content_block_start","index":1,)"
+                                                           R"("content_block":{"type":"tool_use","id":"t","name":"f"}})");
+    const auto same = [&](std::string_view quick, std::string_view general) {
+        BOOST_TEST(translate_split(start + event("content_block_delta", quick), {}) ==
+                   translate_split(start + event("content_block_delta", general), {}));
+    };
+    same(R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"b\n"}})",
+         R"({ "index": 0, "type": "content_block_delta", "delta": {"text": "a"b\n", "type": "text_delta"} })");
+    same(R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{"x":"}})",
+         R"({"delta":{"partial_json":"{"x":","type":"input_json_delta"},"type":"content_block_delta","index":1})");
+    // A quick-looking event that is broken fails like any malformed one.
+    const std::string broken = translate_split(
+        event("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a}})"), {});
+    BOOST_TEST(broken == "data: malformed upstream event\n\n");
 }
 
 BOOST_AUTO_TEST_CASE(stop_reasons_become_finish_reasons)
