@@ -93,6 +93,7 @@ private:
     bool head_begun_ = false;
     unsigned final_status_ = 0;
     boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
+    std::string replaced_;              ///< replaced events of the read being relayed, written together
     std::unique_ptr<upstream_body> body_;
 };
 
