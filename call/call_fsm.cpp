@@ -59,9 +59,7 @@ void call_observer::attempt_ended(const routing::plan::try_deployment&, failure_
 {
 }
 
-void call_observer::params_dropped(const routing::plan::try_deployment&, std::string_view)
-{
-}
+void call_observer::params_dropped(const routing::plan::try_deployment&, std::string_view) {}
 
 void call_observer::stream_failed_over(const routing::plan::try_deployment&, streaming::stream_trigger, std::size_t)
 {
@@ -191,7 +189,8 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
     const failure_reason reason = via_->classify(status, a.body);
     if (reason == failure_reason::none && !stream_) {
         success_ = std::move(a);
-        const providers::response_reading reading = via_->read(success_.body, request_->created, read_scratch_);
+        const providers::response_reading reading =
+            via_->read(success_.body, request_->created, read_scratch_);
         if (!reading.usable) {
             // A 2xx that is no answer: the upstream misbehaved; fail over.
             last_ = call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};

@@ -73,7 +73,8 @@ net::task<void> call_executor::run(std::string body)
     }
     // OpenAI's `created` for answers translated from another dialect (the wall clock is the shell's to read).
     std::get<call::routed_request>(parsed).created =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     call::key_scope scope;
     if (key_ != nullptr) {
         scope = {&key_->models, &key_->backup_models};
@@ -494,7 +495,8 @@ void call_executor::params_dropped(const routing::plan::try_deployment& t, std::
 {
     const logger& log = *services_.log;
     if (log.enabled(log_level::debug)) {
-        log.debug("params_dropped", {{"request_id", request_id_}, {"deployment", t.target->id}, {"params", names}});
+        log.debug("params_dropped",
+                  {{"request_id", request_id_}, {"deployment", t.target->id}, {"params", names}});
     }
 }
 

@@ -144,7 +144,8 @@ public:
     awaitable<bool> data(std::string payload) { co_return co_await event("data: " + payload); }
 
     // A whole event as written ("event: ...\ndata: ...\n\n"): the Anthropic dialect names its events.
-    awaitable<bool> raw(std::string whole) {
+    awaitable<bool> raw(std::string whole)
+    {
         whole.resize(whole.size() - 2);  // event() adds the blank line back
         co_return co_await event(std::move(whole));
     }
@@ -232,7 +233,8 @@ awaitable<void> write_stream(connection& c, const request& req, const response_s
     }
     if (anthropic) {
         // Usage comes with every Messages stream; message_stop stands for [DONE].
-        if (!co_await w.raw(anthropic_block_stop()) || !co_await w.raw(anthropic_message_delta(count))) co_return;
+        if (!co_await w.raw(anthropic_block_stop()) || !co_await w.raw(anthropic_message_delta(count)))
+            co_return;
         if (!s.no_done && !co_await w.raw(anthropic_message_stop())) co_return;
         co_return co_await w.end();
     }
@@ -253,7 +255,10 @@ bool wants_usage(const json::value& body) {
 }
 
 // Azure OpenAI's deployment path: /<name>/openai/deployments/<deployment>/<endpoint>?api-version=...
-bool azure_path(std::string_view target) { return target.find("/openai/deployments/") != std::string_view::npos; }
+bool azure_path(std::string_view target)
+{
+    return target.find("/openai/deployments/") != std::string_view::npos;
+}
 
 // Answers one deployment call as its script says.
 awaitable<void> respond(connection& c, const request& req, const call_ticket& t, const body_context& ctx,
@@ -285,18 +290,21 @@ awaitable<void> respond(connection& c, const request& req, const call_ticket& t,
         res.body() = "this is not json{{";
     } else if (r.error) {
         res.result(static_cast<http::status>(r.status.value_or(500)));
-        res.body() = anthropic ? anthropic_error_body(res.result_int(), *r.error) : error_body(res.result_int(), *r.error);
+        res.body() = anthropic ? anthropic_error_body(res.result_int(), *r.error)
+                               : error_body(res.result_int(), *r.error);
     } else if (r.body) {
         res.body() = *r.body;
     } else if (!success) {
-        res.body() = anthropic ? anthropic_error_body(res.result_int(), {}) : error_body(res.result_int(), {});
+        res.body() =
+            anthropic ? anthropic_error_body(res.result_int(), {}) : error_body(res.result_int(), {});
     } else if (ctx.ep != endpoint::models && body.is_null()) {
         res = error_response(req, http::status::bad_request, "fake upstream: request body is not JSON");
-    } else if (!anthropic && azure_path(req.target()) && req.target().find("api-version=") == std::string_view::npos) {
+    } else if (!anthropic && azure_path(req.target()) &&
+               req.target().find("api-version=") == std::string_view::npos) {
         // Azure OpenAI refuses a deployment call without its api-version.
         res = error_response(req, http::status::bad_request, "fake upstream: azure path without api-version");
-    } else if (wants(body, "stream") && (ctx.ep == endpoint::chat_completions ||
-                                         ctx.ep == endpoint::completions || anthropic)) {
+    } else if (wants(body, "stream") &&
+               (ctx.ep == endpoint::chat_completions || ctx.ep == endpoint::completions || anthropic)) {
         co_return co_await write_stream(c, req, r, ctx, wants_usage(body), x);
     } else if (anthropic) {
         res.body() = anthropic_message_body(ctx, r.content);

@@ -6,7 +6,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-
 namespace baton::providers {
 
 deployment_route adapter::common_route(const routing::deployment& d, std::string_view base_path) const
@@ -15,7 +14,8 @@ deployment_route adapter::common_route(const routing::deployment& d, std::string
     r.via = this;
     r.base_path = std::string(base_path);
     if (!d.request_defaults.empty()) {
-        // The config loader wrote this text from YAML; a text that is not an object is its bug, not a request's.
+        // The config loader wrote this text from YAML; a text that is not an object is its bug, not a
+        // request's.
         boost::system::error_code ec;
         boost::json::value v = boost::json::parse(d.request_defaults, ec);
         if (!ec && v.is_object()) {
@@ -49,8 +49,8 @@ std::string_view adapter::target(const deployment_route& r, const routing::deplo
     return r.targets[static_cast<std::size_t>(endpoint)];
 }
 
-void adapter::write_body(const deployment_route& r, boost::json::object& body, std::string_view model, api_endpoint,
-                         std::string& out, std::string& dropped) const
+void adapter::write_body(const deployment_route& r, boost::json::object& body, std::string_view model,
+                         api_endpoint, std::string& out, std::string& dropped) const
 {
     dropped.clear();
     body["model"] = model;
@@ -75,9 +75,7 @@ response_reading adapter::read(std::string_view body, std::int64_t, std::string&
     return r;
 }
 
-void adapter::rewrite_error(std::string&) const
-{
-}
+void adapter::rewrite_error(std::string&) const {}
 
 std::unique_ptr<stream_translator> adapter::translator(api_endpoint, std::int64_t) const
 {

@@ -1,12 +1,11 @@
 #include "providers/anthropic_adapter.hpp"
 
 #include "providers/anthropic/classify_messages_error.hpp"
-#include "providers/anthropic/to_openai_error.hpp"
 #include "providers/anthropic/from_messages_response.hpp"
 #include "providers/anthropic/messages_stream_translator.hpp"
 #include "providers/anthropic/to_messages_request.hpp"
+#include "providers/anthropic/to_openai_error.hpp"
 #include "providers/scoped_defaults.hpp"
-
 
 namespace baton::providers {
 
@@ -44,8 +43,9 @@ deployment_route anthropic_adapter::route(const routing::deployment& d, std::str
     return r;
 }
 
-void anthropic_adapter::write_body(const deployment_route& r, boost::json::object& body, std::string_view model,
-                                   api_endpoint endpoint, std::string& out, std::string& dropped) const
+void anthropic_adapter::write_body(const deployment_route& r, boost::json::object& body,
+                                   std::string_view model, api_endpoint endpoint, std::string& out,
+                                   std::string& dropped) const
 {
     if (endpoint != api_endpoint::chat_completions) {
         adapter::write_body(r, body, model, endpoint, out, dropped);
@@ -60,7 +60,8 @@ routing::failure_reason anthropic_adapter::classify(int status, std::string_view
     return anthropic::classify_messages_error(status, body);
 }
 
-response_reading anthropic_adapter::read(std::string_view body, std::int64_t created, std::string& scratch) const
+response_reading anthropic_adapter::read(std::string_view body, std::int64_t created,
+                                         std::string& scratch) const
 {
     response_reading r;
     r.usable = anthropic::from_messages_response(body, created, scratch, r.usage);
@@ -75,7 +76,8 @@ void anthropic_adapter::rewrite_error(std::string& body) const
     anthropic::to_openai_error(body);
 }
 
-std::unique_ptr<stream_translator> anthropic_adapter::translator(api_endpoint endpoint, std::int64_t created) const
+std::unique_ptr<stream_translator> anthropic_adapter::translator(api_endpoint endpoint,
+                                                                 std::int64_t created) const
 {
     if (endpoint != api_endpoint::chat_completions) {
         return nullptr;

@@ -268,8 +268,8 @@ std::optional<duration> plan::retry_delay(time_point now, double draw)
     if (group_members == nullptr) {
         return std::nullopt;
     }
-    const std::vector<std::size_t> pinned_member = stage.pinned ? std::vector<std::size_t>{*stage.pinned}
-                                                                : std::vector<std::size_t>{};
+    const std::vector<std::size_t> pinned_member =
+        stage.pinned ? std::vector<std::size_t>{*stage.pinned} : std::vector<std::size_t>{};
     const std::vector<std::size_t>* members = stage.pinned ? &pinned_member : group_members;
     bool any_ready = false;
     for (const std::size_t index : *members) {

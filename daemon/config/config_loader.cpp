@@ -114,7 +114,8 @@ void load(const YAML::Node& root, const std::string& source_name, yaml_reader& r
     parse_litellm_settings(reader, section(*top, "litellm_settings"), draft);
     move_generic_fallbacks(draft, diag);
     if (draft.max_retries && !draft.router_keys_set.contains("num_retries")) {
-        // litellm_params.max_retries retries one deployment; baton retries a group (num_retries extra rounds).
+        // litellm_params.max_retries retries one deployment; baton retries a group (num_retries extra
+        // rounds).
         draft.router.num_retries = *draft.max_retries;
     }
     if (const auto* e = top->find("default_model")) {

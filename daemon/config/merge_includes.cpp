@@ -67,7 +67,8 @@ void merge_includes(YAML::Node& root, const std::string& source_name, config_dia
 
     const std::filesystem::path base = std::filesystem::path(source_name).parent_path();
     for (const auto& [name, path] : files) {
-        const std::filesystem::path file = std::filesystem::path(name).is_absolute() ? std::filesystem::path(name) : base / name;
+        const std::filesystem::path file =
+            std::filesystem::path(name).is_absolute() ? std::filesystem::path(name) : base / name;
         std::string reason;
         const auto text = read_file(file, reason);
         if (!text) {

@@ -17,11 +17,26 @@ namespace {
 
 // litellm_params keys LiteLLM hands to the provider with every request: baton sends them as request
 // parameters (routing::deployment::request_defaults) unless the client set them.
-constexpr std::array<std::string_view, 20> request_parameters{
-    "temperature",  "top_p",       "max_tokens",       "max_completion_tokens", "stop",
-    "n",            "presence_penalty", "frequency_penalty", "logit_bias",      "logprobs",
-    "top_logprobs", "seed",        "response_format",  "user",                  "tool_choice",
-    "parallel_tool_calls", "reasoning_effort", "service_tier", "top_k",         "thinking"};
+constexpr std::array<std::string_view, 20> request_parameters{"temperature",
+                                                              "top_p",
+                                                              "max_tokens",
+                                                              "max_completion_tokens",
+                                                              "stop",
+                                                              "n",
+                                                              "presence_penalty",
+                                                              "frequency_penalty",
+                                                              "logit_bias",
+                                                              "logprobs",
+                                                              "top_logprobs",
+                                                              "seed",
+                                                              "response_format",
+                                                              "user",
+                                                              "tool_choice",
+                                                              "parallel_tool_calls",
+                                                              "reasoning_effort",
+                                                              "service_tier",
+                                                              "top_k",
+                                                              "thinking"};
 
 bool is_request_parameter(std::string_view key)
 {
@@ -179,10 +194,22 @@ private:
 
     void parse_params(const yaml_map& pm, const config_path& at, entry_draft& entry)
     {
-        std::vector<std::string_view> known{"model",          "api_base", "api_key", "api_keys", "api_version",
-                                            "weight",         "rpm",      "tpm",     "timeout",  "stream_timeout",
-                                            "max_parallel_requests", "ssl_verify", "extra_headers", "extra_body",
-                                            "max_retries", "organization"};
+        std::vector<std::string_view> known{"model",
+                                            "api_base",
+                                            "api_key",
+                                            "api_keys",
+                                            "api_version",
+                                            "weight",
+                                            "rpm",
+                                            "tpm",
+                                            "timeout",
+                                            "stream_timeout",
+                                            "max_parallel_requests",
+                                            "ssl_verify",
+                                            "extra_headers",
+                                            "extra_body",
+                                            "max_retries",
+                                            "organization"};
         known.insert(known.end(), request_parameters.begin(), request_parameters.end());
         pm.warn_unknown(diag_, known);
         routing::deployment& d = entry.base;

@@ -5,8 +5,8 @@
 #include "daemon/config/config_path.hpp"
 #include "daemon/config/yaml_map.hpp"
 
-#include <boost/json/value.hpp>
 #include <yaml-cpp/yaml.h>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <limits>

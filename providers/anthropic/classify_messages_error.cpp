@@ -11,8 +11,9 @@ routing::failure_reason classify_messages_error(int status, std::string_view bod
         return failure_reason::none;
     }
     const std::string_view err = raw_object(body).find("error");
-    const std::string_view type = !err.empty() && err.front() == '{' ? raw_string_body(raw_object(err).find("type"))
-                                                                     : std::string_view{};
+    const std::string_view type = !err.empty() && err.front() == '{'
+                                      ? raw_string_body(raw_object(err).find("type"))
+                                      : std::string_view{};
     if (type == "overloaded_error" || type == "api_error" || type == "timeout_error") {
         return failure_reason::server_error;
     }

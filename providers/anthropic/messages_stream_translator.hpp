@@ -46,7 +46,7 @@ private:
     int tool_index(std::int64_t block) const noexcept;
 
     std::int64_t created_;
-    std::string head_;     // {"id":..,"object":"chat.completion.chunk","created":..,"model":..,
+    std::string head_;  // {"id":..,"object":"chat.completion.chunk","created":..,"model":..,
     messages_usage usage_;
     std::vector<std::pair<std::int64_t, int>> tools_;  // content block index → tool call index
 };

@@ -67,7 +67,8 @@ std::size_t utf8_length(std::string_view t, std::size_t i) noexcept
         }
         cp = (cp << 6) | (b & 0x3f);
     }
-    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
         return 0;
     }
     return n + 1;
@@ -99,7 +100,14 @@ std::size_t string_end(std::string_view t, std::size_t i) noexcept
                 return npos;
             }
             switch (t[i]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
                 break;
             case 'u': {
                 if (i + 4 >= t.size() || !is_hex(t[i + 1]) || !is_hex(t[i + 2]) || !is_hex(t[i + 3]) ||
@@ -137,7 +145,8 @@ std::size_t string_end(std::string_view t, std::size_t i) noexcept
 std::size_t scalar_end(std::string_view t, std::size_t i) noexcept
 {
     const std::size_t start = i;
-    for (const std::string_view lit : {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
+    for (const std::string_view lit :
+         {std::string_view("true"), std::string_view("false"), std::string_view("null")}) {
         if (t.substr(i, lit.size()) == lit) {
             return i + lit.size();
         }
@@ -320,11 +329,21 @@ void append_escaped(std::string& out, std::string_view s)
         out.append(s.data() + plain, i - plain);
         plain = i + 1;
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             out += "\\u00";
             out += hex[c >> 4];
@@ -345,14 +364,25 @@ std::string unescape(std::string_view raw)
         }
         const char e = raw[++i];
         switch (e) {
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
+        case 'n':
+            out += '\n';
+            break;
+        case 'r':
+            out += '\r';
+            break;
+        case 't':
+            out += '\t';
+            break;
+        case 'b':
+            out += '\b';
+            break;
+        case 'f':
+            out += '\f';
+            break;
         case 'u': {
             unsigned cp = 0;
-            auto [p, ec] = std::from_chars(raw.data() + i + 1, raw.data() + std::min(raw.size(), i + 5), cp, 16);
+            auto [p, ec] =
+                std::from_chars(raw.data() + i + 1, raw.data() + std::min(raw.size(), i + 5), cp, 16);
             if (ec != std::errc{} || p != raw.data() + i + 5) {
                 out += "\\u";
                 break;
@@ -372,7 +402,9 @@ std::string unescape(std::string_view raw)
             }
             break;
         }
-        default: out += e; break;
+        default:
+            out += e;
+            break;
         }
     }
     return out;

@@ -129,7 +129,8 @@ void part_block(std::string& blocks, const json::object& part, std::string& drop
         const json::value* f = part.if_contains("file");
         std::string_view media;
         std::string_view data;
-        if (f != nullptr && f->is_object() && split_data_uri(str(f->get_object().if_contains("file_data")), media, data)) {
+        if (f != nullptr && f->is_object() &&
+            split_data_uri(str(f->get_object().if_contains("file_data")), media, data)) {
             sep(blocks);
             blocks += media.starts_with("image/") ? "{\"type\":\"image\"," : "{\"type\":\"document\",";
             base64_source(blocks, media, data);
@@ -172,8 +173,8 @@ void content_blocks(std::string& blocks, const json::value* content, std::string
 void append_input(std::string& out, std::string_view arguments)
 {
     std::size_t b = 0;
-    while (b < arguments.size() && (arguments[b] == ' ' || arguments[b] == '\n' || arguments[b] == '\t' ||
-                                    arguments[b] == '\r')) {
+    while (b < arguments.size() &&
+           (arguments[b] == ' ' || arguments[b] == '\n' || arguments[b] == '\t' || arguments[b] == '\r')) {
         ++b;
     }
     if (b < arguments.size() && arguments[b] == '{') {
@@ -304,8 +305,8 @@ void write_messages(std::string& out, std::string& system, const json::array& me
         const std::size_t before = blocks.size();
         content_blocks(blocks, m->if_contains("content"), dropped);
         // A message-level cache_control (LiteLLM's shorthand) marks the message's last block.
-        if (const auto* cc = m->if_contains("cache_control"); cc != nullptr && cc->is_object() &&
-                                                             blocks.size() > before && blocks.back() == '}') {
+        if (const auto* cc = m->if_contains("cache_control");
+            cc != nullptr && cc->is_object() && blocks.size() > before && blocks.back() == '}') {
             blocks.pop_back();
             blocks += ",\"cache_control\":";
             append_value(blocks, *cc);
@@ -423,7 +424,8 @@ std::int64_t thinking_budget(std::string_view effort) noexcept
     return 0;
 }
 
-void to_messages_request(const json::object& in, std::string_view model, std::string& out, std::string& dropped)
+void to_messages_request(const json::object& in, std::string_view model, std::string& out,
+                         std::string& dropped)
 {
     out.clear();
     dropped.clear();

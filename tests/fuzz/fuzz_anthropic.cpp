@@ -45,23 +45,24 @@ std::string make_event(FuzzedDataProvider& fdp)
     };
     switch (fdp.ConsumeIntegralInRange<int>(0, 11)) {
     case 0:
-        return ev("message_start", R"({"type":"message_start","message":{"id":)" + text() + R"(,"model":)" + text() +
-                                       R"(,"usage":{"input_tokens":)" + std::to_string(fdp.ConsumeIntegral<std::int64_t>()) +
-                                       "}}}");
+        return ev("message_start", R"({"type":"message_start","message":{"id":)" + text() + R"(,"model":)" +
+                                       text() + R"(,"usage":{"input_tokens":)" +
+                                       std::to_string(fdp.ConsumeIntegral<std::int64_t>()) + "}}}");
     case 1:
         return ev("content_block_start", R"({"type":"content_block_start","index":)" + index() +
-                                             R"(,"content_block":{"type":"tool_use","id":)" + text() + R"(,"name":)" +
-                                             text() + R"(,"input":{}}})");
+                                             R"(,"content_block":{"type":"tool_use","id":)" + text() +
+                                             R"(,"name":)" + text() + R"(,"input":{}}})");
     case 2:
         return ev("content_block_delta", R"({"type":"content_block_delta","index":)" + index() +
                                              R"(,"delta":{"type":"text_delta","text":)" + text() + "}}");
     case 3:
         return ev("content_block_delta", R"({"type":"content_block_delta","index":)" + index() +
-                                             R"(,"delta":{"type":"input_json_delta","partial_json":)" + text() + "}}");
+                                             R"(,"delta":{"type":"input_json_delta","partial_json":)" +
+                                             text() + "}}");
     case 4:
         return ev("message_delta", R"({"type":"message_delta","delta":{"stop_reason":)" + text() +
-                                       R"(},"usage":{"output_tokens":)" + std::to_string(fdp.ConsumeIntegral<std::uint64_t>()) +
-                                       "}}");
+                                       R"(},"usage":{"output_tokens":)" +
+                                       std::to_string(fdp.ConsumeIntegral<std::uint64_t>()) + "}}");
     case 5:
         return ev("message_stop", R"({"type":"message_stop"})");
     case 6:
@@ -69,8 +70,9 @@ std::string make_event(FuzzedDataProvider& fdp)
     case 7:
         return ev("error", R"({"type":"error","error":{"type":)" + text() + R"(,"message":)" + text() + "}}");
     case 8:
-        return ev("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":)" +
-                                             text() + "}}");
+        return ev("content_block_delta",
+                  R"({"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":)" +
+                      text() + "}}");
     case 9:
         return "data: {" + fdp.ConsumeRandomLengthString(48) + "}\n\n";
     default:

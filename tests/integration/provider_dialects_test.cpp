@@ -106,7 +106,8 @@ read_stream stream_call(http_client& c, const json::object& body)
             const auto& c0 = ch->as_array()[0].as_object();
             if (const auto* d = c0.if_contains("delta"); d && d->is_object()) {
                 if (d->as_object().contains("role")) ++s.role_chunks;
-                if (const auto* t = d->as_object().if_contains("content"); t && t->is_string()) s.content += t->as_string();
+                if (const auto* t = d->as_object().if_contains("content"); t && t->is_string())
+                    s.content += t->as_string();
             }
             if (const auto* f = c0.if_contains("finish_reason"); f && f->is_string()) {
                 s.finish_reasons.emplace_back(f->as_string());
@@ -138,7 +139,8 @@ BOOST_AUTO_TEST_CASE(a_chat_completion_goes_to_the_messages_api_and_comes_back_o
     fake_upstream_process fake;
     baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
-    const auto r = c.post_json("/v1/chat/completions", chat("chat", false, {{"max_tokens", 50}, {"seed", 3}}));
+    const auto r =
+        c.post_json("/v1/chat/completions", chat("chat", false, {{"max_tokens", 50}, {"seed", 3}}));
     BOOST_TEST(r.status == 200u, r.body);
     const auto v = r.json();
     BOOST_TEST(v.at("object") == "chat.completion");
@@ -159,7 +161,8 @@ BOOST_AUTO_TEST_CASE(a_chat_completion_goes_to_the_messages_api_and_comes_back_o
     BOOST_TEST(sent.at("model") == "up-A");
     BOOST_TEST(sent.at("max_tokens") == 50);
     BOOST_TEST(sent.at("system") == json::parse(R"([{"type":"text","text":"Be brief."}])"));
-    BOOST_TEST(sent.at("messages") == json::parse(R"([{"role":"user","content":[{"type":"text","text":"Count for me."}]}])"));
+    BOOST_TEST(sent.at("messages") ==
+               json::parse(R"([{"role":"user","content":[{"type":"text","text":"Count for me."}]}])"));
     BOOST_TEST(!sent.contains("seed"));  // dropped: the Messages API has none
 }
 
@@ -191,14 +194,18 @@ BOOST_AUTO_TEST_CASE(a_stream_is_translated_event_by_event)
 BOOST_AUTO_TEST_CASE(tools_go_both_ways)
 {
     fake_upstream_process fake;
-    fake.set_script("A", json::object{{"body", R"({"id":"msg_t","type":"message","role":"assistant","model":"up-A",)"
-                                               R"("content":[{"type":"text","text":"Let me check."},)"
-                                               R"({"type":"tool_use","id":"toolu_1","name":"weather","input":{"city":"Paris"}}],)"
-                                               R"("stop_reason":"tool_use","usage":{"input_tokens":9,"output_tokens":4}})"}});
+    fake.set_script("A",
+                    json::object{
+                        {"body",
+                         R"({"id":"msg_t","type":"message","role":"assistant","model":"up-A",)"
+                         R"("content":[{"type":"text","text":"Let me check."},)"
+                         R"({"type":"tool_use","id":"toolu_1","name":"weather","input":{"city":"Paris"}}],)"
+                         R"("stop_reason":"tool_use","usage":{"input_tokens":9,"output_tokens":4}})"}});
     baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A")})};
     http_client c{baton.port()};
     auto body = chat();
-    body["tools"] = json::parse(R"([{"type":"function","function":{"name":"weather","description":"Weather now",
+    body["tools"] =
+        json::parse(R"([{"type":"function","function":{"name":"weather","description":"Weather now",
         "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}])");
     body["tool_choice"] = "auto";
     const auto r = c.post_json("/v1/chat/completions", body);
@@ -218,7 +225,8 @@ BOOST_AUTO_TEST_CASE(tools_go_both_ways)
     fake.clear_calls();
     auto next = chat();
     auto& m = next["messages"].as_array();
-    m.push_back(json::parse(R"({"role":"assistant","content":null,"tool_calls":[{"id":"toolu_1","type":"function",
+    m.push_back(
+        json::parse(R"({"role":"assistant","content":null,"tool_calls":[{"id":"toolu_1","type":"function",
         "function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}}]})"));
     m.push_back(json::parse(R"({"role":"tool","tool_call_id":"toolu_1","content":"18C"})"));
     BOOST_TEST(c.post_json("/v1/chat/completions", next).status == 200u);
@@ -233,7 +241,8 @@ BOOST_AUTO_TEST_CASE(overloaded_529_fails_over_before_a_stream)
 {
     fake_upstream_process fake;
     fake.set_script("A", json::object{{"status", 529}});
-    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
+    baton_process baton{
+        dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.head.status == 200u);
@@ -252,7 +261,8 @@ BOOST_AUTO_TEST_CASE(an_error_event_mid_stream_fails_over_and_continues_on_opena
     fake_upstream_process fake;
     fake.set_script("A", streams({"Alpha ", "beta ", "gamma "}, {{"error_after", 2}}));
     fake.set_script("B", streams({"gamma ", "delta"}));
-    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
+    baton_process baton{
+        dialect_config(fake, {on("anthropic", "chat", "A", heavy), on("openai", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.content == "Alpha beta gamma delta");
@@ -276,7 +286,8 @@ BOOST_AUTO_TEST_CASE(an_openai_stream_continues_on_anthropic_with_a_final_user_t
     fake_upstream_process fake;
     fake.set_script("A", streams({"Alpha ", "beta ", "gamma "}, {{"cut_after", 2}}));
     fake.set_script("B", streams({"gamma ", "delta"}));
-    baton_process baton{dialect_config(fake, {on("openai", "chat", "A", heavy), on("anthropic", "chat", "B", 1)})};
+    baton_process baton{
+        dialect_config(fake, {on("openai", "chat", "A", heavy), on("anthropic", "chat", "B", 1)})};
     http_client c{baton.port()};
     const auto s = stream_call(c, chat("chat", true));
     BOOST_TEST(s.content == "Alpha beta gamma delta");
@@ -287,20 +298,25 @@ BOOST_AUTO_TEST_CASE(an_openai_stream_continues_on_anthropic_with_a_final_user_t
     const auto sent = body_of(call);
     const auto& m = sent.at("messages").as_array();
     BOOST_REQUIRE_EQUAL(m.size(), 3u);
-    BOOST_TEST(m[1] == json::parse(R"({"role":"assistant","content":[{"type":"text","text":"Alpha beta "}]})"));
+    BOOST_TEST(m[1] ==
+               json::parse(R"({"role":"assistant","content":[{"type":"text","text":"Alpha beta "}]})"));
     // Current Claude models refuse an assistant prefill: the request ends with a user turn.
     BOOST_TEST(m[2].at("role") == "user");
-    BOOST_TEST(m[2].at("content").at(0).at("text") == json::value(baton::streaming::continuation_instruction));
+    BOOST_TEST(m[2].at("content").at(0).at("text") ==
+               json::value(baton::streaming::continuation_instruction));
 }
 
 BOOST_AUTO_TEST_CASE(prompt_is_too_long_is_a_context_window_failure)
 {
     fake_upstream_process fake;
-    fake.set_script("A", json::object{{"status", 400},
-                                      {"error", json::object{{"type", "invalid_request_error"},
-                                                             {"message", "prompt is too long: 250000 tokens > 200000 maximum"}}}});
-    baton_process baton{dialect_config(fake, {on("anthropic", "chat", "A"), {"other", "C"}, {"big", "B"}},
-                               {"context_window_fallbacks: [{chat: [big]}]", "fallbacks: [{chat: [other]}]"})};
+    fake.set_script(
+        "A", json::object{{"status", 400},
+                          {"error",
+                           json::object{{"type", "invalid_request_error"},
+                                        {"message", "prompt is too long: 250000 tokens > 200000 maximum"}}}});
+    baton_process baton{
+        dialect_config(fake, {on("anthropic", "chat", "A"), {"other", "C"}, {"big", "B"}},
+                       {"context_window_fallbacks: [{chat: [big]}]", "fallbacks: [{chat: [other]}]"})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
     BOOST_TEST(r.status == 200u, r.body);
@@ -330,13 +346,16 @@ BOOST_AUTO_TEST_CASE(deployment_path_default_api_version_and_api_key)
 {
     fake_upstream_process fake;
     // No api_version: Azure's default (the builder would write one). The api_base is the resource's root.
-    baton_process baton{"model_list:\n  - model_name: chat\n    litellm_params:\n      model: azure/up-A\n"
-                        "      api_base: " + fake.root_url() + "/A\n      api_key: key-A\n" + general_settings()};
+    baton_process baton{
+        "model_list:\n  - model_name: chat\n    litellm_params:\n      model: azure/up-A\n"
+        "      api_base: " +
+        fake.root_url() + "/A\n      api_key: key-A\n" + general_settings()};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
     BOOST_TEST(r.status == 200u, r.body);
     const auto call = only_call(fake, "A");
-    BOOST_TEST(call.at("path") == "/A/openai/deployments/up-A/chat/completions?api-version=2025-02-01-preview");
+    BOOST_TEST(call.at("path") ==
+               "/A/openai/deployments/up-A/chat/completions?api-version=2025-02-01-preview");
     BOOST_TEST(call_header(call, "api-key") == "key-A");
     BOOST_TEST(call_header(call, "authorization") == "<absent>");
 }
@@ -345,12 +364,14 @@ BOOST_AUTO_TEST_CASE(a_content_filter_400_goes_to_the_content_policy_fallbacks)
 {
     fake_upstream_process fake;
     fake.set_script("A", json::object{{"status", 400},
-                                      {"error", json::object{{"message", "The response was filtered due to the prompt "
-                                                                         "triggering Azure OpenAI's content management policy."},
-                                                             {"type", nullptr},
-                                                             {"code", "content_filter"}}}});
+                                      {"error",
+                                       json::object{{"message",
+                                                     "The response was filtered due to the prompt "
+                                                     "triggering Azure OpenAI's content management policy."},
+                                                    {"type", nullptr},
+                                                    {"code", "content_filter"}}}});
     baton_process baton{dialect_config(fake, {on("azure", "chat", "A"), on("anthropic", "safe", "B")},
-                               {"content_policy_fallbacks: [{chat: [safe]}]"})};
+                                       {"content_policy_fallbacks: [{chat: [safe]}]"})};
     http_client c{baton.port()};
     const auto r = c.post_json("/v1/chat/completions", chat());
     BOOST_TEST(r.status == 200u, r.body);
@@ -364,16 +385,20 @@ BOOST_AUTO_TEST_SUITE(defaults)
 BOOST_AUTO_TEST_CASE(providers_take_litellms_environment_variables)
 {
     fake_upstream_process fake;
-    const std::string yaml = "model_list:\n"
-                             "  - {model_name: plain, litellm_params: {model: gpt-4o-mini}}\n"
-                             "  - {model_name: claude, litellm_params: {model: anthropic/claude-x}}\n"
-                             "  - {model_name: local, litellm_params: {model: ollama/llama3}}\n"
-                             "  - {model_name: fast, litellm_params: {model: groq/llama-3.3}}\n"
-                             "general_settings:\n  listen: 127.0.0.1:0\n  threads: 1\n";
+    const std::string yaml =
+        "model_list:\n"
+        "  - {model_name: plain, litellm_params: {model: gpt-4o-mini}}\n"
+        "  - {model_name: claude, litellm_params: {model: anthropic/claude-x}}\n"
+        "  - {model_name: local, litellm_params: {model: ollama/llama3}}\n"
+        "  - {model_name: fast, litellm_params: {model: groq/llama-3.3}}\n"
+        "general_settings:\n  listen: 127.0.0.1:0\n  threads: 1\n";
     baton_process::options opts;
-    opts.env = {{"OPENAI_API_BASE", fake.base_url("O")},      {"OPENAI_API_KEY", "sk-openai-env"},
-                {"ANTHROPIC_API_BASE", fake.root_url() + "/N"}, {"ANTHROPIC_API_KEY", "sk-ant-env"},
-                {"OLLAMA_API_BASE", fake.root_url() + "/L"},    {"GROQ_API_BASE", fake.base_url("G")},
+    opts.env = {{"OPENAI_API_BASE", fake.base_url("O")},
+                {"OPENAI_API_KEY", "sk-openai-env"},
+                {"ANTHROPIC_API_BASE", fake.root_url() + "/N"},
+                {"ANTHROPIC_API_KEY", "sk-ant-env"},
+                {"OLLAMA_API_BASE", fake.root_url() + "/L"},
+                {"GROQ_API_BASE", fake.base_url("G")},
                 {"GROQ_API_KEY", "gsk-env"}};
     baton_process baton{yaml, opts};
     http_client c{baton.port()};
@@ -400,11 +425,13 @@ BOOST_AUTO_TEST_CASE(providers_take_litellms_environment_variables)
 BOOST_AUTO_TEST_CASE(litellm_params_request_defaults_and_extra_headers)
 {
     fake_upstream_process fake;
-    baton_process baton{dialect_config(fake, {on("openai", "chat", "A", {}, {"temperature: 0.2", "max_tokens: 1_000",
-                                                                   "extra_headers: {X-Team: blue}"}),
-                                      on("anthropic", "claude", "N", {}, {"max_tokens: 77", "stop: [END]"})})};
+    baton_process baton{
+        dialect_config(fake, {on("openai", "chat", "A", {},
+                                 {"temperature: 0.2", "max_tokens: 1_000", "extra_headers: {X-Team: blue}"}),
+                              on("anthropic", "claude", "N", {}, {"max_tokens: 77", "stop: [END]"})})};
     http_client c{baton.port()};
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("chat", false, {{"temperature", 1.0}})).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat("chat", false, {{"temperature", 1.0}})).status ==
+               200u);
     const auto a = only_call(fake, "A");
     BOOST_TEST(body_of(a).at("temperature") == 1.0);  // the client's own value wins
     BOOST_TEST(body_of(a).at("max_tokens") == 1000);
@@ -421,11 +448,13 @@ BOOST_AUTO_TEST_SUITE(check_config)
 
 BOOST_AUTO_TEST_CASE(the_litellm_style_configs_pass_check_config)
 {
-    const std::filesystem::path dir = std::filesystem::path(std::getenv("BATON_SOURCE_DIR")) / "tests/litellm_configs";
+    const std::filesystem::path dir =
+        std::filesystem::path(std::getenv("BATON_SOURCE_DIR")) / "tests/litellm_configs";
     child_options opts;
-    for (const auto* name : {"AZURE_API_KEY_EU", "AZURE_API_KEY_CA", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-                             "AZURE_API_KEY", "GROQ_API_KEY", "REDIS_HOST", "REDIS_PASSWORD", "OPENROUTER_API_KEY",
-                             "MISTRAL_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY", "DEEPSEEK_API_KEY"}) {
+    for (const auto* name :
+         {"AZURE_API_KEY_EU", "AZURE_API_KEY_CA", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AZURE_API_KEY",
+          "GROQ_API_KEY", "REDIS_HOST", "REDIS_PASSWORD", "OPENROUTER_API_KEY", "MISTRAL_API_KEY",
+          "XAI_API_KEY", "GEMINI_API_KEY", "DEEPSEEK_API_KEY"}) {
         opts.env.emplace_back(name, std::string("dummy-value-") + name);
     }
     opts.env.emplace_back("AZURE_API_BASE", "https://example.openai.azure.com");
@@ -449,15 +478,17 @@ BOOST_AUTO_TEST_CASE(the_litellm_style_configs_pass_check_config)
 BOOST_AUTO_TEST_CASE(an_unsupported_provider_is_one_clear_line)
 {
     temp_dir dir{"baton-check"};
-    const auto path = dir.write_file("bad.yaml", "model_list:\n  - model_name: claude\n    litellm_params:\n"
-                                                 "      model: bedrock/anthropic.claude-3-sonnet\n");
+    const auto path = dir.write_file("bad.yaml",
+                                     "model_list:\n  - model_name: claude\n    litellm_params:\n"
+                                     "      model: bedrock/anthropic.claude-3-sonnet\n");
     child_process p{bin_path("batond"), {"--check-config", path.string()}};
     const auto exit = p.wait_exit(deadline_after(10s));
     BOOST_REQUIRE(exit.has_value());
     BOOST_TEST(exit->code == 1);
     const auto err = p.read_stderr();
-    BOOST_TEST(err.find("model_list[0].litellm_params.model: provider \"bedrock\" is not supported: it needs AWS "
-                        "SigV4 request signing, which baton does not do\n") != std::string::npos,
+    BOOST_TEST(err.find(
+                   "model_list[0].litellm_params.model: provider \"bedrock\" is not supported: it needs AWS "
+                   "SigV4 request signing, which baton does not do\n") != std::string::npos,
                err);
     BOOST_TEST(std::count(err.begin(), err.end(), '\n') == 2);  // that line and the error count
 }

@@ -99,10 +99,10 @@ const baton::routing::deployment& by_group(const baton::daemon::config& c, std::
 env_map dummy_environment()
 {
     env_map env;
-    for (const auto* name : {"AZURE_API_KEY_EU", "AZURE_API_KEY_CA", "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
-                             "AZURE_API_BASE", "AZURE_API_KEY", "GROQ_API_KEY", "REDIS_HOST", "REDIS_PASSWORD",
-                             "OPENROUTER_API_KEY", "MISTRAL_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY",
-                             "DEEPSEEK_API_KEY"}) {
+    for (const auto* name :
+         {"AZURE_API_KEY_EU", "AZURE_API_KEY_CA", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "AZURE_API_BASE",
+          "AZURE_API_KEY", "GROQ_API_KEY", "REDIS_HOST", "REDIS_PASSWORD", "OPENROUTER_API_KEY",
+          "MISTRAL_API_KEY", "XAI_API_KEY", "GEMINI_API_KEY", "DEEPSEEK_API_KEY"}) {
         env[name] = std::string("dummy-") + name;
     }
     env["AZURE_API_BASE"] = "https://example.openai.azure.com";
@@ -162,8 +162,9 @@ BOOST_AUTO_TEST_CASE(the_api_base_variable_wins_over_the_default)
 BOOST_AUTO_TEST_CASE(azure_api_version_has_a_default)
 {
     loader l;
-    const auto c = l.ok("model_list:\n  - {model_name: a, litellm_params: {model: azure/dep, api_base: "
-                        "'https://x.openai.azure.com'}}\n");
+    const auto c = l.ok(
+        "model_list:\n  - {model_name: a, litellm_params: {model: azure/dep, api_base: "
+        "'https://x.openai.azure.com'}}\n");
     BOOST_TEST(c.routes.deployments()[0].api_version == "2025-02-01-preview");
 }
 
@@ -215,13 +216,15 @@ include: [nested.yaml]
     BOOST_REQUIRE(r.ok());
     const auto& ds = r.value->routes.deployments();
     BOOST_REQUIRE_EQUAL(ds.size(), 2u);
-    BOOST_TEST(ds[0].group == "own");       // the including file's entries first
-    BOOST_TEST(ds[1].group == "included");  // lists extend
+    BOOST_TEST(ds[0].group == "own");                           // the including file's entries first
+    BOOST_TEST(ds[1].group == "included");                      // lists extend
     BOOST_TEST(r.value->routes.settings.cooldown_time == 9.0);  // other values are replaced, as LiteLLM does
     BOOST_TEST(std::count(r.warnings.begin(), r.warnings.end(),
                           "include[0]: an included file's own include is not followed") == 1);
 
-    dir.write("conf/broken.yaml", "include: [missing.yaml]\nmodel_list:\n  - {model_name: a, litellm_params: {model: baton/echo}}\n");
+    dir.write(
+        "conf/broken.yaml",
+        "include: [missing.yaml]\nmodel_list:\n  - {model_name: a, litellm_params: {model: baton/echo}}\n");
     const auto bad = load_config_file((dir.path / "conf/broken.yaml").string(), lookup({}), registry);
     BOOST_REQUIRE_EQUAL(bad.errors.size(), 1u);
     BOOST_TEST(bad.errors[0].starts_with("include[0]: cannot read \""));
@@ -321,9 +324,11 @@ model_list:
     // Keys that are not request parameters are still warned about.
     BOOST_TEST(std::count(c.warnings.begin(), c.warnings.end(),
                           "model_list[0].litellm_params.input_cost_per_token: unknown key, ignored") == 1);
-    BOOST_TEST(l.errors("model_list:\n  - model_name: a\n    litellm_params: {model: baton/echo, extra_headers: "
-                        "{'bad name': x}}\n") == strings{"model_list[0].litellm_params.extra_headers[\"bad name\"]: "
-                                                         "is not a valid header name"},
+    BOOST_TEST(l.errors(
+                   "model_list:\n  - model_name: a\n    litellm_params: {model: baton/echo, extra_headers: "
+                   "{'bad name': x}}\n") ==
+                   strings{"model_list[0].litellm_params.extra_headers[\"bad name\"]: "
+                           "is not a valid header name"},
                boost::test_tools::per_element());
 }
 

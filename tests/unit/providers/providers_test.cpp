@@ -73,20 +73,21 @@ BOOST_AUTO_TEST_CASE(the_openai_compatible_clouds_have_litellms_defaults)
     struct row {
         std::string_view name, base, key_env;
     };
-    for (const row& r : {row{"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
-                         row{"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
-                         row{"together_ai", "https://api.together.xyz/v1", "TOGETHER_API_KEY"},
-                         row{"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},
-                         row{"deepseek", "https://api.deepseek.com/beta", "DEEPSEEK_API_KEY"},
-                         row{"fireworks_ai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"},
-                         row{"xai", "https://api.x.ai/v1", "XAI_API_KEY"},
-                         row{"cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"},
-                         row{"perplexity", "https://api.perplexity.ai", "PERPLEXITYAI_API_KEY"},
-                         row{"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY"},
-                         row{"gemini", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY"},
-                         row{"nvidia_nim", "https://integrate.api.nvidia.com/v1", "NVIDIA_NIM_API_KEY"},
-                         row{"ollama", "http://localhost:11434", ""}, row{"ollama_chat", "http://localhost:11434", ""},
-                         row{"hosted_vllm", "", "HOSTED_VLLM_API_KEY"}, row{"lm_studio", "", "LM_STUDIO_API_KEY"}}) {
+    for (const row& r :
+         {row{"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
+          row{"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
+          row{"together_ai", "https://api.together.xyz/v1", "TOGETHER_API_KEY"},
+          row{"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},
+          row{"deepseek", "https://api.deepseek.com/beta", "DEEPSEEK_API_KEY"},
+          row{"fireworks_ai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_API_KEY"},
+          row{"xai", "https://api.x.ai/v1", "XAI_API_KEY"},
+          row{"cerebras", "https://api.cerebras.ai/v1", "CEREBRAS_API_KEY"},
+          row{"perplexity", "https://api.perplexity.ai", "PERPLEXITYAI_API_KEY"},
+          row{"deepinfra", "https://api.deepinfra.com/v1/openai", "DEEPINFRA_API_KEY"},
+          row{"gemini", "https://generativelanguage.googleapis.com/v1beta/openai", "GEMINI_API_KEY"},
+          row{"nvidia_nim", "https://integrate.api.nvidia.com/v1", "NVIDIA_NIM_API_KEY"},
+          row{"ollama", "http://localhost:11434", ""}, row{"ollama_chat", "http://localhost:11434", ""},
+          row{"hosted_vllm", "", "HOSTED_VLLM_API_KEY"}, row{"lm_studio", "", "LM_STUDIO_API_KEY"}}) {
         BOOST_TEST_CONTEXT(r.name)
         {
             const auto* p = providers::find_provider(r.name);
@@ -146,8 +147,8 @@ BOOST_AUTO_TEST_CASE(the_body_gets_the_upstream_model)
     std::string out;
     std::string dropped;
     const auto& a = providers::adapter_for("openai");
-    a.write_body(a.route(make("openai", "gpt-4o"), "/v1"), body, "gpt-4o", api_endpoint::chat_completions, out,
-                 dropped);
+    a.write_body(a.route(make("openai", "gpt-4o"), "/v1"), body, "gpt-4o", api_endpoint::chat_completions,
+                 out, dropped);
     BOOST_TEST(out == R"({"model":"gpt-4o","messages":[],"temperature":1})");
 }
 
@@ -163,8 +164,9 @@ BOOST_AUTO_TEST_CASE(request_defaults_fill_what_the_client_left_out_for_one_atte
     std::string out;
     std::string dropped;
     a.write_body(r, body, "gpt-4o", api_endpoint::chat_completions, out, dropped);
-    BOOST_TEST(json::parse(out) ==
-               json::parse(R"({"model":"gpt-4o","messages":[],"temperature":1,"max_tokens":100,"stop":["END"]})"));
+    BOOST_TEST(
+        json::parse(out) ==
+        json::parse(R"({"model":"gpt-4o","messages":[],"temperature":1,"max_tokens":100,"stop":["END"]})"));
     // The body is as it was for the next attempt.
     BOOST_TEST(json::value(body) == json::parse(R"({"model":"gpt-4o","messages":[],"temperature":1})"));
 }
@@ -217,9 +219,11 @@ BOOST_AUTO_TEST_CASE(content_filter_400_is_content_policy)
 {
     // Azure's answer when its content management policy filtered the prompt.
     const auto& a = providers::adapter_for("azure");
-    BOOST_TEST((a.classify(400, R"({"error":{"message":"The response was filtered due to the prompt triggering Azure )"
-                                R"(OpenAI's content management policy.","type":null,"param":"prompt",)"
-                                R"("code":"content_filter","status":400}})") == routing::failure_reason::content_policy));
+    BOOST_TEST(
+        (a.classify(400,
+                    R"({"error":{"message":"The response was filtered due to the prompt triggering Azure )"
+                    R"(OpenAI's content management policy.","type":null,"param":"prompt",)"
+                    R"("code":"content_filter","status":400}})") == routing::failure_reason::content_policy));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -237,7 +241,7 @@ BOOST_AUTO_TEST_CASE(messages_path_version_and_key_headers)
     BOOST_TEST(r.targets[1] == "/v1/completions");
     BOOST_TEST(r.targets[2] == "/v1/embeddings");
     BOOST_TEST(r.headers == "x-api-key: sk-ant-1\r\nanthropic-version: 2023-06-01\r\n");
-    BOOST_TEST(a.route(d, "/v1").targets[0] == "/v1/messages");                   // ends in /v1: + /messages
+    BOOST_TEST(a.route(d, "/v1").targets[0] == "/v1/messages");  // ends in /v1: + /messages
     BOOST_TEST(a.route(d, "/proxy/v1/messages").targets[0] == "/proxy/v1/messages");  // used as it is
     BOOST_TEST(a.route(d, "/proxy").targets[0] == "/proxy/v1/messages");
     BOOST_TEST(a.route(make("anthropic", "c", ""), "").headers == "anthropic-version: 2023-06-01\r\n");
@@ -250,8 +254,9 @@ BOOST_AUTO_TEST_CASE(the_body_is_translated_with_the_deployments_defaults)
     d.request_defaults = R"({"max_tokens":64,"temperature":0.1})";
     const auto& a = providers::adapter_for("anthropic");
     const auto r = a.route(d, "");
-    auto body = json::parse(R"({"model":"c","messages":[{"role":"user","content":"hi"}],"temperature":0.9,"seed":1})")
-                    .as_object();
+    auto body =
+        json::parse(R"({"model":"c","messages":[{"role":"user","content":"hi"}],"temperature":0.9,"seed":1})")
+            .as_object();
     std::string out;
     std::string dropped;
     a.write_body(r, body, "claude-x", api_endpoint::chat_completions, out, dropped);
@@ -267,17 +272,19 @@ BOOST_AUTO_TEST_CASE(responses_and_streams_are_translated)
 {
     const auto& a = providers::adapter_for("anthropic");
     std::string scratch;
-    const auto rd = a.read(R"({"id":"msg_1","type":"message","model":"claude-x","content":[{"type":"text","text":"hi"}],)"
-                           R"("stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":1}})",
-                           1700000000, scratch);
+    const auto rd =
+        a.read(R"({"id":"msg_1","type":"message","model":"claude-x","content":[{"type":"text","text":"hi"}],)"
+               R"("stop_reason":"end_turn","usage":{"input_tokens":3,"output_tokens":1}})",
+               1700000000, scratch);
     BOOST_TEST(rd.usable);
     BOOST_TEST(rd.body.data() == scratch.data());
     BOOST_TEST(json::parse(rd.body).at("created") == 1700000000);
     BOOST_TEST(rd.usage.prompt_tokens == 3);
     BOOST_TEST(!a.read("{}", 0, scratch).usable);
     BOOST_TEST(a.translator(api_endpoint::chat_completions, 0) != nullptr);
-    BOOST_TEST((a.classify(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})") ==
-                routing::failure_reason::server_error));
+    BOOST_TEST(
+        (a.classify(529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})") ==
+         routing::failure_reason::server_error));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

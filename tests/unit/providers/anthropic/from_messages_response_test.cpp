@@ -1,7 +1,7 @@
 // providers/anthropic/from_messages_response and classify_messages_error: the response and error rules.
 
-#include "providers/anthropic/classify_messages_error.hpp"
 #include "providers/anthropic/from_messages_response.hpp"
+#include "providers/anthropic/classify_messages_error.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(text_usage_and_finish_reason)
         "stop_reason":"end_turn","stop_sequence":null,
         "usage":{"input_tokens":10,"output_tokens":5,"cache_read_input_tokens":100,"cache_creation_input_tokens":20}})",
                              &u);
-    BOOST_TEST(v == json::parse(R"({"id":"msg_1","object":"chat.completion","created":1700000000,"model":"claude-x",
+    BOOST_TEST(
+        v == json::parse(R"({"id":"msg_1","object":"chat.completion","created":1700000000,"model":"claude-x",
         "choices":[{"index":0,"message":{"role":"assistant","content":"Hello, \"world\"\n"},"finish_reason":"stop"}],
         "usage":{"prompt_tokens":130,"completion_tokens":5,"total_tokens":135,
                  "prompt_tokens_details":{"cached_tokens":100},
@@ -64,8 +65,9 @@ BOOST_AUTO_TEST_CASE(tool_use_blocks_become_tool_calls)
 BOOST_AUTO_TEST_CASE(every_stop_reason)
 {
     const auto finish = [](std::string_view stop) {
-        const std::string body = std::string(R"({"type":"message","content":[{"type":"text","text":"x"}],"stop_reason":)") +
-                                 std::string(stop) + "}";
+        const std::string body =
+            std::string(R"({"type":"message","content":[{"type":"text","text":"x"}],"stop_reason":)") +
+            std::string(stop) + "}";
         return std::string(translate(body).at("choices").at(0).at("finish_reason").as_string());
     };
     BOOST_TEST(finish(R"("end_turn")") == "stop");
@@ -80,7 +82,8 @@ BOOST_AUTO_TEST_CASE(every_stop_reason)
 
 BOOST_AUTO_TEST_CASE(thinking_becomes_reasoning_content)
 {
-    const auto v = translate(R"({"type":"message","content":[{"type":"thinking","thinking":"Hmm.","signature":"s"},
+    const auto v =
+        translate(R"({"type":"message","content":[{"type":"thinking","thinking":"Hmm.","signature":"s"},
         {"type":"text","text":"42"}],"stop_reason":"end_turn"})");
     BOOST_TEST(v.at("choices").at(0).at("message").at("reasoning_content") == "Hmm.");
     BOOST_TEST(v.at("choices").at(0).at("message").at("content") == "42");
@@ -90,10 +93,14 @@ BOOST_AUTO_TEST_CASE(what_is_no_message_is_unusable)
 {
     std::string out;
     baton::streaming::token_usage u;
-    for (const auto* body : {"", "<html>", "{}", R"({"type":"error","error":{"type":"api_error"},"content":[]})",
-                             R"({"content":"text"})", R"({"content":[{"type":"text","text":"x"})",
-                             R"({"content":[{"type":"text","text":"x"}]}trailing)"}) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(!from_messages_response(body, 0, out, u)); }
+    for (const auto* body :
+         {"", "<html>", "{}", R"({"type":"error","error":{"type":"api_error"},"content":[]})",
+          R"({"content":"text"})", R"({"content":[{"type":"text","text":"x"})",
+          R"({"content":[{"type":"text","text":"x"}]}trailing)"}) {
+        BOOST_TEST_CONTEXT(body)
+        {
+            BOOST_TEST(!from_messages_response(body, 0, out, u));
+        }
     }
 }
 
@@ -104,8 +111,9 @@ BOOST_AUTO_TEST_SUITE(anthropic_errors)
 BOOST_AUTO_TEST_CASE(error_types_decide)
 {
     const auto c = [](int status, std::string_view type, std::string_view message = "m") {
-        return classify_messages_error(status, std::string(R"({"type":"error","error":{"type":")") + std::string(type) +
-                                                   R"(","message":")" + std::string(message) + R"("}})");
+        return classify_messages_error(status, std::string(R"({"type":"error","error":{"type":")") +
+                                                   std::string(type) + R"(","message":")" +
+                                                   std::string(message) + R"("}})");
     };
     BOOST_TEST((c(529, "overloaded_error") == failure_reason::server_error));
     BOOST_TEST((c(500, "api_error") == failure_reason::server_error));
@@ -120,10 +128,12 @@ BOOST_AUTO_TEST_CASE(error_types_decide)
                 failure_reason::context_window));
     BOOST_TEST((c(400, "invalid_request_error", "messages: roles must alternate") == failure_reason::format));
     // In-band (a stream's error event, after translation: the OpenAI shape keeps Anthropic's type).
-    BOOST_TEST((classify_messages_error(500, R"({"error":{"message":"Overloaded","type":"overloaded_error"}})") ==
-                failure_reason::server_error));
-    BOOST_TEST((classify_messages_error(500, R"({"error":{"message":"slow down","type":"rate_limit_error"}})") ==
-                failure_reason::rate_limit));
+    BOOST_TEST(
+        (classify_messages_error(500, R"({"error":{"message":"Overloaded","type":"overloaded_error"}})") ==
+         failure_reason::server_error));
+    BOOST_TEST(
+        (classify_messages_error(500, R"({"error":{"message":"slow down","type":"rate_limit_error"}})") ==
+         failure_reason::rate_limit));
 }
 
 BOOST_AUTO_TEST_CASE(without_a_type_the_status_decides)
@@ -143,12 +153,14 @@ BOOST_AUTO_TEST_SUITE(anthropic_error_bodies)
 
 BOOST_AUTO_TEST_CASE(an_error_given_back_reads_as_openais)
 {
-    std::string body = R"({"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"},)"
-                       R"("request_id":"req_1"})";
+    std::string body =
+        R"({"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too big"},)"
+        R"("request_id":"req_1"})";
     to_openai_error(body);
     BOOST_TEST(json::parse(body) == json::parse(R"({"error":{"message":"max_tokens: too big",
         "type":"invalid_request_error","param":null,"code":"invalid_request_error"}})"));
-    for (std::string other : {std::string("<html>"), std::string(R"({"error":{"message":"x"}})"), std::string("")}) {
+    for (std::string other :
+         {std::string("<html>"), std::string(R"({"error":{"message":"x"}})"), std::string("")}) {
         const std::string before = other;
         to_openai_error(other);
         BOOST_TEST(other == before);

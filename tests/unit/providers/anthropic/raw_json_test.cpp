@@ -32,18 +32,21 @@ BOOST_AUTO_TEST_CASE(members_come_as_raw_text)
 
 BOOST_AUTO_TEST_CASE(malformed_text_is_noticed)
 {
-    for (const auto* text : {"", "x", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":\"\\x\"}", "{\"a\":[1}",
-                             "{\"a\":1} {", "{\"a\":\"\x01\"}", "{\"a\":\"\\u12\"}",
-                             // Not UTF-8, or a surrogate alone: a JSON parser would refuse the copy.
-                             "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xe2\x82\"}",
-                             "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}",
-                             "{\"a\":\"\\ud800\\u0041\"}"}) {
+    for (const auto* text :
+         {"", "x", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":\"\\x\"}", "{\"a\":[1}", "{\"a\":1} {",
+          "{\"a\":\"\x01\"}", "{\"a\":\"\\u12\"}",
+          // Not UTF-8, or a surrogate alone: a JSON parser would refuse the copy.
+          "{\"a\":\"\xff\"}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xe2\x82\"}", "{\"a\":\"\xed\xa0\x80\"}",
+          "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}", "{\"a\":\"\\ud800\\u0041\"}"}) {
         raw_object o(text);
         std::string_view k;
         std::string_view v;
         while (o.next(k, v)) {
         }
-        BOOST_TEST_CONTEXT(text) { BOOST_TEST(!o.ok()); }
+        BOOST_TEST_CONTEXT(text)
+        {
+            BOOST_TEST(!o.ok());
+        }
     }
     raw_object fine("{\"a\":\"\\ud83d\\ude00 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}");
     std::string_view fk;

@@ -128,8 +128,10 @@ BOOST_AUTO_TEST_CASE(tools_and_tool_choice)
         {"name":"now","input_schema":{"type":"object","properties":{}}}])"));
     BOOST_TEST(t.body.at("tool_choice") == j(R"({"type":"any"})"));
 
-    BOOST_TEST(translate(R"({"messages":[],"tool_choice":"auto"})").body.at("tool_choice") == j(R"({"type":"auto"})"));
-    BOOST_TEST(translate(R"({"messages":[],"tool_choice":"none"})").body.at("tool_choice") == j(R"({"type":"none"})"));
+    BOOST_TEST(translate(R"({"messages":[],"tool_choice":"auto"})").body.at("tool_choice") ==
+               j(R"({"type":"auto"})"));
+    BOOST_TEST(translate(R"({"messages":[],"tool_choice":"none"})").body.at("tool_choice") ==
+               j(R"({"type":"none"})"));
     BOOST_TEST(translate(R"({"messages":[],"tool_choice":{"type":"function","function":{"name":"now"}}})")
                    .body.at("tool_choice") == j(R"({"type":"tool","name":"now"})"));
     BOOST_TEST(translate(R"({"messages":[],"parallel_tool_calls":false})").body.at("tool_choice") ==
@@ -144,8 +146,12 @@ BOOST_AUTO_TEST_CASE(max_tokens_and_its_default)
     BOOST_TEST(translate(R"({"messages":[]})").body.at("max_tokens") == 4096);
     BOOST_TEST(translate(R"({"messages":[],"max_tokens":100})").body.at("max_tokens") == 100);
     BOOST_TEST(translate(R"({"messages":[],"max_completion_tokens":200})").body.at("max_tokens") == 200);
-    BOOST_TEST(translate(R"({"messages":[],"max_completion_tokens":200,"max_tokens":100})").body.at("max_tokens") == 200);
-    BOOST_TEST(translate(R"({"messages":[],"max_tokens":100,"max_completion_tokens":200})").body.at("max_tokens") == 200);
+    BOOST_TEST(
+        translate(R"({"messages":[],"max_completion_tokens":200,"max_tokens":100})").body.at("max_tokens") ==
+        200);
+    BOOST_TEST(
+        translate(R"({"messages":[],"max_tokens":100,"max_completion_tokens":200})").body.at("max_tokens") ==
+        200);
 }
 
 BOOST_AUTO_TEST_CASE(sampling_stop_user_and_stream)
@@ -160,7 +166,8 @@ BOOST_AUTO_TEST_CASE(sampling_stop_user_and_stream)
     BOOST_TEST(t.body.at("stream") == true);
     BOOST_TEST(!t.body.contains("stream_options"));
     BOOST_TEST(t.dropped.empty());
-    BOOST_TEST(translate(R"({"messages":[],"stop":["a","b"]})").body.at("stop_sequences") == j(R"(["a","b"])"));
+    BOOST_TEST(translate(R"({"messages":[],"stop":["a","b"]})").body.at("stop_sequences") ==
+               j(R"(["a","b"])"));
 }
 
 BOOST_AUTO_TEST_CASE(reasoning_effort_becomes_a_thinking_budget)
@@ -171,10 +178,13 @@ BOOST_AUTO_TEST_CASE(reasoning_effort_becomes_a_thinking_budget)
     t = translate(R"({"messages":[],"reasoning_effort":"low","max_tokens":3000})");
     BOOST_TEST(t.body.at("thinking") == j(R"({"type":"enabled","budget_tokens":1024})"));
     BOOST_TEST(t.body.at("max_tokens") == 3000);
-    BOOST_TEST(translate(R"({"messages":[],"reasoning_effort":"high"})").body.at("thinking").at("budget_tokens") == 4096);
+    BOOST_TEST(
+        translate(R"({"messages":[],"reasoning_effort":"high"})").body.at("thinking").at("budget_tokens") ==
+        4096);
     BOOST_TEST(!translate(R"({"messages":[],"reasoning_effort":"none"})").body.contains("thinking"));
     // The client's own thinking wins.
-    t = translate(R"({"messages":[],"reasoning_effort":"high","thinking":{"type":"enabled","budget_tokens":5000}})");
+    t = translate(
+        R"({"messages":[],"reasoning_effort":"high","thinking":{"type":"enabled","budget_tokens":5000}})");
     BOOST_TEST(t.body.at("thinking").at("budget_tokens") == 5000);
 }
 
@@ -183,7 +193,8 @@ BOOST_AUTO_TEST_CASE(parameters_anthropic_lacks_are_dropped_and_named)
     const auto t = translate(R"({"messages":[],"presence_penalty":1,"frequency_penalty":1,"logprobs":true,
         "response_format":{"type":"json_object"},"seed":7,"n":2})");
     BOOST_TEST(t.dropped == "presence_penalty,frequency_penalty,logprobs,response_format,seed,n");
-    for (const auto* k : {"presence_penalty", "frequency_penalty", "logprobs", "response_format", "seed", "n"}) {
+    for (const auto* k :
+         {"presence_penalty", "frequency_penalty", "logprobs", "response_format", "seed", "n"}) {
         BOOST_TEST(!t.body.contains(k));
     }
 }
