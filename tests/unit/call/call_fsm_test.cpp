@@ -713,7 +713,8 @@ public:
 class toy_adapter final : public providers::adapter {
 public:
     std::string_view name() const noexcept override { return "toy"; }
-    std::unique_ptr<providers::stream_translator> translator(providers::api_endpoint) const override
+    std::unique_ptr<providers::stream_translator> translator(providers::api_endpoint,
+                                                             std::int64_t) const override
     {
         return std::make_unique<toy_translator>();
     }
