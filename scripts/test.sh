@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2, and CI's (.ci/run): install what is missing, build, and run every tier, each timed:
-#   main  build/ (RelWithDebInfo): unit, integration (real batond, fake upstream, nginx on 127.0.0.1) and
-#         end-to-end (official openai npm client) tests;
+#   main  the C++ files changed since the base commit must match .clang-format (scripts/check-format.sh);
+#         then build/ (RelWithDebInfo): unit, integration (real batond, fake upstream, nginx on 127.0.0.1)
+#         and end-to-end (official openai npm client) tests;
 #   fuzz  every libFuzzer target on its checked-in corpus, 30 s each (scripts/fuzz.sh; clang);
 #   asan  build-asan/ (ASan+UBSan): the pure unit tests, then the whole integration tier of build/ against a
 #         sanitized batond and fake upstream (BATON_DAEMON_DIR);
@@ -39,6 +40,8 @@ run_tier() {
 }
 
 main_tier() {
+    bash scripts/setup.sh
+    bash scripts/check-format.sh
     bash scripts/build.sh
     if [ ! -d tests/e2e/node_modules ]; then
         (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
