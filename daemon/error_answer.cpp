@@ -99,11 +99,12 @@ shape http_shape(net::http_errc e)
         return {501, "invalid_request_error", "unsupported_transfer_encoding",
                 "no transfer coding other than chunked is supported"};
     case net::http_errc::missing_host:
-        return {400, "invalid_request_error", "bad_request", "an HTTP/1.1 request needs exactly one Host header"};
+        return {400, "invalid_request_error", "bad_request",
+                "an HTTP/1.1 request needs exactly one Host header"};
     case net::http_errc::chunk_framing_too_large:
         return {400, "invalid_request_error", "bad_request",
-                "a chunk-size line or the trailer section is over " + std::to_string(net::chunk_framing_limit) +
-                    " bytes"};
+                "a chunk-size line or the trailer section is over " +
+                    std::to_string(net::chunk_framing_limit) + " bytes"};
     case net::http_errc::shutting_down:
         return {503, "server_error", "shutting_down", "baton is shutting down: the request was cut"};
     }

@@ -1,8 +1,8 @@
 #include "net/http_server.hpp"
 
+#include "net/http_errc.hpp"
 #include "net/http_read.hpp"
 #include "net/request_reader.hpp"
-#include "net/http_errc.hpp"
 #include "net/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -83,8 +83,9 @@ public:
 
 task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 {
-    deadline_.expires_after(stopping_ ? std::min(limits_.write_timeout, std::chrono::milliseconds(stopping_write_timeout))
-                                      : limits_.write_timeout);
+    deadline_.expires_after(
+        stopping_ ? std::min(limits_.write_timeout, std::chrono::milliseconds(stopping_write_timeout))
+                  : limits_.write_timeout);
     head_written = true;
     auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
     (void)n;
@@ -217,14 +218,16 @@ std::string_view head_of(std::string_view response, bool omit_body) noexcept
 /// True for read errors after which the client gets no answer: it left, or was too slow.
 bool quiet_read_error(const boost::system::error_code& ec) noexcept
 {
-    return ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
-           ec == asio::error::connection_reset || ec == asio::error::eof;
+    return ec == beast::error::timeout || ec == http::error::end_of_stream ||
+           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::eof;
 }
 
 }  // namespace
 
-http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
-                         std::shared_ptr<std::atomic<std::size_t>> connection_count, const logger& log)
+http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler,
+                         server_limits limits, std::shared_ptr<std::atomic<std::size_t>> connection_count,
+                         const logger& log)
     : ioc_(ioc),
       handler_(std::move(handler)),
       limits_(limits),
@@ -322,7 +325,8 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
             // A connection reset before accept is nothing; running out of descriptors (EMFILE, ENFILE) or
             // memory would make the loop spin at full CPU: log it (once a second at most) and pause.
             const bool no_fds = ec == asio::error::no_descriptors || ec.value() == ENFILE;
-            const bool exhausted = no_fds || ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+            const bool exhausted =
+                no_fds || ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
             if (!exhausted) continue;
             const auto now = std::chrono::steady_clock::now();
             if (now - last_accept_warning_ >= std::chrono::seconds(1)) {
@@ -430,14 +434,16 @@ task<void> http_server::run_session(tcp_socket socket)
         if (hec) {
             if (quiet_read_error(hec)) break;
             const auto res =
-                hec.category() == http_category() ? handler_->error_response(static_cast<http_errc>(hec.value()), {})
+                hec.category() == http_category()
+                    ? handler_->error_response(static_cast<http_errc>(hec.value()), {})
                 : hec == http::error::header_limit ? handler_->error_response(http_errc::header_too_large, {})
                 : hec == http::error::body_limit
                     // The parser rejects a Content-Length over the limit as soon as it reads the head.
                     ? handler_->error_response(http_errc::body_too_large,
                                                "request body exceeds the limit of " +
                                                    std::to_string(limits_.body_limit) + " bytes")
-                    : handler_->error_response(http_errc::bad_request, "malformed HTTP request: " + hec.message());
+                    : handler_->error_response(http_errc::bad_request,
+                                               "malformed HTTP request: " + hec.message());
             co_await out.write_response(head_of(res, out.omit_body), {});
             linger = true;
             break;
@@ -471,9 +477,9 @@ task<void> http_server::run_session(tcp_socket socket)
         if (bec) {
             std::string res;
             if (bec == http::error::body_limit) {
-                res = handler_->error_response(http_errc::body_too_large, "request body exceeds the limit of " +
-                                                                              std::to_string(limits_.body_limit) +
-                                                                              " bytes");
+                res = handler_->error_response(http_errc::body_too_large,
+                                               "request body exceeds the limit of " +
+                                                   std::to_string(limits_.body_limit) + " bytes");
             } else if (bec.category() == http_category()) {
                 res = handler_->error_response(static_cast<http_errc>(bec.value()), {});
             } else if (!quiet_read_error(bec) && bec != http::error::partial_message) {

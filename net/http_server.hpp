@@ -9,10 +9,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "log/logger.hpp"
 #include "net/http_errc.hpp"
 #include "net/request_reader.hpp"
 #include "net/socket_deadline.hpp"
-#include "log/logger.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -125,8 +125,9 @@ public:
     /// response (head and body) refusing it, with `Connection: close` when `close` is set (the request's
     /// body, if any, is then never read). Must not throw.
     virtual std::string admit(incoming_request& req, bool close) = 0;
-    /// Answers `req` (admitted, its body read) on `out`. Returns normally for every expected failure (it writes the error response
-    /// itself); an exception is a programming error, caught by the session (500, connection closed).
+    /// Answers `req` (admitted, its body read) on `out`. Returns normally for every expected failure (it
+    /// writes the error response itself); an exception is a programming error, caught by the session (500,
+    /// connection closed).
     virtual task<void> handle(incoming_request& req, downstream& out) = 0;
     /// The whole HTTP response (head with `Connection: close`, and body) for a request the server refused
     /// itself (`e`; `message` empty = the default text). The daemon's one error mapping writes it.

@@ -53,13 +53,15 @@ listen_lock listen_lock::acquire(std::uint16_t port)
     const socklen_t len = lock_address(port, addr);
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        throw std::runtime_error("port " + std::to_string(port) + ": cannot create its lock: " + std::strerror(errno));
+        throw std::runtime_error("port " + std::to_string(port) +
+                                 ": cannot create its lock: " + std::strerror(errno));
     }
     if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) != 0) {
         const int err = errno;
         ::close(fd);
         if (err != EADDRINUSE) {
-            throw std::runtime_error("port " + std::to_string(port) + ": cannot take its lock: " + std::strerror(err));
+            throw std::runtime_error("port " + std::to_string(port) +
+                                     ": cannot take its lock: " + std::strerror(err));
         }
         const pid_t holder = holder_of(addr, len);
         throw std::runtime_error("port " + std::to_string(port) + " is already served by another batond" +
@@ -69,7 +71,8 @@ listen_lock listen_lock::acquire(std::uint16_t port)
     if (::listen(fd, 64) != 0) {
         const int err = errno;
         ::close(fd);
-        throw std::runtime_error("port " + std::to_string(port) + ": cannot take its lock: " + std::strerror(err));
+        throw std::runtime_error("port " + std::to_string(port) +
+                                 ": cannot take its lock: " + std::strerror(err));
     }
     lock.fd_ = fd;
     lock.port_ = port;

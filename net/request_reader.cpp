@@ -22,9 +22,15 @@ void request_reader::on_field_impl(http::field name, beast::string_view name_str
                                    beast::error_code&)
 {
     switch (name) {
-    case http::field::authorization: req.authorization.assign(value.data(), value.size()); return;
-    case http::field::expect: expect_continue = beast::iequals(value, "100-continue"); return;
-    case http::field::host: ++hosts_; return;
+    case http::field::authorization:
+        req.authorization.assign(value.data(), value.size());
+        return;
+    case http::field::expect:
+        expect_continue = beast::iequals(value, "100-continue");
+        return;
+    case http::field::host:
+        ++hosts_;
+        return;
     case http::field::transfer_encoding:
         has_transfer_encoding_ = true;
         if (!transfer_encoding_.empty()) transfer_encoding_ += ", ";
@@ -37,7 +43,8 @@ void request_reader::on_field_impl(http::field name, beast::string_view name_str
             req.x_api_key.assign(value.data(), value.size());
         }
         return;
-    default: return;
+    default:
+        return;
     }
 }
 

@@ -253,7 +253,8 @@ upstream_error classify_io(const boost::system::error_code& ec, upstream_errc ti
         ec == http::error::bad_field || ec == http::error::bad_value || ec == http::error::bad_chunk ||
         ec == http::error::bad_chunk_extension || ec == http::error::bad_content_length ||
         ec == http::error::bad_transfer_encoding || ec == http::error::bad_line_ending ||
-        ec == http::error::body_limit || ec == http::error::header_limit || ec == http_errc::chunk_framing_too_large) {
+        ec == http::error::body_limit || ec == http::error::header_limit ||
+        ec == http_errc::chunk_framing_too_large) {
         return fail(upstream_errc::bad_response, ec.message());
     }
     return fail(upstream_errc::connection, ec.message());
@@ -332,7 +333,8 @@ void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
 void upstream_client::arm_sweep()
 {
     sweeping_ = true;
-    sweep_timer_.expires_after(std::min<std::chrono::steady_clock::duration>(sweep_period, limits_.idle_timeout));
+    sweep_timer_.expires_after(
+        std::min<std::chrono::steady_clock::duration>(sweep_period, limits_.idle_timeout));
     sweep_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
         if (ec || alive.expired()) return;
         sweep();
@@ -345,7 +347,8 @@ void upstream_client::sweep()
     bool any = false;
     for (auto& [key, pool] : idle_) {
         // The oldest connections are at the front: the ones over the count go first.
-        const std::size_t over = pool.size() > limits_.max_idle_per_origin ? pool.size() - limits_.max_idle_per_origin : 0;
+        const std::size_t over =
+            pool.size() > limits_.max_idle_per_origin ? pool.size() - limits_.max_idle_per_origin : 0;
         std::size_t index = 0;
         std::erase_if(pool, [&](const std::unique_ptr<upstream_connection>& c) {
             return index++ < over || now - c->idle_since >= limits_.idle_timeout || !c->quiet();

@@ -41,13 +41,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = baton::call::parse_routed_request(text, endpoint, has_default, json::storage_ptr(&arena));
     if (const auto* bad = std::get_if<baton::call::request_error>(&parsed)) {
         using baton::call::errc;
-        check(bad->code == errc::invalid_json || bad->code == errc::invalid_type || bad->code == errc::invalid_value ||
-              bad->code == errc::missing_required_parameter);
+        check(bad->code == errc::invalid_json || bad->code == errc::invalid_type ||
+              bad->code == errc::invalid_value || bad->code == errc::missing_required_parameter);
         check(!bad->message.empty());
         return 0;
     }
     auto& r = std::get<baton::call::routed_request>(parsed);
-    for (const char* field : {"fallbacks", "num_retries", "disable_fallbacks", "metadata", "stream_failover"}) {
+    for (const char* field :
+         {"fallbacks", "num_retries", "disable_fallbacks", "metadata", "stream_failover"}) {
         check(!r.body.contains(field));
     }
     check(r.body.contains(endpoint == api_endpoint::chat_completions ? "messages"

@@ -46,7 +46,10 @@ struct fixture {
         return config_yaml(fake, c, hardening_defaults);
     }
 
-    void install(std::string_view name, std::string_view script_json) { fake.set_script(name, json::parse(script_json)); }
+    void install(std::string_view name, std::string_view script_json)
+    {
+        fake.set_script(name, json::parse(script_json));
+    }
 };
 
 /// `r` holds exactly one response, with `status` and an OpenAI error whose code is `code`.
@@ -95,17 +98,20 @@ BOOST_AUTO_TEST_CASE(chunk_extensions_and_trailers_over_the_limit_get_400_and_me
 {
     baton_process baton{config()};
     const auto rss_before = rss_bytes(baton.process().pid());
-    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string head =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
     const std::string filler(64 * 1024, 'e');
     {
         BOOST_TEST_CONTEXT("chunk extension")
-        check_error(send_until_answered(baton.port(), head + "2;ext=", filler, 64u << 20), 400, "bad_request");
+        check_error(send_until_answered(baton.port(), head + "2;ext=", filler, 64u << 20), 400,
+                    "bad_request");
     }
     {
         BOOST_TEST_CONTEXT("trailer section")
-        check_error(send_until_answered(baton.port(), head + "2\r\n{}\r\n0\r\nX-Trailer: ", filler, 64u << 20), 400,
-                    "bad_request");
+        check_error(send_until_answered(baton.port(), head + "2\r\n{}\r\n0\r\nX-Trailer: ", filler,
+                                        64u << 20),
+                    400, "bad_request");
     }
     const auto rss_after = rss_bytes(baton.process().pid());
     BOOST_TEST(rss_after < rss_before + (16u << 20), "RSS grew from " << rss_before << " to " << rss_after);
@@ -120,7 +126,8 @@ BOOST_AUTO_TEST_CASE(chunk_extensions_and_trailers_over_the_limit_get_400_and_me
         chunked += std::string(size) + ";note=\"small\"\r\n" + piece + "\r\n";
     }
     chunked += "0\r\nX-Trailer: fine\r\n\r\n";
-    const auto ok = raw_exchange(baton.port(), head.substr(0, head.size() - 2) + "Connection: close\r\n\r\n" + chunked);
+    const auto ok =
+        raw_exchange(baton.port(), head.substr(0, head.size() - 2) + "Connection: close\r\n\r\n" + chunked);
     const auto res = parse_raw_response(ok.data);
     BOOST_REQUIRE(res.has_value());
     BOOST_TEST(res->status == 200u, "got: " << ok.data.substr(0, 300));
@@ -130,51 +137,53 @@ BOOST_AUTO_TEST_CASE(chunk_extensions_and_trailers_over_the_limit_get_400_and_me
 BOOST_AUTO_TEST_CASE(transfer_encoding_other_than_chunked_is_refused_and_the_body_never_runs)
 {
     baton_process baton{config()};
-    const std::string smuggled = raw_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp")));
+    const std::string smuggled =
+        raw_request("POST", "/v1/chat/completions", json::serialize(chat_body("grp")));
+    {BOOST_TEST_CONTEXT("gzip"){const auto r =
+                                    raw_exchange(baton.port(),
+                                                 "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                 "Transfer-Encoding: gzip\r\n\r\n" +
+                                                     smuggled);
+    BOOST_TEST(r.closed_by_peer);
+    check_error(r, 400, "bad_request");
+}
+}
+{BOOST_TEST_CONTEXT("chunked, then identity"){
+    const auto r = raw_exchange(baton.port(),
+                                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n" +
+                                    smuggled);
+check_error(r, 400, "bad_request");
+}
+}
+{BOOST_TEST_CONTEXT("gzip, chunked"){
+    const auto r = raw_exchange(baton.port(),
+                                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" +
+                                    smuggled);
+BOOST_TEST(r.closed_by_peer);
+check_error(r, 501, "unsupported_transfer_encoding");
+}
+}
+{
+    BOOST_TEST_CONTEXT("HTTP/1.0 with chunked")
     {
-        BOOST_TEST_CONTEXT("gzip")
-        {
-            const auto r = raw_exchange(baton.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                      "Transfer-Encoding: gzip\r\n\r\n" + smuggled);
-            BOOST_TEST(r.closed_by_peer);
-            check_error(r, 400, "bad_request");
-        }
+        const auto r = raw_exchange(baton.port(),
+                                    "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                                    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+                                        smuggled);
+        check_error(r, 400, "bad_request");
     }
-    {
-        BOOST_TEST_CONTEXT("chunked, then identity")
-        {
-            const auto r = raw_exchange(baton.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                      "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n" +
-                                                          smuggled);
-            check_error(r, 400, "bad_request");
-        }
-    }
-    {
-        BOOST_TEST_CONTEXT("gzip, chunked")
-        {
-            const auto r = raw_exchange(baton.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                      "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled);
-            BOOST_TEST(r.closed_by_peer);
-            check_error(r, 501, "unsupported_transfer_encoding");
-        }
-    }
-    {
-        BOOST_TEST_CONTEXT("HTTP/1.0 with chunked")
-        {
-            const auto r = raw_exchange(baton.port(), "POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1\r\n"
-                                                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled);
-            check_error(r, 400, "bad_request");
-        }
-    }
-    BOOST_TEST(fake.calls().empty());
+}
+BOOST_TEST(fake.calls().empty());
 }
 
 BOOST_AUTO_TEST_CASE(http11_without_exactly_one_host_gets_400)
 {
     baton_process baton{config()};
     check_error(raw_exchange(baton.port(), "GET /health/liveness HTTP/1.1\r\n\r\n"), 400, "bad_request");
-    check_error(raw_exchange(baton.port(), "GET /health/liveness HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400,
-                "bad_request");
+    check_error(raw_exchange(baton.port(), "GET /health/liveness HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+                400, "bad_request");
     // HTTP/1.0 has no Host requirement.
     const auto old = raw_exchange(baton.port(), "GET /health/liveness HTTP/1.0\r\n\r\n");
     const auto res = parse_raw_response(old.data);
@@ -185,7 +194,8 @@ BOOST_AUTO_TEST_CASE(http11_without_exactly_one_host_gets_400)
 BOOST_AUTO_TEST_CASE(head_is_answered_like_get_without_a_body)
 {
     baton_process baton{config({"master_key: mk-hardening-1234"})};
-    for (const std::string target : {"/health/liveness", "/health/readiness", "/v1/models", "/v1/no/such/path"}) {
+    for (const std::string target :
+         {"/health/liveness", "/health/readiness", "/v1/models", "/v1/no/such/path"}) {
         BOOST_TEST_CONTEXT(target)
         {
             const std::string auth = "Authorization: Bearer mk-hardening-1234\r\n";
@@ -195,7 +205,8 @@ BOOST_AUTO_TEST_CASE(head_is_answered_like_get_without_a_body)
             BOOST_REQUIRE(conn.send(raw_request("HEAD", target, {}, auth), deadline_after(2s)));
             std::string head_only;
             BOOST_REQUIRE(conn.read_until("\r\n\r\n", head_only, deadline_after(5s)));
-            BOOST_REQUIRE(conn.send(raw_request("GET", target, {}, auth + "Connection: close\r\n"), deadline_after(2s)));
+            BOOST_REQUIRE(conn.send(raw_request("GET", target, {}, auth + "Connection: close\r\n"),
+                                    deadline_after(2s)));
             const auto all = conn.read_until_close(deadline_after(5s));
             const auto head = parse_raw_response(all.data);
             BOOST_REQUIRE(head.has_value());
@@ -266,7 +277,8 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_batond_logs_answers_503_without_spinning
         BOOST_TEST_CONTEXT("newcomer " << i)
         {
             const auto r =
-                raw_exchange(baton.port(), raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"), 5s);
+                raw_exchange(baton.port(),
+                             raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"), 5s);
             const auto res = parse_raw_response(r.data);
             BOOST_REQUIRE_MESSAGE(res.has_value(), "got: " << r.data.substr(0, 200));
             BOOST_TEST(res->status == 503u);
@@ -290,7 +302,8 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_batond_logs_answers_503_without_spinning
     bool served = false;
     const auto d = deadline_after(5s);
     while (!served && clock::now() < d) {
-        const auto r = raw_exchange(baton.port(), raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"), 2s);
+        const auto r = raw_exchange(baton.port(),
+                                    raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"), 2s);
         const auto res = parse_raw_response(r.data);
         served = res && res->status == 200u;
     }
@@ -306,68 +319,61 @@ BOOST_FIXTURE_TEST_SUITE(authentication_on_the_head, fixture)
 BOOST_AUTO_TEST_CASE(wrong_key_is_refused_before_100_continue_and_before_the_body)
 {
     baton_process baton{config({"master_key: mk-hardening-1234"})};
-    const std::string head_of_post = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                     "Content-Type: application/json\r\nContent-Length: 5000000\r\n";
-    {
-        BOOST_TEST_CONTEXT("Expect: 100-continue")
-        {
-            raw_connection conn{baton.port()};
-            BOOST_REQUIRE(conn.send(head_of_post + "Authorization: Bearer wrong-key\r\nExpect: 100-continue\r\n\r\n",
-                                    deadline_after(2s)));
-            const auto r = conn.read_until_close(deadline_after(5s));
-            BOOST_TEST(r.closed_by_peer);
-            BOOST_TEST(r.data.find("100 Continue") == std::string::npos, r.data.substr(0, 200));
-            check_error(r, 401, "invalid_api_key");
-        }
-    }
-    {
-        BOOST_TEST_CONTEXT("no Expect: the answer comes before the body is sent")
-        {
-            raw_connection conn{baton.port()};
-            BOOST_REQUIRE(conn.send(head_of_post + "\r\n" + std::string(1000, '{'), deadline_after(2s)));
-            std::string got;
-            BOOST_REQUIRE_MESSAGE(conn.read_until("\r\n\r\n", got, deadline_after(3s)), "no answer: " << got);
-            const auto r = conn.read_until_close(deadline_after(5s));
-            check_error(r, 401, "invalid_api_key");
-        }
-    }
-    {
-        BOOST_TEST_CONTEXT("unknown path and wrong method, from the head")
-        {
-            raw_connection conn{baton.port()};
-            BOOST_REQUIRE(conn.send("POST /v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000000\r\n\r\n",
-                                    deadline_after(2s)));
-            check_error(conn.read_until_close(deadline_after(5s)), 404, "not_found");
-        }
-    }
-    // A refused request without a body keeps its connection.
-    {
-        raw_connection conn{baton.port()};
-        BOOST_REQUIRE(conn.send(raw_request("GET", "/v1/models", {}, "Authorization: Bearer wrong-key\r\n") +
-                                    raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"),
-                                deadline_after(2s)));
-        const auto r = conn.read_until_close(deadline_after(5s));
-        const auto first = parse_raw_response(r.data);
-        BOOST_REQUIRE(first.has_value());
-        BOOST_TEST(first->status == 401u);
-        const auto at = r.data.find("HTTP/1.1 200 ");
-        BOOST_TEST(at != std::string::npos, "got: " << r.data);
-    }
-    // The right key still gets 100 Continue, then its answer.
-    {
-        const std::string body = json::serialize(chat_body("grp"));
-        raw_connection conn{baton.port()};
-        BOOST_REQUIRE(conn.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                "Authorization: Bearer mk-hardening-1234\r\nExpect: 100-continue\r\nContent-Length: " +
-                                    std::to_string(body.size()) + "\r\n\r\n",
-                                deadline_after(2s)));
-        std::string got;
-        BOOST_REQUIRE(conn.read_until("\r\n\r\n", got, deadline_after(5s)));
-        BOOST_TEST(got == "HTTP/1.1 100 Continue\r\n\r\n");
-        BOOST_REQUIRE(conn.send(body, deadline_after(2s)));
-        BOOST_TEST(conn.read_until("ok from dep", got, deadline_after(5s)), got);
-    }
-    BOOST_TEST(fake.calls("dep").size() == 1u);
+    const std::string head_of_post =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/json\r\nContent-Length: 5000000\r\n";
+    {BOOST_TEST_CONTEXT("Expect: 100-continue"){raw_connection conn{baton.port()};
+    BOOST_REQUIRE(conn.send(head_of_post + "Authorization: Bearer wrong-key\r\nExpect: 100-continue\r\n\r\n",
+                            deadline_after(2s)));
+    const auto r = conn.read_until_close(deadline_after(5s));
+    BOOST_TEST(r.closed_by_peer);
+    BOOST_TEST(r.data.find("100 Continue") == std::string::npos, r.data.substr(0, 200));
+    check_error(r, 401, "invalid_api_key");
+}
+}
+{BOOST_TEST_CONTEXT("no Expect: the answer comes before the body is sent"){raw_connection conn{baton.port()};
+BOOST_REQUIRE(conn.send(head_of_post + "\r\n" + std::string(1000, '{'), deadline_after(2s)));
+std::string got;
+BOOST_REQUIRE_MESSAGE(conn.read_until("\r\n\r\n", got, deadline_after(3s)), "no answer: " << got);
+const auto r = conn.read_until_close(deadline_after(5s));
+check_error(r, 401, "invalid_api_key");
+}
+}
+{BOOST_TEST_CONTEXT("unknown path and wrong method, from the head"){raw_connection conn{baton.port()};
+BOOST_REQUIRE(conn.send("POST /v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000000\r\n\r\n",
+                        deadline_after(2s)));
+check_error(conn.read_until_close(deadline_after(5s)), 404, "not_found");
+}
+}
+// A refused request without a body keeps its connection.
+{
+    raw_connection conn{baton.port()};
+    BOOST_REQUIRE(conn.send(raw_request("GET", "/v1/models", {}, "Authorization: Bearer wrong-key\r\n") +
+                                raw_request("GET", "/health/liveness", {}, "Connection: close\r\n"),
+                            deadline_after(2s)));
+    const auto r = conn.read_until_close(deadline_after(5s));
+    const auto first = parse_raw_response(r.data);
+    BOOST_REQUIRE(first.has_value());
+    BOOST_TEST(first->status == 401u);
+    const auto at = r.data.find("HTTP/1.1 200 ");
+    BOOST_TEST(at != std::string::npos, "got: " << r.data);
+}
+// The right key still gets 100 Continue, then its answer.
+{
+    const std::string body = json::serialize(chat_body("grp"));
+    raw_connection conn{baton.port()};
+    BOOST_REQUIRE(conn.send(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Authorization: Bearer mk-hardening-1234\r\nExpect: 100-continue\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n",
+        deadline_after(2s)));
+    std::string got;
+    BOOST_REQUIRE(conn.read_until("\r\n\r\n", got, deadline_after(5s)));
+    BOOST_TEST(got == "HTTP/1.1 100 Continue\r\n\r\n");
+    BOOST_REQUIRE(conn.send(body, deadline_after(2s)));
+    BOOST_TEST(conn.read_until("ok from dep", got, deadline_after(5s)), got);
+}
+BOOST_TEST(fake.calls("dep").size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -381,7 +387,8 @@ BOOST_AUTO_TEST_CASE(drain_deadline_ends_streams_with_an_error_event_a_chunked_e
     install("dep", R"({"steps": [{"stream": {"chunks": 200, "interval_ms": 100}}, {"delay_ms": 20000}]})");
     baton_process baton{config({"graceful_shutdown_seconds: 1"})};
     http_client streamer{baton.port()};
-    const auto head = streamer.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
+    const auto head =
+        streamer.open_stream("/v1/chat/completions", chat_body("grp", true), deadline_after(5s));
     BOOST_REQUIRE_EQUAL(head.status, 200u);
     const auto stream_id = header(head, "x-baton-request-id");
     BOOST_REQUIRE_EQUAL(streamer.next_event(deadline_after(5s)).status, stream_status::event);
@@ -475,7 +482,8 @@ BOOST_AUTO_TEST_CASE(pooled_connections_of_an_upstream_that_went_away_are_closed
     auto other = std::make_unique<fake_upstream_process>();
     other->set_script("gone", json::parse(R"({"delay_ms": 300})"));
     test_config c;
-    c.deployments = {{"grp", "dep"}, {.group = "gone-grp", .id = "gone", .api_base = other->base_url("gone")}};
+    c.deployments = {{"grp", "dep"},
+                     {.group = "gone-grp", .id = "gone", .api_base = other->base_url("gone")}};
     baton_process baton{config_yaml(fake, c, hardening_defaults)};
     const auto port = other->port();
     burst(baton.port(), "gone-grp", 3);
@@ -540,7 +548,8 @@ BOOST_AUTO_TEST_CASE(a_second_batond_on_the_same_port_refuses_to_start)
             BOOST_REQUIRE(exit.has_value());
             BOOST_TEST(exit->exited);
             BOOST_TEST(exit->code == 1);
-            const std::string want = "port " + std::to_string(port) + " is already served by another batond (pid " +
+            const std::string want = "port " + std::to_string(port) +
+                                     " is already served by another batond (pid " +
                                      std::to_string(first->process().pid()) + ")";
             BOOST_TEST(second.log().find(want) != std::string::npos, second.log());
             BOOST_TEST(second.log().find("\"listening\"") == std::string::npos);

@@ -40,10 +40,12 @@ std::optional<std::string> raw_http_response::header(std::string_view name) cons
 std::optional<raw_http_response> parse_raw_response(std::string_view data)
 {
     const auto end = data.find("\r\n\r\n");
-    if (end == std::string_view::npos || !data.starts_with("HTTP/1.") || data.size() < 12) return std::nullopt;
+    if (end == std::string_view::npos || !data.starts_with("HTTP/1.") || data.size() < 12)
+        return std::nullopt;
     raw_http_response r;
     const auto code = data.substr(9, 3);
-    if (std::from_chars(code.data(), code.data() + code.size(), r.status).ec != std::errc{}) return std::nullopt;
+    if (std::from_chars(code.data(), code.data() + code.size(), r.status).ec != std::errc{})
+        return std::nullopt;
     r.head = std::string(data.substr(0, end));
     r.body = std::string(data.substr(end + 4));
     return r;
@@ -52,8 +54,9 @@ std::optional<raw_http_response> parse_raw_response(std::string_view data)
 std::size_t response_count(std::string_view data)
 {
     static const std::regex status_line{"HTTP/1\\.[01] [1-5][0-9][0-9] "};
-    return static_cast<std::size_t>(std::distance(std::cregex_iterator(data.data(), data.data() + data.size(), status_line),
-                                                  std::cregex_iterator()));
+    return static_cast<std::size_t>(
+        std::distance(std::cregex_iterator(data.data(), data.data() + data.size(), status_line),
+                      std::cregex_iterator()));
 }
 
 }  // namespace baton::test

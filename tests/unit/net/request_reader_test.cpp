@@ -40,8 +40,9 @@ BOOST_AUTO_TEST_SUITE(request_reader_suite)
 BOOST_AUTO_TEST_CASE(keeps_method_target_keys_and_the_body)
 {
     parsed p;
-    parse(p, "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer k1\r\napi-key: k2\r\n"
-             "X-Api-Key: k3\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}");
+    parse(p,
+          "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer k1\r\napi-key: k2\r\n"
+          "X-Api-Key: k3\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}");
     BOOST_TEST(!p.ec);
     BOOST_TEST(p.reader.is_done());
     BOOST_TEST(p.reader.req.method == "POST");
@@ -57,8 +58,9 @@ BOOST_AUTO_TEST_CASE(keeps_method_target_keys_and_the_body)
 BOOST_AUTO_TEST_CASE(chunked_body_with_extensions_and_trailers_is_joined)
 {
     parsed p;
-    parse(p, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-             "2;a=b\r\n{\"\r\n3\r\n\":1\r\n1\r\n}\r\n0\r\nX-T: v\r\n\r\n");
+    parse(p,
+          "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "2;a=b\r\n{\"\r\n3\r\n\":1\r\n1\r\n}\r\n0\r\nX-T: v\r\n\r\n");
     BOOST_TEST(!p.ec, p.ec.message());
     BOOST_TEST(p.reader.is_done());
     BOOST_TEST(p.reader.req.body == "{\"\":1}");
@@ -85,7 +87,8 @@ BOOST_AUTO_TEST_CASE(transfer_encoding_must_end_in_chunked_applied_once)
         {"Transfer-Encoding: chunked, chunked\r\n", http_errc::bad_transfer_encoding},
         {"Transfer-Encoding: \r\n", http_errc::bad_transfer_encoding},
         {"Transfer-Encoding: gzip, chunked\r\n", http_errc::unsupported_transfer_encoding},
-        {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", http_errc::unsupported_transfer_encoding},
+        {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+         http_errc::unsupported_transfer_encoding},
         {"Transfer-Encoding: Chunked\r\n", {}},
     };
     for (const auto& r : rows) {
