@@ -12,7 +12,10 @@ std::variant<list_query, api_error> parse_list_query(std::string_view query, con
 {
     list_query q;
     q.limit = rules.default_limit;
-    auto params = boost::urls::parse_query(query);
+    if (query.empty()) {
+        return q;  // (an empty view may have no data pointer at all: Boost.URL must not see it)
+    }
+    auto params = boost::urls::parse_query(boost::core::string_view(query.data(), query.size()));
     if (!params) {
         return api_error{errc::invalid_value, "The query string cannot be read.", ""};
     }

@@ -14,7 +14,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <charconv>
 #include <cerrno>
 #include <cstdio>
@@ -44,11 +46,14 @@ private:
         switch (name) {
             case http::field::authorization: req.authorization.assign(value.data(), value.size()); return;
             case http::field::expect: expect_continue = beast::iequals(value, "100-continue"); return;
+            case http::field::content_type: req.content_type.assign(value.data(), value.size()); return;
             case http::field::unknown:
                 if (beast::iequals(name_string, "api-key")) {
                     req.api_key.assign(value.data(), value.size());
                 } else if (beast::iequals(name_string, "x-api-key")) {
                     req.x_api_key.assign(value.data(), value.size());
+                } else if (beast::iequals(name_string, "idempotency-key")) {
+                    req.idempotency_key.assign(value.data(), value.size());
                 }
                 return;
             default: return;
@@ -59,8 +64,8 @@ private:
 
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override
     {
-        // The length was checked against body_limit before this is called.
-        if (length) req.body.reserve(static_cast<std::size_t>(*length));
+        // The length was checked against body_limit before this is called; a streamed body is never whole.
+        if (length && req.body_stream == nullptr) req.body.reserve(static_cast<std::size_t>(*length));
     }
 
     std::size_t on_body_impl(beast::string_view data, beast::error_code&) override
@@ -128,6 +133,56 @@ public:
     std::shared_ptr<client_watch_state> watch;
     bool idle = true;  // between requests: safe to close when draining
 };
+
+/// A body pulled by the handler: each read_some() parses what the connection's buffer holds (or reads at
+/// most 64 KiB more) into the request's `body` string, which the previous piece left empty. So the body is
+/// never held whole: one read's worth at a time.
+class streamed_body final : public body_reader {
+public:
+    streamed_body(session& s, beast::flat_buffer& buffer, request_reader& parser, std::chrono::milliseconds idle)
+        : s_(s), buffer_(buffer), parser_(parser), idle_(idle)
+    {
+    }
+
+    task<std::tuple<boost::system::error_code, std::string_view>> read_some() override;
+    bool done() const noexcept override { return parser_.is_done(); }
+
+private:
+    session& s_;
+    beast::flat_buffer& buffer_;
+    request_reader& parser_;
+    std::chrono::milliseconds idle_;
+};
+
+task<std::tuple<boost::system::error_code, std::string_view>> streamed_body::read_some()
+{
+    auto& piece = parser_.req.body;
+    piece.clear();
+    parser_.eager(true);
+    while (piece.empty() && !parser_.is_done()) {
+        if (buffer_.size() != 0) {
+            boost::system::error_code ec;
+            const auto used = parser_.put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec && ec != http::error::need_more) co_return std::tuple{ec, std::string_view{}};
+            if (!ec && used != 0) continue;
+        }
+        // Idle deadline per read: a large upload may take longer than body_timeout in total.
+        s_.deadline.expires_after(idle_);
+        auto [ec, n] = co_await s_.socket.async_read_some(buffer_.prepare(65536), use_tuple);
+        s_.deadline.expires_never();
+        if (ec && s_.deadline.expired()) ec = beast::error::timeout;
+        if (ec == asio::error::eof) ec = http::error::partial_message;
+        if (ec) co_return std::tuple{ec, std::string_view{}};
+        buffer_.commit(n);
+    }
+    co_return std::tuple{boost::system::error_code{}, std::string_view(piece)};
+}
+
+body_mode request_handler::body_mode_for(const incoming_request&)
+{
+    return {};
+}
 
 task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 {
@@ -352,7 +407,8 @@ task<void> http_server::run_session(tcp_socket socket)
 
         request_reader parser;
         parser.header_limit(64 * 1024);
-        parser.body_limit(limits_.body_limit);
+        // The limit that applies is known once the head is (a streamed upload has its own): checked below.
+        parser.body_limit(std::max(limits_.body_limit, limits_.stream_body_limit));
         // The whole head must arrive within header_timeout: this is what cuts slowloris clients. A head that
         // is already in the buffer (the common case) needs no deadline.
         const std::string_view pending{static_cast<const char*>(buffer.data().data()), buffer.size()};
@@ -378,11 +434,15 @@ task<void> http_server::run_session(tcp_socket socket)
             co_await out.write_response(res, {});
             break;
         }
-        if (const auto len = parser.content_length(); len && *len > limits_.body_limit) {
+        const body_mode mode = handler_->body_mode_for(parser.req);
+        const std::size_t body_limit =
+            mode.streamed ? std::min(mode.limit, limits_.stream_body_limit) : limits_.body_limit;
+        parser.body_limit(body_limit);  // chunked bodies are checked against it as they arrive
+        if (const auto len = parser.content_length(); len && *len > body_limit) {
             const auto res = handler_->error_response(http_errc::body_too_large,
                                                       "request body of " + std::to_string(*len) +
                                                           " bytes exceeds the limit of " +
-                                                          std::to_string(limits_.body_limit) + " bytes");
+                                                          std::to_string(body_limit) + " bytes");
             co_await out.write_response(res, {});
             break;
         }
@@ -393,15 +453,26 @@ task<void> http_server::run_session(tcp_socket socket)
             (void)cn;
             if (cec) break;
         }
+        std::optional<streamed_body> streamed;
+        if (mode.streamed) {
+            streamed.emplace(s, buffer, parser, limits_.body_timeout);
+            parser.req.body_stream = &*streamed;
+        }
         // The body gets its own deadline, separate from the head's (none when it is all in the buffer).
-        if (!parser.is_done() && !(parser.content_length() && buffer.size() >= *parser.content_length())) {
+        if (streamed) {
+            // The handler reads it.
+        } else if (!parser.is_done() && !(parser.content_length() && buffer.size() >= *parser.content_length())) {
             s.deadline.expires_after(limits_.body_timeout);
         } else {
             s.deadline.expires_never();
         }
-        auto [bec, bn] = co_await read_http(s.socket, buffer, parser, false);
+        boost::system::error_code bec;
+        if (!streamed) {
+            auto [read_ec, read_n] = co_await read_http(s.socket, buffer, parser, false);
+            (void)read_n;
+            bec = read_ec;
+        }
         if (bec && s.deadline.expired()) bec = beast::error::timeout;
-        (void)bn;
         if (bec) {
             if (bec == http::error::body_limit) {
                 const auto res = handler_->error_response(
@@ -436,6 +507,8 @@ task<void> http_server::run_session(tcp_socket socket)
             handler_->log_exception("non-standard exception");
         }
         out.unwatch_client();
+        // A streamed body the handler left unread (it answered early) cannot be skipped reliably: close.
+        if (streamed && !streamed->done()) out.close_after = true;
         if (failed) {
             if (!out.head_written) {
                 const auto res = handler_->error_response(http_errc::internal_error, {});

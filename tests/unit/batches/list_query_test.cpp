@@ -11,7 +11,7 @@ BOOST_AUTO_TEST_SUITE(list_query_suite)
 BOOST_AUTO_TEST_CASE(defaults_and_values)
 {
     const list_rules batches_rules{20, 100, false, false};
-    auto q = std::get<list_query>(parse_list_query("", batches_rules));
+    auto q = std::get<list_query>(parse_list_query(std::string_view{}, batches_rules));
     BOOST_TEST(q.limit == 20);
     BOOST_TEST(q.after.empty());
     BOOST_TEST(q.newest_first);
