@@ -155,8 +155,13 @@ public:
     /// Upstream attempts sent, counting the one in flight when `in_flight` (a stream's head goes out while
     /// its attempt still runs).
     int attempts_sent(bool in_flight = false) const noexcept;
-    const std::string& requested_model() const noexcept { return request_->model; }
-    bool streamed() const noexcept { return request_->stream; }
+    /// The model the request named; empty before start() (a body that did not parse).
+    std::string_view requested_model() const noexcept
+    {
+        return request_ ? std::string_view(request_->model) : std::string_view();
+    }
+    /// Whether the request asked for a stream; false before start().
+    bool streamed() const noexcept { return request_ && request_->stream; }
     providers::api_endpoint endpoint() const noexcept { return endpoint_; }
     routing::stream_failover_mode stream_mode() const noexcept { return mode_; }
     /// Tokens reported by the served attempt (the hops' sums for a stream).

@@ -34,19 +34,9 @@ namespace {
 constexpr std::string_view upstream_key = "sk-upstream-key-1234567890";
 constexpr std::string_view azure_key = "azure-secret-key-0987654321";
 
-using baton::test::unused_port;
-
 json::object user_message(std::string_view text)
 {
     return json::object{{"role", "user"}, {"content", text}};
-}
-
-json::object chat_body(std::string_view model, bool stream = false, bool include_usage = false)
-{
-    json::object o{{"model", model}, {"messages", json::array{user_message("hi there")}}};
-    if (stream) o["stream"] = true;
-    if (include_usage) o["stream_options"] = json::object{{"include_usage", true}};
-    return o;
 }
 
 std::string http_request(std::string_view method, std::string_view target, std::string_view body = {},
@@ -126,55 +116,42 @@ double seconds(clock::duration d)
     return std::chrono::duration<double>(d).count();
 }
 
+/// Every config of this file: batond's default deployment timeouts and one reactor per core (threads: 0,
+/// batond's default), no retries, 1 s cooldowns, 3 s between stream events, a 5 s drain.
+const config_defaults basics_defaults{
+    .litellm_params = {},
+    .router_settings = {"num_retries: 0", "cooldown_time: 1", "stream_idle_timeout: 3"},
+    .general_settings = {"threads: 0", "graceful_shutdown_seconds: 5"},
+};
+
 /// One fake upstream, and the config of a batond in front of it:
 ///   grp  → deployment "dep"  (openai/up-model, key upstream_key, id dep-1)
 ///   az   → deployment "az"   (azure/my-deploy, api_version 2024-10-21, key azure_key, id az-1)
-///   dead → a port nobody listens on (id dead-1)
+///   dead → a port that refuses connections (id dead-1)
 ///   both → alias: [grp, az]
 struct fixture {
     fake_upstream_process fake;
-    std::uint16_t dead_port = unused_port();
+    refused_port dead;
 
-    std::string config(std::string_view general_extra = "", std::string_view router_extra = "") const
+    /// `general`: more general_settings lines ("max_request_body_mb: 1").
+    std::string config(const std::vector<std::string>& general = {}) const
     {
-        std::string y;
-        y += "model_list:\n";
-        y += "  - model_name: grp\n";
-        y += "    litellm_params:\n";
-        y += "      model: openai/up-model\n";
-        y += "      api_base: " + fake.base_url("dep") + "\n";
-        y += "      api_key: " + std::string(upstream_key) + "\n";
-        y += "    model_info:\n";
-        y += "      id: dep-1\n";
-        y += "  - model_name: az\n";
-        y += "    litellm_params:\n";
-        y += "      model: azure/my-deploy\n";
-        y += "      api_base: " + fake.root_url() + "/az\n";
-        y += "      api_key: " + std::string(azure_key) + "\n";
-        y += "      api_version: \"2024-10-21\"\n";
-        y += "    model_info:\n";
-        y += "      id: az-1\n";
-        y += "  - model_name: dead\n";
-        y += "    litellm_params:\n";
-        y += "      model: openai/dead-model\n";
-        y += "      api_base: http://127.0.0.1:" + std::to_string(dead_port) + "/v1\n";
-        y += "      api_key: sk-dead-key-000000000000\n";
-        y += "    model_info:\n";
-        y += "      id: dead-1\n";
-        y += "router_settings:\n";
-        y += "  num_retries: 0\n";
-        y += "  cooldown_time: 1\n";
-        y += "  stream_idle_timeout: 3\n";
-        y += router_extra;
-        y += "aliases:\n";
-        y += "  both:\n";
-        y += "    description: \"grp then az\"\n";
-        y += "    chain: [grp, az]\n";
-        y += "general_settings:\n";
-        y += "  listen: 127.0.0.1:0\n";
-        y += "  graceful_shutdown_seconds: 5\n";
-        y += general_extra;
-        return y;
+        test_config c;
+        c.deployments = {
+            {.group = "grp", .id = "dep-1", .api_base = fake.base_url("dep"), .api_key = std::string(upstream_key),
+             .model = "up-model"},
+            {.group = "az", .id = "az-1", .api_base = fake.root_url() + "/az", .api_key = std::string(azure_key),
+             .provider = "azure", .model = "my-deploy"},
+            {.group = "dead", .id = "dead-1", .api_base = dead.url(), .api_key = "sk-dead-key-000000000000",
+             .model = "dead-model"},
+        };
+        c.top =
+            "aliases:\n"
+            "  both:\n"
+            "    description: \"grp then az\"\n"
+            "    chain: [grp, az]\n";
+        c.general = general;
+        return config_yaml(fake, c, basics_defaults);
     }
 
     void install(std::string_view name, std::string_view script_json) { fake.set_script(name, json::parse(script_json)); }
@@ -327,7 +304,7 @@ BOOST_AUTO_TEST_CASE(routed_requests_keep_the_connection_alive)
 
 BOOST_AUTO_TEST_CASE(each_request_is_logged_once)
 {
-    baton_process baton{config("  threads: 1\n")};
+    baton_process baton{config({"threads: 1"})};
     std::vector<std::string> ids;
     for (int i = 0; i < 3; ++i) {
         http_client client{baton.port()};
@@ -485,7 +462,7 @@ BOOST_FIXTURE_TEST_SUITE(bad_input, fixture)
 
 BOOST_AUTO_TEST_CASE(bad_requests_get_openai_errors_and_batond_stays_up)
 {
-    baton_process baton{config("  max_request_body_mb: 1\n")};
+    baton_process baton{config({"max_request_body_mb: 1"})};
     http_client client{baton.port()};
 
     {
@@ -557,7 +534,7 @@ BOOST_AUTO_TEST_CASE(unreachable_upstream_gives_502_fallbacks_exhausted)
 
 BOOST_AUTO_TEST_CASE(body_over_limit_gets_413)
 {
-    baton_process baton{config("  max_request_body_mb: 1\n")};
+    baton_process baton{config({"max_request_body_mb: 1"})};
     // Announced by Content-Length: refused from the head alone.
     {
         const auto r = raw_exchange(baton.port(),
@@ -589,7 +566,7 @@ BOOST_AUTO_TEST_CASE(body_over_limit_gets_413)
 
 BOOST_AUTO_TEST_CASE(slow_header_client_is_cut)
 {
-    baton_process baton{config("  header_read_timeout_seconds: 0.5\n  idle_timeout_seconds: 30\n")};
+    baton_process baton{config({"header_read_timeout_seconds: 0.5", "idle_timeout_seconds: 30"})};
     raw_connection conn{baton.port()};
     const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + std::string(100, 'p') +
                              "\r\nContent-Length: 2\r\n\r\n{}";
@@ -619,7 +596,7 @@ BOOST_AUTO_TEST_CASE(slow_header_client_is_cut)
 
 BOOST_AUTO_TEST_CASE(idle_keep_alive_connection_is_closed)
 {
-    baton_process baton{config("  idle_timeout_seconds: 0.5\n")};
+    baton_process baton{config({"idle_timeout_seconds: 0.5"})};
     raw_connection conn{baton.port()};
     BOOST_REQUIRE(conn.send(http_request("GET", "/health/readiness"), deadline_after(2s)));
     std::string got;
@@ -659,7 +636,7 @@ BOOST_AUTO_TEST_CASE(garbage_bytes_get_400_or_close)
 
 BOOST_AUTO_TEST_CASE(max_connections_refuses_the_third)
 {
-    baton_process baton{config("  max_connections: 2\n")};
+    baton_process baton{config({"max_connections: 2"})};
     http_client a{baton.port()};
     http_client b{baton.port()};
     BOOST_REQUIRE_EQUAL(a.get("/health/liveness").status, 200u);
@@ -769,7 +746,7 @@ BOOST_AUTO_TEST_CASE(health_endpoints_answer_200_with_json)
 
 BOOST_AUTO_TEST_CASE(two_reactor_threads_serve_requests)
 {
-    baton_process baton{config("  threads: 2\n")};
+    baton_process baton{config({"threads: 2"})};
     const auto listening = baton.wait_log("\"listening\"", deadline_after(1s));
     BOOST_REQUIRE(listening.has_value());
     BOOST_TEST(listening->find("\"reactors\":2") != std::string::npos, *listening);
@@ -1045,7 +1022,7 @@ BOOST_FIXTURE_TEST_SUITE(downstream_http, fixture)
 BOOST_AUTO_TEST_CASE(expect_100_continue_gets_continue_before_the_body_is_sent)
 {
     install("dep", R"({"content": "continued-answer"})");
-    baton_process baton{config("  max_request_body_mb: 1\n")};
+    baton_process baton{config({"max_request_body_mb: 1"})};
     const std::string body = json::serialize(chat_body("grp"));
     const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/json\r\nContent-Length: " +

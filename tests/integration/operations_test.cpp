@@ -43,188 +43,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------------------
-// Prometheus text format (0.0.4) parser, enough for batond's output: samples with labels, # TYPE lines.
-
-using label_map = std::map<std::string, std::string>;
-
-struct prom_sample {
-    std::string name;
-    label_map labels;
-    double value = 0;
-};
-
-struct prom_text {
-    std::string raw;
-    std::vector<prom_sample> samples;
-    std::map<std::string, std::string> types;  // family name → counter/gauge/histogram/...
-
-    /// The sample with exactly these labels, nullopt when absent.
-    std::optional<double> find(std::string_view name, const label_map& labels = {}) const
-    {
-        for (const auto& s : samples) {
-            if (s.name == name && s.labels == labels) return s.value;
-        }
-        return std::nullopt;
-    }
-    /// The sample with exactly these labels, 0 when absent (a counter not created yet).
-    double value(std::string_view name, const label_map& labels = {}) const { return find(name, labels).value_or(0); }
-    /// Sum over the samples of `name` whose labels include `subset`.
-    double sum(std::string_view name, const label_map& subset = {}) const
-    {
-        double total = 0;
-        for (const auto& s : samples) {
-            if (s.name != name) continue;
-            bool match = true;
-            for (const auto& [k, v] : subset) {
-                auto it = s.labels.find(k);
-                if (it == s.labels.end() || it->second != v) match = false;
-            }
-            if (match) total += s.value;
-        }
-        return total;
-    }
-    /// The family's # TYPE, empty when not declared.
-    std::string type(const std::string& family) const
-    {
-        const auto it = types.find(family);
-        return it == types.end() ? std::string() : it->second;
-    }
-    std::size_t count(std::string_view name) const
-    {
-        return static_cast<std::size_t>(
-            std::count_if(samples.begin(), samples.end(), [&](const prom_sample& s) { return s.name == name; }));
-    }
-};
-
-/// Parses the exposition text; throws std::runtime_error naming the first malformed line.
-prom_text parse_prometheus(std::string text)
-{
-    prom_text out;
-    out.raw = std::move(text);
-    std::istringstream in(out.raw);
-    std::string line;
-    auto bad = [&](std::string_view why) {
-        throw std::runtime_error("malformed metrics line (" + std::string(why) + "): " + line);
-    };
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        if (line.front() == '#') {
-            std::istringstream ls(line);
-            std::string hash, kind, name, type;
-            ls >> hash >> kind >> name >> type;
-            if (kind == "TYPE") {
-                if (type.empty()) bad("TYPE without a type");
-                out.types[name] = type;
-            }
-            continue;
-        }
-        prom_sample s;
-        std::size_t i = 0;
-        while (i < line.size() && line[i] != '{' && line[i] != ' ') ++i;
-        s.name = line.substr(0, i);
-        if (s.name.empty()) bad("no name");
-        if (i < line.size() && line[i] == '{') {
-            ++i;
-            for (;;) {
-                if (i >= line.size()) bad("unterminated labels");
-                if (line[i] == '}') {
-                    ++i;
-                    break;
-                }
-                const auto eq = line.find('=', i);
-                if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') bad("label without =\"");
-                std::string key = line.substr(i, eq - i);
-                std::string value;
-                i = eq + 2;
-                for (;;) {
-                    if (i >= line.size()) bad("unterminated label value");
-                    const char c = line[i++];
-                    if (c == '"') break;
-                    if (c == '\\') {
-                        if (i >= line.size()) bad("dangling escape");
-                        const char e = line[i++];
-                        value += e == 'n' ? '\n' : e;
-                    } else {
-                        value += c;
-                    }
-                }
-                if (s.labels.count(key)) bad("repeated label");
-                s.labels.emplace(std::move(key), std::move(value));
-                if (i < line.size() && line[i] == ',') ++i;
-            }
-        }
-        if (i >= line.size() || line[i] != ' ') bad("no value");
-        const std::string value_text = line.substr(i + 1, line.find(' ', i + 1) - (i + 1));
-        char* end = nullptr;
-        s.value = std::strtod(value_text.c_str(), &end);
-        if (value_text.empty() || end != value_text.c_str() + value_text.size()) bad("value is not a number");
-        out.samples.push_back(std::move(s));
-    }
-    return out;
-}
-
-prom_text scrape(bt::http_client& c, const bt::header_list& headers = {})
-{
-    auto r = c.get("/metrics", headers);
-    BOOST_REQUIRE_EQUAL(r.status, 200u);
-    BOOST_TEST(r.header("content-type").value_or("").find("text/plain") == 0u);
-    return parse_prometheus(r.body);
-}
+using baton::test::chat_body;
+using baton::test::content_pieces;
+using baton::test::label_map;
+using baton::test::str;
 
 // ---------------------------------------------------------------------------------------------------------
 // Configs
 
-struct dep {
-    std::string group;
-    std::string id;
-    std::string api_base;
-    int weight = 1;
-    std::string api_key = "sk-test-key";
+/// Every config of this file: bounded attempts (5 s; 3 s to a stream's first event), no retries,
+/// allowed_fails 100 and 1 s cooldowns, two reactors, a 3 s drain; each deployment weighs 1 unless it says
+/// otherwise.
+const bt::config_defaults ops_defaults{
+    .litellm_params = {"weight: 1", "timeout: 5", "stream_timeout: 3"},
+    .router_settings = {"num_retries: 0", "allowed_fails: 100", "cooldown_time: 1",
+                        "stream_idle_timeout: 0.5"},
+    .general_settings = {"threads: 2", "graceful_shutdown_seconds: 3"},
 };
-
-std::string deployment_yaml(const dep& d)
-{
-    std::string y;
-    y += "  - model_name: " + d.group + "\n";
-    y += "    litellm_params:\n";
-    y += "      model: openai/up-" + d.id + "\n";
-    y += "      api_base: " + d.api_base + "\n";
-    y += "      api_key: " + d.api_key + "\n";
-    y += "      weight: " + std::to_string(d.weight) + "\n";
-    y += "      timeout: 5\n";
-    y += "      stream_timeout: 3\n";
-    y += "    model_info:\n";
-    y += "      id: " + d.id + "\n";
-    return y;
-}
-
-struct config_parts {
-    std::vector<dep> deployments;
-    std::string router_extra;   ///< more router_settings lines (2-space indented)
-    std::string top_extra;      ///< aliases:, default_model:, keys: ... (top level)
-    std::string general_extra;  ///< more general_settings lines (2-space indented)
-    std::string cooldown_time = "1";
-};
-
-std::string config_yaml(const config_parts& p)
-{
-    std::string y = "model_list:\n";
-    for (const auto& d : p.deployments) y += deployment_yaml(d);
-    y += "router_settings:\n";
-    y += "  num_retries: 0\n";
-    y += "  allowed_fails: 100\n";
-    y += "  cooldown_time: " + p.cooldown_time + "\n";
-    y += "  stream_idle_timeout: 0.5\n";
-    y += p.router_extra;
-    y += p.top_extra;
-    y += "general_settings:\n";
-    y += "  listen: 127.0.0.1:0\n";
-    y += "  threads: 2\n";
-    y += "  graceful_shutdown_seconds: 3\n";
-    y += p.general_extra;
-    return y;
-}
 
 using baton::test::unused_port;
 
@@ -232,25 +67,6 @@ using baton::test::port_accepts;
 
 // ---------------------------------------------------------------------------------------------------------
 // Requests and logs
-
-json::object chat(std::string_view model, bool stream = false)
-{
-    json::object body{{"model", model},
-                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello"}}}}};
-    if (stream) body["stream"] = true;
-    return body;
-}
-
-std::string header(const bt::http_response& r, std::string_view name)
-{
-    return r.header(name).value_or("<absent>");
-}
-
-std::string str(const json::object& o, std::string_view key)
-{
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string("<absent>");
-}
 
 double num(const json::object& o, std::string_view key)
 {
@@ -282,25 +98,6 @@ std::function<bool(const json::object&)> event_for(std::string event, std::strin
     return [event = std::move(event), request_id = std::move(request_id)](const json::object& e) {
         return str(e, "event") == event && str(e, "request_id") == request_id;
     };
-}
-
-/// Reads a stream to its end; the content pieces in order.
-std::vector<std::string> content_pieces(const std::vector<bt::sse_event>& events)
-{
-    std::vector<std::string> out;
-    for (const auto& e : events) {
-        if (e.is_done() || e.data.empty()) continue;
-        const auto v = e.json();
-        const auto* choices = v.as_object().if_contains("choices");
-        if (!choices || !choices->is_array() || choices->as_array().empty()) continue;
-        const auto* delta = choices->as_array()[0].as_object().if_contains("delta");
-        if (!delta || !delta->is_object()) continue;
-        const auto* content = delta->as_object().if_contains("content");
-        if (content && content->is_string() && !content->get_string().empty()) {
-            out.emplace_back(content->get_string());
-        }
-    }
-    return out;
 }
 
 /// Polls /metrics until baton_streams_active is 0 (a stream's gauge drops when its coroutine unwinds).
@@ -417,18 +214,18 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     fake.set_script("a", json::parse(R"({"status": 500})"));
     fake.set_script("p1", json::parse(R"({"status": 500})"));
     fake.set_script("s", json::parse(R"({"stream": {"chunks": 3}})"));
-    const auto dead = unused_port();
+    const bt::refused_port dead;
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-a", "a", fake.base_url("a")},
-        {"g-b", "b", fake.base_url("b")},
-        {"g-dead", "dead", "http://127.0.0.1:" + std::to_string(dead) + "/v1"},
-        {"g-pair", "p1", fake.base_url("p1"), 1},
-        {"g-pair", "p2", fake.base_url("p2"), 0},
-        {"g-s", "s", fake.base_url("s")},
+        {"g-a", "a"},
+        {"g-b", "b"},
+        {.group = "g-dead", .id = "dead", .api_base = dead.url()},
+        {"g-pair", "p1", 1},
+        {"g-pair", "p2", 0},
+        {"g-s", "s"},
     };
-    p.top_extra =
+    p.top =
         "aliases:\n"
         "  chain-ab:\n"
         "    description: \"a then b\"\n"
@@ -436,13 +233,13 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
         "  chain-db:\n"
         "    description: \"dead then b\"\n"
         "    chain: [g-dead, g-b]\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
 
     const auto m0 = scrape(c);
 
     // An alias whose first group fails: served by the second group, one cross-group hop (server_error).
-    auto r = c.post_json("/v1/chat/completions", chat("chain-ab"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("chain-ab"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-model-group") == "g-b");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -450,16 +247,16 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     BOOST_TEST(header(r, "x-baton-resolved") == "openai/up-b");
 
     // A plain group: never an alias resolution.
-    r = c.post_json("/v1/chat/completions", chat("g-b"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-b"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
 
     // An alias whose first group refuses connections: reason connection.
-    r = c.post_json("/v1/chat/completions", chat("chain-db"));
+    r = c.post_json("/v1/chat/completions", chat_body("chain-db"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-model-group") == "g-b");
 
     // Same-group re-pick: p1 (weight 1) fails, p2 (weight 0) serves; from == to.
-    r = c.post_json("/v1/chat/completions", chat("g-pair"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-pair"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "p2");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -468,7 +265,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     // A stream: time to first token, tokens from the streamed usage (5 prompt, 3 completion).
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         const auto res = sc.read_events(bt::deadline_after(10s));
         BOOST_TEST(res.final_status == bt::stream_status::end);
@@ -479,7 +276,7 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
     }
 
     // A model nobody configured: labelled "unknown", never with the client's string.
-    r = c.post_json("/v1/chat/completions", chat("zz-client-input"));
+    r = c.post_json("/v1/chat/completions", chat_body("zz-client-input"));
     BOOST_TEST(r.status == 404u);
 
     BOOST_REQUIRE(wait_streams_idle(c, bt::deadline_after(5s)));
@@ -573,9 +370,9 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
     bt::fake_upstream_process fake;
     fake.set_script("c1", json::parse(R"({"steps": [{"status": 429}], "then": {}})"));
 
-    config_parts p;
-    p.deployments = {{"g-c", "c1", fake.base_url("c1"), 1}, {"g-c", "c2", fake.base_url("c2"), 0}};
-    bt::baton_process baton(config_yaml(p));  // cooldown_time: 1
+    bt::test_config p;
+    p.deployments = {{"g-c", "c1", 1}, {"g-c", "c2", 0}};
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));  // cooldown_time: 1
     bt::http_client c(baton.port());
 
     const label_map c1{{"deployment", "c1"}, {"model_group", "g-c"}};
@@ -586,7 +383,7 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
 
     const auto from = baton.log_size();
     const auto sent = bt::clock::now();
-    auto r = c.post_json("/v1/chat/completions", chat("g-c"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-c"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "c2");
     BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -646,7 +443,7 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
         BOOST_TEST(num(d1, "cooldown_remaining_seconds") == 0);
     }
     // And it is picked again (weight 1 beats weight 0).
-    r = c.post_json("/v1/chat/completions", chat("g-c"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-c"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "c1");
 }
@@ -657,9 +454,9 @@ BOOST_AUTO_TEST_CASE(deployment_healthy_gauge_drops_during_a_cooldown_and_recove
 BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
 {
     bt::fake_upstream_process fake;
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}, {"g-y", "y1", fake.base_url("y1")}};
-    p.top_extra =
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}, {"g-y", "y1"}};
+    p.top =
         "aliases:\n"
         "  fast-text:\n"
         "    description: \"cheap and quick\"\n"
@@ -668,7 +465,7 @@ BOOST_AUTO_TEST_CASE(admin_endpoints_have_the_documented_shapes)
         "    description: \"just y\"\n"
         "    chain: [g-y]\n"
         "default_model: fast-text\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
 
     // GET /v1/aliases: exactly as configured.
@@ -773,17 +570,17 @@ BOOST_AUTO_TEST_CASE(master_key_guards_admin_endpoints_and_client_keys_get_403)
     for (const bool from_env : {true, false}) {
         BOOST_TEST_CONTEXT("master_key " << (from_env ? "os.environ/..." : "raw value"))
         {
-            config_parts p;
-            p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
-            p.top_extra =
+            bt::test_config p;
+            p.deployments = {{"g-x", "x1"}};
+            p.top =
                 "keys:\n"
                 "  - name: team-a\n"
                 "    key: " + client + "\n";
-            p.general_extra = from_env ? "  master_key: os.environ/BATON_OPS_MASTER_KEY\n"
-                                       : "  master_key: \"" + master + "\"\n";
+            p.general = {from_env ? "master_key: os.environ/BATON_OPS_MASTER_KEY"
+                                  : "master_key: \"" + master + "\""};
             bt::baton_process::options o;
             if (from_env) o.env = {{"BATON_OPS_MASTER_KEY", master}};
-            bt::baton_process baton(config_yaml(p), o);
+            bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
             bt::http_client c(baton.port());
             const bt::header_list none;
             const bt::header_list as_client{{"Authorization", "Bearer " + client}};
@@ -809,15 +606,15 @@ BOOST_AUTO_TEST_CASE(master_key_guards_admin_endpoints_and_client_keys_get_403)
                 BOOST_TEST_CONTEXT(path) { BOOST_TEST(c.get(path, none).status == 200u); }
             }
 
-            auto r = c.post_json("/v1/chat/completions", chat("g-x"), none);
+            auto r = c.post_json("/v1/chat/completions", chat_body("g-x"), none);
             BOOST_TEST(r.status == 401u);
             BOOST_TEST(str(r.json().as_object().at("error").as_object(), "code") == "invalid_api_key");
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_stranger);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_stranger);
             BOOST_TEST(r.status == 401u);
             BOOST_TEST(str(r.json().as_object().at("error").as_object(), "code") == "invalid_api_key");
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_client);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_client);
             BOOST_TEST(r.status == 200u);
-            r = c.post_json("/v1/chat/completions", chat("g-x"), as_master);
+            r = c.post_json("/v1/chat/completions", chat_body("g-x"), as_master);
             BOOST_TEST(r.status == 200u);
         }
     }
@@ -838,22 +635,22 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     fake.set_script("d500", json::parse(R"({"status": 500})"));
     fake.set_script("dst", json::parse(R"({"stream": {"chunks": 2}})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-ok", "dok", fake.base_url("dok"), 1, deploy_key},
-        {"g-401", "d401", fake.base_url("d401"), 1, deploy_key},
-        {"g-500", "d500", fake.base_url("d500"), 1, deploy_key},
-        {"g-st", "dst", fake.base_url("dst"), 1, deploy_key},
+        {.group = "g-ok", .id = "dok", .api_key = deploy_key},
+        {.group = "g-401", .id = "d401", .api_key = deploy_key},
+        {.group = "g-500", .id = "d500", .api_key = deploy_key},
+        {.group = "g-st", .id = "dst", .api_key = deploy_key},
     };
-    p.top_extra =
+    p.top =
         "keys:\n"
         "  - name: team-a\n"
         "    key: " + client_key + "\n";
-    p.general_extra = "  master_key: os.environ/BATON_OPS_MK\n  log_level: debug\n";
+    p.general = {"master_key: os.environ/BATON_OPS_MK", "log_level: debug"};
     const std::vector<std::pair<std::string, std::string>> env{{"BATON_OPS_MK", master_key}};
     bt::baton_process::options o;
     o.env = env;
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
     bt::http_client c(baton.port());
     const bt::header_list as_client{{"Authorization", "Bearer " + client_key}};
     const bt::header_list as_master{{"Authorization", "Bearer " + master_key}};
@@ -865,26 +662,26 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
         outputs.emplace_back(std::move(what), std::move(all));
     };
 
-    auto r = c.post_json("/v1/chat/completions", chat("g-ok"), as_client);
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-ok"), as_client);
     BOOST_TEST(r.status == 200u);
     keep("normal call", r);
-    r = c.post_json("/v1/chat/completions", chat("g-ok"), as_master);
+    r = c.post_json("/v1/chat/completions", chat_body("g-ok"), as_master);
     BOOST_TEST(r.status == 200u);
     keep("call with the master key", r);
-    r = c.post_json("/v1/chat/completions", chat("g-401"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("g-401"), as_client);
     BOOST_TEST(r.status >= 400u);
     keep("upstream 401", r);
-    r = c.post_json("/v1/chat/completions", chat("g-500"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("g-500"), as_client);
     BOOST_TEST(r.status >= 500u);
     keep("upstream 500", r);
-    r = c.post_json("/v1/chat/completions", chat("zz-unknown"), as_client);
+    r = c.post_json("/v1/chat/completions", chat_body("zz-unknown"), as_client);
     BOOST_TEST(r.status == 404u);
     keep("unknown model", r);
     r = c.request("POST", "/v1/chat/completions", "{not json", as_client);
     BOOST_TEST(r.status == 400u);
     keep("bad json", r);
     // A client presenting the deployment's key (or a near miss of the master key) is refused, not echoed.
-    r = c.post_json("/v1/chat/completions", chat("g-ok"), {{"Authorization", "Bearer " + deploy_key}});
+    r = c.post_json("/v1/chat/completions", chat_body("g-ok"), {{"Authorization", "Bearer " + deploy_key}});
     BOOST_TEST(r.status == 401u);
     keep("deployment key as client key", r);
     r = c.get("/v1/health", {{"Authorization", "Bearer " + master_key + "x"}});
@@ -895,7 +692,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     keep("admin with client key", r);
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-st", true), bt::deadline_after(10s), as_client);
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-st", true), bt::deadline_after(10s), as_client);
         BOOST_TEST(head.status == 200u);
         const auto res = sc.read_events(bt::deadline_after(10s));
         BOOST_TEST(res.final_status == bt::stream_status::end);
@@ -915,7 +712,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     BOOST_REQUIRE(!calls.empty());
     const auto ok_calls = fake.calls("dok");
     BOOST_REQUIRE(!ok_calls.empty());
-    BOOST_TEST(str(ok_calls.at(0).as_object().at("headers").as_object(), "authorization") == "Bearer " + deploy_key);
+    BOOST_TEST(bt::auth_of(ok_calls.at(0).as_object()) == "Bearer " + deploy_key);
     const auto upstream_text = json::serialize(calls);
     BOOST_TEST(upstream_text.find(client_key) == std::string::npos);
     BOOST_TEST(upstream_text.find(master_key) == std::string::npos);
@@ -952,25 +749,25 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     fake.set_script("bad", json::parse(R"({"status": 503})"));
     fake.set_script("ls", json::parse(R"({"stream": {"chunks": 3, "interval_ms": 20}})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-plain", "lp", fake.base_url("lp")},
-        {"g-f", "f1", fake.base_url("f1"), 1},
-        {"g-f", "f2", fake.base_url("f2"), 0},
-        {"g-bad", "bad", fake.base_url("bad")},
-        {"g-s", "ls", fake.base_url("ls")},
+        {"g-plain", "lp"},
+        {"g-f", "f1", 1},
+        {"g-f", "f2", 0},
+        {"g-bad", "bad"},
+        {"g-s", "ls"},
     };
-    p.top_extra =
+    p.top =
         "aliases:\n"
         "  bad-then-plain:\n"
         "    description: \"x\"\n"
         "    chain: [g-bad, g-plain]\n";
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     bt::http_client c(baton.port());
     const auto d = bt::deadline_after(10s);
 
     // A plain call.
-    auto r1 = c.post_json("/v1/chat/completions", chat("g-plain"));
+    auto r1 = c.post_json("/v1/chat/completions", chat_body("g-plain"));
     BOOST_REQUIRE_EQUAL(r1.status, 200u);
     const auto id1 = header(r1, "x-baton-request-id");
     auto a1 = wait_event(baton, event_for("access", id1), d);
@@ -986,7 +783,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     BOOST_TEST(!a1->contains("ttft_ms"));
 
     // A same-group re-pick after a 429: fallback event, cooldown_start, access with 2 attempts.
-    auto r2 = c.post_json("/v1/chat/completions", chat("g-f"));
+    auto r2 = c.post_json("/v1/chat/completions", chat_body("g-f"));
     BOOST_REQUIRE_EQUAL(r2.status, 200u);
     const auto id2 = header(r2, "x-baton-request-id");
     auto f2 = wait_event(baton, event_for("fallback", id2), d);
@@ -1005,7 +802,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     BOOST_TEST(str(*cs, "model_group") == "g-f");
 
     // A cross-group hop.
-    auto r3 = c.post_json("/v1/chat/completions", chat("bad-then-plain"));
+    auto r3 = c.post_json("/v1/chat/completions", chat_body("bad-then-plain"));
     BOOST_REQUIRE_EQUAL(r3.status, 200u);
     const auto id3 = header(r3, "x-baton-request-id");
     auto f3 = wait_event(baton, event_for("fallback", id3), d);
@@ -1018,7 +815,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
     std::string id4;
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         id4 = header(head, "x-baton-request-id");
         const auto res = sc.read_events(bt::deadline_after(10s));
@@ -1081,11 +878,10 @@ BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
     std::uint16_t port = 0;
     for (int attempt = 0; attempt < 5 && !started; ++attempt) {
         port = unused_port();
-        config_parts p;
-        p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
-        p.general_extra = "  log_level: warning\n";
-        auto yaml = config_yaml(p);
-        yaml = yaml.replace(yaml.find("127.0.0.1:0"), 11, "127.0.0.1:" + std::to_string(port));
+        bt::test_config p;
+        p.deployments = {{"g-x", "x1"}};
+        p.general = {"listen: 127.0.0.1:" + std::to_string(port), "log_level: warning"};
+        const auto yaml = bt::config_yaml(fake, p, ops_defaults);
         bt::baton_process::options o;
         o.wait_listening = false;
         auto b = std::make_unique<bt::baton_process>(yaml, o);
@@ -1096,8 +892,8 @@ BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
     BOOST_REQUIRE(started);
     auto& baton = *started;
     bt::http_client c(port);
-    for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-x")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("zz-nothing")).status == 404u);
+    for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-x")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("zz-nothing")).status == 404u);
     // After the exit the log is complete: nothing below warning and no access line, except the start-up
     // `listening` line, which is written whatever the level (tools wait for it; docs/operations.md).
     const auto st = baton.stop(10s);
@@ -1123,28 +919,28 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     fake.set_script("k1", json::parse(R"({"status": 429, "headers": {"retry-after": "30"}})"));
     fake.set_script("s", json::parse(R"({"stream": {"chunks": 6, "interval_ms": 100}})"));
 
-    const dep old_dep{"g-old", "o1", fake.base_url("o1")};
-    const dep k1{"g-k", "k1", fake.base_url("k1"), 1};
-    const dep k2{"g-k", "k2", fake.base_url("k2"), 0};
-    const dep s{"g-s", "s", fake.base_url("s")};
-    const dep new_dep{"g-new", "n1", fake.base_url("n1")};
+    const bt::dep old_dep{"g-old", "o1"};
+    const bt::dep k1{"g-k", "k1", 1};
+    const bt::dep k2{"g-k", "k2", 0};
+    const bt::dep s{"g-s", "s"};
+    const bt::dep new_dep{"g-new", "n1"};
 
-    config_parts v1;
+    bt::test_config v1;
     v1.deployments = {old_dep, k1, k2, s};
-    bt::baton_process baton(config_yaml(v1));
+    bt::baton_process baton(bt::config_yaml(fake, v1, ops_defaults));
     bt::http_client c(baton.port());
     const auto m0 = scrape(c);
     BOOST_TEST(m0.find("baton_config_reloads_total", {{"result", "ok"}}).value_or(-1) == 0);
 
     // k1 cools down for 30 s (Retry-After); k2 serves.
-    auto r = c.post_json("/v1/chat/completions", chat("g-k"));
+    auto r = c.post_json("/v1/chat/completions", chat_body("g-k"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "k2");
     BOOST_REQUIRE(fake.wait_calls("k1", 1));
 
     // A stream in flight across the reload.
     bt::http_client sc(baton.port());
-    auto head = sc.open_stream("/v1/chat/completions", chat("g-s", true), bt::deadline_after(10s));
+    auto head = sc.open_stream("/v1/chat/completions", chat_body("g-s", true), bt::deadline_after(10s));
     BOOST_REQUIRE_EQUAL(head.status, 200u);
     std::vector<bt::sse_event> events;
     for (;;) {
@@ -1155,10 +951,10 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     }
 
     // A good file: g-s gone, g-new added, the rest unchanged.
-    config_parts v2;
+    bt::test_config v2;
     v2.deployments = {old_dep, k1, k2, new_dep};
     auto from = baton.log_size();
-    baton.reload(config_yaml(v2));
+    baton.reload(bt::config_yaml(fake, v2, ops_defaults));
     auto ok = baton.wait_log("\"event\":\"reload_ok\"", bt::deadline_after(5s), from);
     BOOST_REQUIRE(ok);
 
@@ -1173,12 +969,12 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
     BOOST_TEST(fake.calls("s").size() == 1u);
 
     // New requests see the new config.
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-new")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-    BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-s")).status == 404u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-new")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+    BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-s")).status == 404u);
 
     // The cooldown of k1 (still configured) survived: it is skipped, not called.
-    r = c.post_json("/v1/chat/completions", chat("g-k"));
+    r = c.post_json("/v1/chat/completions", chat_body("g-k"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     BOOST_TEST(header(r, "x-baton-deployment-id") == "k2");
     BOOST_TEST(header(r, "x-baton-attempts") == "1");
@@ -1198,9 +994,9 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
 
     // A YAML syntax error (in a file that would also add a group): rejected, the running config serves on.
     {
-        config_parts v3;
-        v3.deployments = {old_dep, k1, k2, new_dep, {"g-never", "nv", fake.base_url("nv")}};
-        const auto broken = config_yaml(v3) + "aliases: {unclosed: [g-old\n";
+        bt::test_config v3;
+        v3.deployments = {old_dep, k1, k2, new_dep, {"g-never", "nv"}};
+        const auto broken = bt::config_yaml(fake, v3, ops_defaults) + "aliases: {unclosed: [g-old\n";
         from = baton.log_size();
         baton.reload(broken);
         auto line = baton.wait_log("\"event\":\"reload_rejected\"", bt::deadline_after(5s), from);
@@ -1208,9 +1004,9 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
         const auto e = json::parse(bt::strip_priority(*line)).as_object();
         BOOST_REQUIRE(e.at("errors").is_array());
         BOOST_TEST(!e.at("errors").as_array().empty());
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-new")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-never")).status == 404u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-new")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-never")).status == 404u);
         m1 = scrape(c);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "ok"}}) == 1);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "error"}}) == 1);
@@ -1218,11 +1014,11 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
 
     // A validation error (weight -1): rejected with the path-qualified error.
     {
-        config_parts v4;
-        dep negative{"g-never", "nv", fake.base_url("nv"), -1};
+        bt::test_config v4;
+        bt::dep negative{"g-never", "nv", -1};
         v4.deployments = {old_dep, k1, k2, new_dep, negative};
         from = baton.log_size();
-        baton.reload(config_yaml(v4));
+        baton.reload(bt::config_yaml(fake, v4, ops_defaults));
         auto line = baton.wait_log("\"event\":\"reload_rejected\"", bt::deadline_after(5s), from);
         BOOST_REQUIRE(line);
         const auto e = json::parse(bt::strip_priority(*line)).as_object();
@@ -1234,8 +1030,8 @@ BOOST_AUTO_TEST_CASE(sighup_reload_applies_good_files_rejects_bad_ones_and_keeps
                 found = true;
         }
         BOOST_TEST(found, "errors: " << json::serialize(e.at("errors")));
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-old")).status == 200u);
-        BOOST_TEST(c.post_json("/v1/chat/completions", chat("g-never")).status == 404u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-old")).status == 200u);
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-never")).status == 404u);
         m1 = scrape(c);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "ok"}}) == 1);
         BOOST_TEST(m1.value("baton_config_reloads_total", {{"result", "error"}}) == 2);
@@ -1254,12 +1050,12 @@ BOOST_AUTO_TEST_CASE(sd_notify_ready_reloading_and_stopping)
     bt::temp_dir dir("ops-notify");
     notify_socket sock(dir.path() / "notify.sock");
 
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}};
     bt::baton_process::options o;
     o.env = {{"NOTIFY_SOCKET", sock.path().string()}};
     o.wait_listening = false;
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
 
     // READY=1 comes once batond listens: by then the listening line is written and the port accepts.
     auto ready = sock.wait_for([](const std::string& t) { return has_assignment(t, "READY", "1"); },
@@ -1325,11 +1121,11 @@ BOOST_AUTO_TEST_CASE(sd_notify_watchdog_pings_arrive_within_the_watchdog_timeout
     bt::temp_dir dir("ops-watchdog");
     notify_socket sock(dir.path() / "notify.sock");
 
-    config_parts p;
-    p.deployments = {{"g-x", "x1", fake.base_url("x1")}};
+    bt::test_config p;
+    p.deployments = {{"g-x", "x1"}};
     bt::baton_process::options o;
     o.env = {{"NOTIFY_SOCKET", sock.path().string()}, {"WATCHDOG_USEC", "400000"}};
-    bt::baton_process baton(config_yaml(p), o);
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults), o);
 
     // Four pings; systemd (WatchdogSec = 0.4 s) kills the service when two are more than 0.4 s apart.
     std::vector<bt::clock::time_point> pings;
@@ -1395,13 +1191,13 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     fake.set_script("n", json::parse(R"({"stream": {"chunks": 6, "interval_ms": 150}})"));
     fake.set_script("fa", json::parse(R"({"status": 500})"));
 
-    config_parts p;
+    bt::test_config p;
     p.deployments = {
-        {"g-n", "n", fake.base_url("n")},
-        {"g-fo", "fa", fake.base_url("fa"), 1},
-        {"g-fo", "fb", fake.base_url("fb"), 0},
+        {"g-n", "n"},
+        {"g-fo", "fa", 1},
+        {"g-fo", "fb", 0},
     };
-    bt::baton_process baton(config_yaml(p));
+    bt::baton_process baton(bt::config_yaml(fake, p, ops_defaults));
     nginx_process nginx(baton.port());
     BOOST_TEST_MESSAGE("nginx on 127.0.0.1:" << nginx.port() << " → batond on " << baton.port());
 
@@ -1409,7 +1205,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     {
         bt::http_client c(nginx.port());
         const auto opened = bt::clock::now();
-        auto head = c.open_stream("/v1/chat/completions", chat("g-n", true), bt::deadline_after(10s));
+        auto head = c.open_stream("/v1/chat/completions", chat_body("g-n", true), bt::deadline_after(10s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
         BOOST_TEST(header(head, "content-type").find("text/event-stream") == 0u);
         BOOST_TEST(header(head, "x-baton-model-group") == "g-n");
@@ -1449,7 +1245,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
     // A plain call: the x-baton headers pass through.
     {
         bt::http_client c(nginx.port());
-        auto r = c.post_json("/v1/chat/completions", chat("g-n"));
+        auto r = c.post_json("/v1/chat/completions", chat_body("g-n"));
         BOOST_REQUIRE_EQUAL(r.status, 200u);
         BOOST_TEST(header(r, "x-baton-model-group") == "g-n");
         BOOST_TEST(header(r, "x-baton-deployment-id") == "n");
@@ -1461,7 +1257,7 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
         BOOST_TEST(str(r.json().as_object(), "object") == "chat.completion");
 
         // A failover (fa 500, fb ok) through nginx.
-        r = c.post_json("/v1/chat/completions", chat("g-fo"));
+        r = c.post_json("/v1/chat/completions", chat_body("g-fo"));
         BOOST_REQUIRE_EQUAL(r.status, 200u);
         BOOST_TEST(header(r, "x-baton-deployment-id") == "fb");
         BOOST_TEST(header(r, "x-baton-attempts") == "2");
@@ -1474,20 +1270,30 @@ BOOST_AUTO_TEST_CASE(nginx_in_front_relays_sse_event_by_event_headers_and_failov
 // =========================================================================================================
 // 8. The systemd unit verifies.
 
-BOOST_AUTO_TEST_CASE(systemd_unit_verifies)
+namespace {
+
+/// systemd-analyze's path, empty when it is not installed.
+std::filesystem::path systemd_analyze()
 {
-    std::filesystem::path tool;
     for (const char* candidate : {"/usr/bin/systemd-analyze", "/bin/systemd-analyze", "/usr/local/bin/systemd-analyze"}) {
-        if (std::filesystem::exists(candidate)) {
-            tool = candidate;
-            break;
-        }
+        if (std::filesystem::exists(candidate)) return candidate;
     }
-    if (tool.empty()) {
-        BOOST_TEST_MESSAGE("systemd-analyze is not installed: systemd/baton.service not verified");
-        BOOST_TEST(true);
-        return;
-    }
+    return {};
+}
+
+/// Precondition: without systemd-analyze the unit cannot be verified, and the test is skipped saying so.
+boost::test_tools::assertion_result systemd_analyze_installed(boost::unit_test::test_unit_id)
+{
+    boost::test_tools::assertion_result installed(!systemd_analyze().empty());
+    installed.message() << "systemd-analyze is not installed: systemd/baton.service not verified";
+    return installed;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(systemd_unit_verifies, *boost::unit_test::precondition(systemd_analyze_installed))
+{
+    const auto tool = systemd_analyze();
     const auto unit = bt::source_dir() / "systemd/baton.service";
     BOOST_REQUIRE(std::filesystem::exists(unit));
     bt::child_process verify(tool, {"verify", unit.string()});

@@ -11,14 +11,10 @@
 
 #include "support/harness.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 
-#include <algorithm>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -34,63 +30,6 @@ namespace {
 // Weights that make the first pick deterministic for practical purposes: B is picked first with
 // probability 1 / 1000001.
 constexpr long heavy = 1000000;
-
-/// One deployment of a test config.
-struct dep {
-    std::string group;
-    std::string id;
-    std::optional<long> weight;
-    std::vector<std::string> extra = {};     ///< more litellm_params lines ("timeout: 0.3")
-    std::optional<std::string> api_base = {};  ///< default: the fake's base_url(id)
-    std::vector<std::string> api_keys = {};  ///< when set, replaces api_key
-};
-
-std::string model_list(const fake_upstream_process& fake, const std::vector<dep>& deps)
-{
-    std::string y = "model_list:\n";
-    for (const auto& d : deps) {
-        y += "  - model_name: " + d.group + "\n";
-        y += "    litellm_params:\n";
-        y += "      model: openai/up-" + d.id + "\n";
-        y += "      api_base: " + d.api_base.value_or(fake.base_url(d.id)) + "\n";
-        if (d.api_keys.empty()) {
-            y += "      api_key: key-" + d.id + "\n";
-        } else {
-            y += "      api_keys: [";
-            for (std::size_t i = 0; i < d.api_keys.size(); ++i) y += (i ? ", " : "") + d.api_keys[i];
-            y += "]\n";
-        }
-        if (d.weight) y += "      weight: " + std::to_string(*d.weight) + "\n";
-        // A bounded attempt: a bug never leaves a test waiting for the 600 s default.
-        if (std::none_of(d.extra.begin(), d.extra.end(), [](const std::string& l) { return l.starts_with("timeout:"); })) {
-            y += "      timeout: 5\n";
-        }
-        for (const auto& l : d.extra) y += "      " + l + "\n";
-        y += "    model_info:\n";
-        y += "      id: " + d.id + "\n";
-    }
-    return y;
-}
-
-/// A whole config: the deployments, router_settings lines, anything else (top-level YAML), and
-/// general_settings on an ephemeral port with one reactor.
-std::string config(const fake_upstream_process& fake, const std::vector<dep>& deps,
-                   const std::vector<std::string>& router, const std::string& rest = {})
-{
-    std::string y = model_list(fake, deps);
-    y += "router_settings:\n";
-    for (const auto& l : router) y += "  " + l + "\n";
-    y += rest;
-    y += "general_settings:\n  listen: 127.0.0.1:0\n  threads: 1\n  log_level: info\n";
-    return y;
-}
-
-json::object chat_body(std::string_view model)
-{
-    json::object o{{"messages", json::array{json::object{{"role", "user"}, {"content", "hi"}}}}};
-    if (!model.empty()) o["model"] = model;
-    return o;
-}
 
 json::value parse(std::string_view s)
 {
@@ -116,38 +55,9 @@ json::value ok()
     return json::object{};
 }
 
-/// Recorded calls, ordered by the fake's global arrival sequence.
-std::vector<json::object> ordered(const json::array& calls)
-{
-    std::vector<json::object> out;
-    for (const auto& c : calls) out.push_back(c.as_object());
-    std::sort(out.begin(), out.end(),
-              [](const json::object& a, const json::object& b) { return a.at("seq").as_int64() < b.at("seq").as_int64(); });
-    return out;
-}
-
-std::vector<std::string> names_of(const std::vector<json::object>& calls)
-{
-    std::vector<std::string> out;
-    for (const auto& c : calls) out.emplace_back(c.at("name").as_string());
-    return out;
-}
-
-std::string auth_of(const json::object& call)
-{
-    const auto& h = call.at("headers").as_object();
-    const auto* a = h.if_contains("authorization");
-    return a ? std::string(a->as_string()) : std::string();
-}
-
 std::string model_of(const json::object& call)
 {
     return std::string(call.at("json").at("model").as_string());
-}
-
-std::string header(const http_response& r, std::string_view name)
-{
-    return r.header(name).value_or("<absent>");
 }
 
 /// One expected entry of error.attempts.
@@ -188,21 +98,6 @@ void check_exhausted(const http_response& r, unsigned status, const std::vector<
         }
     }
 }
-
-/// A port on 127.0.0.1 that refuses connections: bound (so nobody else gets it) but never listening.
-class refused_port {
-public:
-    refused_port()
-    {
-        socket_.open(boost::asio::ip::tcp::v4());
-        socket_.bind({boost::asio::ip::address_v4::loopback(), 0});
-    }
-    std::uint16_t port() const { return socket_.local_endpoint().port(); }
-
-private:
-    boost::asio::io_context ioc_;
-    boost::asio::ip::tcp::socket socket_{ioc_};
-};
 
 struct routing_fixture {
     fake_upstream_process fake;
@@ -508,7 +403,7 @@ BOOST_AUTO_TEST_CASE(retryable_failure_classes_fail_over_inside_the_group)
     std::vector<dep> deps;
     for (const auto& fc : cases) {
         dep bad{fc.name, fc.name + "-bad", heavy, {"timeout: 0.3"}};
-        if (fc.name == "refused") bad.api_base = "http://127.0.0.1:" + std::to_string(refused.port()) + "/v1";
+        if (fc.name == "refused") bad.api_base = refused.url();
         deps.push_back(bad);
         deps.push_back({fc.name, fc.name + "-good", 1});
     }
@@ -798,7 +693,8 @@ BOOST_AUTO_TEST_CASE(key_backup_naming_no_group_is_skipped_with_a_logged_reason)
 // The keys share d's weight, so which key goes first is random; the test follows whichever it was.
 BOOST_AUTO_TEST_CASE(several_keys_fail_over_and_cool_down_per_key)
 {
-    start(config(fake, {{"g", "d", 1, {}, {}, {"k1", "k2", "k3"}}}, {"allowed_fails: 3", "cooldown_time: 30"}));
+    start(config(fake, {{.group = "g", .id = "d", .weight = 1, .api_keys = {"k1", "k2", "k3"}}},
+                 {"allowed_fails: 3", "cooldown_time: 30"}));
     const std::map<std::string, std::string> id_of_key{
         {"Bearer k1", "d"}, {"Bearer k2", "d__key_1"}, {"Bearer k3", "d__key_2"}};
     fake.set_script("d", json::object{{"steps", json::array{rate_limited("1")}}, {"then", ok()}});
@@ -838,8 +734,8 @@ BOOST_AUTO_TEST_CASE(several_keys_fail_over_and_cool_down_per_key)
 BOOST_AUTO_TEST_CASE(all_keys_rate_limited_exhaust_with_429_or_fall_back)
 {
     start(config(fake,
-                 {{"g", "d", 1, {}, {}, {"k1", "k2", "k3"}},
-                  {"g2", "e", 1, {}, {}, {"e1", "e2", "e3"}},
+                 {{.group = "g", .id = "d", .weight = 1, .api_keys = {"k1", "k2", "k3"}},
+                  {.group = "g2", .id = "e", .weight = 1, .api_keys = {"e1", "e2", "e3"}},
                   {"fb", "f", 1}},
                  {"allowed_fails: 3", "cooldown_time: 30", "fallbacks: [{g: [fb]}]"}));
     fake.set_script("d", rate_limited("1"));

@@ -14,14 +14,10 @@
 
 #include "streaming/next_hop_request.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 
-#include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,47 +35,18 @@ namespace {
 // B is picked first with probability 1 / 1000001: A's failure is what the test scripts.
 constexpr long heavy = 1000000;
 
-/// One deployment of a test config.
-struct dep {
-    std::string group;
-    std::string id;
-    std::optional<long> weight = {};
-    std::vector<std::string> extra = {};  ///< more litellm_params lines ("stream_timeout: 0.3")
-    std::optional<std::string> api_base = {};  ///< default: the fake's base_url(id)
-    std::string provider = "openai";
+/// Every config of this file: a stalled stream fails over fast (1 s to the first event, 0.3 s between
+/// events), and unless a test says otherwise a failure never cools a deployment down across requests.
+const config_defaults stream_defaults{
+    .litellm_params = {"timeout: 5", "stream_timeout: 1"},
+    .router_settings = {"stream_idle_timeout: 0.3", "allowed_fails: 1000"},
 };
 
-std::string config(const fake_upstream_process& fake, const std::vector<dep>& deps,
-                   const std::vector<std::string>& router, const std::string& rest = {})
+/// config() over this file's defaults.
+std::string stream_config(const fake_upstream_process& fake, const std::vector<dep>& deps,
+                          const std::vector<std::string>& router, const std::string& top = {})
 {
-    std::string y = "model_list:\n";
-    for (const auto& d : deps) {
-        y += "  - model_name: " + d.group + "\n";
-        y += "    litellm_params:\n";
-        y += "      model: " + d.provider + "/up-" + d.id + "\n";
-        y += "      api_base: " + d.api_base.value_or(fake.base_url(d.id)) + "\n";
-        y += "      api_key: key-" + d.id + "\n";
-        if (d.provider == "azure") y += "      api_version: \"2024-10-21\"\n";
-        if (d.weight) y += "      weight: " + std::to_string(*d.weight) + "\n";
-        y += "      timeout: 5\n";
-        if (std::none_of(d.extra.begin(), d.extra.end(),
-                         [](const std::string& l) { return l.starts_with("stream_timeout:"); })) {
-            y += "      stream_timeout: 1\n";
-        }
-        for (const auto& l : d.extra) y += "      " + l + "\n";
-        y += "    model_info:\n";
-        y += "      id: " + d.id + "\n";
-    }
-    y += "router_settings:\n";
-    y += "  stream_idle_timeout: 0.3\n";
-    // Unless a test says otherwise, a failure never cools a deployment down across requests.
-    if (std::none_of(router.begin(), router.end(), [](const std::string& l) { return l.starts_with("allowed_fails:"); })) {
-        y += "  allowed_fails: 1000\n";
-    }
-    for (const auto& l : router) y += "  " + l + "\n";
-    y += rest;
-    y += "general_settings:\n  listen: 127.0.0.1:0\n  threads: 1\n  log_level: info\n";
-    return y;
+    return config(fake, deps, router, top, stream_defaults);
 }
 
 /// The usual pair: A (heavy) and B (weight 1) in group `chat`.
@@ -209,35 +176,6 @@ read_stream stream_call(http_client& c, std::string_view target, const json::obj
     return take_apart(std::move(head), c.read_events(deadline_after(limit)));
 }
 
-std::string header(const http_response& r, std::string_view name)
-{
-    return r.header(name).value_or("<absent>");
-}
-
-/// Recorded calls, ordered by the fake's global arrival sequence.
-std::vector<json::object> ordered(const json::array& calls)
-{
-    std::vector<json::object> out;
-    for (const auto& c : calls) out.push_back(c.as_object());
-    std::sort(out.begin(), out.end(), [](const json::object& a, const json::object& b) {
-        return a.at("seq").as_int64() < b.at("seq").as_int64();
-    });
-    return out;
-}
-
-std::vector<std::string> names_of(const std::vector<json::object>& calls)
-{
-    std::vector<std::string> out;
-    for (const auto& c : calls) out.emplace_back(c.at("name").as_string());
-    return out;
-}
-
-std::string auth_of(const json::object& call)
-{
-    const auto* a = call.at("headers").as_object().if_contains("authorization");
-    return a ? std::string(a->as_string()) : std::string("<absent>");
-}
-
 /// The one recorded call of `name` (fails the test when there is not exactly one).
 json::object only_call(fake_upstream_process& fake, std::string_view name)
 {
@@ -245,34 +183,6 @@ json::object only_call(fake_upstream_process& fake, std::string_view name)
     BOOST_TEST_REQUIRE(calls.size() == 1u, "calls of " << name << ": " << json::serialize(calls));
     return calls[0].as_object();
 }
-
-/// The value of one Prometheus series (`name{labels}` exactly as exposed), nullopt when absent.
-std::optional<double> metric(const std::string& text, const std::string& series)
-{
-    std::size_t at = 0;
-    while ((at = text.find(series + " ", at)) != std::string::npos) {
-        if (at == 0 || text[at - 1] == '\n') {
-            return std::strtod(text.c_str() + at + series.size() + 1, nullptr);
-        }
-        ++at;
-    }
-    return std::nullopt;
-}
-
-/// A port on 127.0.0.1 that refuses connections: bound (so nobody else gets it) but never listening.
-class refused_port {
-public:
-    refused_port()
-    {
-        socket_.open(boost::asio::ip::tcp::v4());
-        socket_.bind({boost::asio::ip::address_v4::loopback(), 0});
-    }
-    std::uint16_t port() const { return socket_.local_endpoint().port(); }
-
-private:
-    boost::asio::io_context ioc_;
-    boost::asio::ip::tcp::socket socket_{ioc_};
-};
 
 struct stream_fixture {
     fake_upstream_process fake;
@@ -314,12 +224,7 @@ struct stream_fixture {
         return out;
     }
 
-    std::string metrics()
-    {
-        const auto r = client->get("/metrics");
-        BOOST_TEST_REQUIRE(r.status == 200u);
-        return r.body;
-    }
+    prom_text metrics() { return scrape(*client); }
 };
 
 /// Checks the stream_start events: one per hop, {provider, model, deployment} in order.
@@ -370,7 +275,7 @@ BOOST_DATA_TEST_CASE(every_trigger_after_first_byte_fails_over_in_continue_and_r
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{trig.field, 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     const auto t0 = clock::now();
     const auto s = f.chat(chat_request("chat", {{"stream_failover", mode}}));
@@ -410,8 +315,8 @@ BOOST_DATA_TEST_CASE(every_trigger_after_first_byte_fails_over_in_continue_and_r
     for (std::size_t i = 2; i < s.text_by_model.size(); ++i) BOOST_TEST(s.text_by_model[i].first == "up-B");
 
     const auto m = f.metrics();
-    BOOST_TEST(metric(m, "baton_stream_failovers_total{reason=\"" + trig.reason + "\"}").value_or(-1) == 1.0,
-               "metrics:\n" << m);
+    BOOST_TEST(m.find("baton_stream_failovers_total", {{"reason", trig.reason}}).value_or(-1) == 1.0,
+               "metrics:\n" << m.raw);
 }
 
 // 2. Mode off (router_settings): the same cut ends the stream with a final error event (stream_failed) and
@@ -421,7 +326,7 @@ BOOST_AUTO_TEST_CASE(mode_off_ends_with_error_event_and_never_calls_b)
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {"stream_failover: off"}));
+    f.start(stream_config(f.fake, a_and_b(), {"stream_failover: off"}));
 
     const auto s = f.chat(chat_request());
     BOOST_TEST(s.head.status == 200u);
@@ -437,7 +342,7 @@ BOOST_AUTO_TEST_CASE(mode_off_ends_with_error_event_and_never_calls_b)
     stream_fixture g;
     g.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     g.fake.set_script("B", streams(b_pieces));
-    g.start(config(g.fake, a_and_b(), {"stream_failover: continue"}));
+    g.start(stream_config(g.fake, a_and_b(), {"stream_failover: continue"}));
     const auto t = g.chat(chat_request("chat", {{"stream_failover", "off"}}));
     BOOST_TEST(!t.done);
     BOOST_TEST_REQUIRE(t.final_error.has_value());
@@ -452,7 +357,7 @@ BOOST_AUTO_TEST_CASE(every_candidate_cut_mid_stream_ends_with_exhausted_error_ev
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", streams(b_pieces, {{"cut_after", 1}}));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     const auto s = f.chat(chat_request());
     BOOST_TEST(s.head.status == 200u);
@@ -479,7 +384,7 @@ BOOST_DATA_TEST_CASE(failure_before_first_event_fails_over_invisibly,
     if (kind == "status_500") {
         f.fake.set_script("A", failing(500));
     } else if (kind == "refused") {
-        deps[0].api_base = "http://127.0.0.1:" + std::to_string(refused.port()) + "/A/v1";
+        deps[0].api_base = refused.url("/A/v1");
     } else if (kind == "empty_stream") {
         f.fake.set_script("A", json::object{{"body", ""}, {"headers", json::object{{"content-type", "text/event-stream"}}}});
     } else {
@@ -487,7 +392,7 @@ BOOST_DATA_TEST_CASE(failure_before_first_event_fails_over_invisibly,
         f.fake.set_script("A", streams(a_pieces, {{"first_delay_ms", 3000}}));
     }
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, deps, {}));
+    f.start(stream_config(f.fake, deps, {}));
 
     const auto s = f.chat(chat_request());
     BOOST_TEST(s.head.status == 200u);
@@ -509,7 +414,7 @@ BOOST_AUTO_TEST_CASE(every_candidate_failing_before_first_byte_gives_a_json_erro
     stream_fixture f;
     f.fake.set_script("A", failing(500));
     f.fake.set_script("B", failing(503));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
     auto r = f.client->post_json("/v1/chat/completions", chat_request(), {}, 10s);
     BOOST_TEST(r.status == 502u);
     BOOST_TEST(header(r, "content-type").starts_with("application/json"));
@@ -518,7 +423,7 @@ BOOST_AUTO_TEST_CASE(every_candidate_failing_before_first_byte_gives_a_json_erro
     stream_fixture g;
     g.fake.set_script("A", failing(429));
     g.fake.set_script("B", failing(429));
-    g.start(config(g.fake, a_and_b(), {}));
+    g.start(stream_config(g.fake, a_and_b(), {}));
     r = g.client->post_json("/v1/chat/completions", chat_request(), {}, 10s);
     BOOST_TEST(r.status == 429u);
     BOOST_TEST(header(r, "content-type").starts_with("application/json"));
@@ -538,7 +443,7 @@ BOOST_AUTO_TEST_CASE(same_group_repick_first_then_fallback_group_continues)
     f.fake.set_script("F", streams({"x ", "y"}));
     auto deps = a_and_b();
     deps.push_back({"fb", "F"});
-    f.start(config(f.fake, deps, {"fallbacks: [{chat: [fb]}]"}));
+    f.start(stream_config(f.fake, deps, {"fallbacks: [{chat: [fb]}]"}));
 
     const auto s = f.chat(chat_request());
     BOOST_TEST(s.head.status == 200u);
@@ -569,7 +474,7 @@ BOOST_AUTO_TEST_CASE(idle_timeout_fails_over_in_bounded_time_and_closes_the_stal
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"stall_after", 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     const auto t0 = clock::now();
     const auto s = f.chat(chat_request());
@@ -589,7 +494,7 @@ BOOST_AUTO_TEST_CASE(client_disconnect_during_first_hop_closes_the_upstream)
     stream_fixture f;
     f.fake.set_script("A", json::object{{"stream", json::object{{"chunks", 50}, {"interval_ms", 200}}}});
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     f.client->open_stream("/v1/chat/completions", chat_request(), deadline_after(5s));
     for (int i = 0; i < 2; ++i) {
@@ -608,7 +513,7 @@ BOOST_AUTO_TEST_CASE(client_disconnect_during_second_hop_closes_that_upstream)
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", json::object{{"stream", json::object{{"chunks", 50}, {"interval_ms", 200}}}});
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     f.client->open_stream("/v1/chat/completions", chat_request(), deadline_after(5s));
     bool saw_b = false;
@@ -633,7 +538,7 @@ BOOST_AUTO_TEST_CASE(usage_reaches_only_a_client_that_asked_and_sums_over_hops)
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     // Asked: only B completed (the fake reports usage after its finish chunk): {5, 3, 8}.
     auto s = f.chat(chat_request("chat", {{"stream_options", json::object{{"include_usage", true}}}}));
@@ -688,7 +593,7 @@ BOOST_AUTO_TEST_CASE(stream_start_per_hop_cooldown_and_failover_metric)
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {"allowed_fails: 1", "cooldown_time: 30"}));
+    f.start(stream_config(f.fake, a_and_b(), {"allowed_fails: 1", "cooldown_time: 30"}));
 
     const auto s = f.chat(chat_request());
     BOOST_TEST(s.last_is_done);
@@ -697,14 +602,16 @@ BOOST_AUTO_TEST_CASE(stream_start_per_hop_cooldown_and_failover_metric)
     check_stream_starts(starts, {{"openai", "up-A", "A"}, {"openai", "up-B", "B"}});
 
     const auto m = f.metrics();
-    const auto cuts = metric(m, "baton_stream_failovers_total{reason=\"connection_cut\"}");
-    BOOST_TEST_REQUIRE(cuts.has_value(), "metrics:\n" << m);
+    const auto cuts = m.find("baton_stream_failovers_total", {{"reason", "connection_cut"}});
+    BOOST_TEST_REQUIRE(cuts.has_value(), "metrics:\n" << m.raw);
     BOOST_TEST(*cuts >= 1.0);
     // One client request, however many hops: counted once, with the attempt to each deployment.
-    BOOST_TEST(metric(m, "baton_requests_total{model_group=\"chat\",status=\"200\"}").value_or(-1) == 1.0,
-               "metrics:\n" << m);
-    BOOST_TEST(metric(m, "baton_upstream_requests_total{deployment=\"A\",outcome=\"connection\"}").value_or(-1) == 1.0);
-    BOOST_TEST(metric(m, "baton_upstream_requests_total{deployment=\"B\",outcome=\"success\"}").value_or(-1) == 1.0);
+    BOOST_TEST(m.find("baton_requests_total", {{"model_group", "chat"}, {"status", "200"}}).value_or(-1) == 1.0,
+               "metrics:\n" << m.raw);
+    BOOST_TEST(m.find("baton_upstream_requests_total", {{"deployment", "A"}, {"outcome", "connection"}}).value_or(-1) ==
+               1.0);
+    BOOST_TEST(m.find("baton_upstream_requests_total", {{"deployment", "B"}, {"outcome", "success"}}).value_or(-1) ==
+               1.0);
 
     // A is cooling down: the next stream goes straight to B.
     const auto next = f.chat(chat_request());
@@ -721,9 +628,9 @@ BOOST_AUTO_TEST_CASE(stream_start_per_hop_cooldown_and_failover_metric)
 BOOST_AUTO_TEST_CASE(docsgpt_backup_model_on_immediate_and_mid_stream_failure)
 {
     stream_fixture f;
-    const std::vector<dep> deps = {{"primary", "P"}, {"backup", "F", {}, {}, {}, "azure"}};
-    f.start(config(f.fake, deps, {},
-                   "keys:\n  - name: team\n    key: sk-team\n    backup_models: [backup]\n"));
+    const std::vector<dep> deps = {{"primary", "P"}, {.group = "backup", .id = "F", .provider = "azure"}};
+    f.start(stream_config(f.fake, deps, {},
+                          "keys:\n  - name: team\n    key: sk-team\n    backup_models: [backup]\n"));
     const header_list auth = {{"Authorization", "Bearer sk-team"}};
 
     // Immediate failure: the client sees only the backup's chunks.
@@ -769,7 +676,7 @@ BOOST_AUTO_TEST_CASE(completions_endpoint_continues_with_prompt_plus_partial_tex
     stream_fixture f;
     f.fake.set_script("A", streams(a_pieces, {{"cut_after", 2}}));
     f.fake.set_script("B", streams(b_pieces));
-    f.start(config(f.fake, a_and_b(), {}));
+    f.start(stream_config(f.fake, a_and_b(), {}));
 
     const json::object body{{"model", "chat"}, {"prompt", "Count: "}, {"stream", true}, {"echo", false}};
     auto s = stream_call(*f.client, "/v1/completions", body);

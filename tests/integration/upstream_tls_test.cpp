@@ -22,7 +22,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +38,11 @@ namespace {
 using baton::test::unused_port;
 
 using baton::test::port_accepts;
+
+using baton::test::call_header;
+using baton::test::chat_body;
+using baton::test::content_pieces;
+using baton::test::str;
 
 struct cert_files {
     std::filesystem::path cert;
@@ -115,57 +119,15 @@ private:
     bt::nginx_process nginx_;
 };
 
-struct dep {
-    std::string group;
-    std::string id;
-    std::string api_base;
-    int weight = 1;
-    std::optional<bool> ssl_verify;  ///< nullopt: the key is left out (default true)
+/// Every config of this file: bounded attempts (5 s; 3 s to a stream's first event), no retries,
+/// allowed_fails 100 and 1 s cooldowns, two reactors, a 3 s drain; each deployment weighs 1 unless it says
+/// otherwise.
+const bt::config_defaults tls_defaults{
+    .litellm_params = {"weight: 1", "timeout: 5", "stream_timeout: 3"},
+    .router_settings = {"num_retries: 0", "allowed_fails: 100", "cooldown_time: 1",
+                        "stream_idle_timeout: 1"},
+    .general_settings = {"threads: 2", "graceful_shutdown_seconds: 3"},
 };
-
-std::string config_yaml(const std::vector<dep>& deps)
-{
-    std::string y = "model_list:\n";
-    for (const auto& d : deps) {
-        y += "  - model_name: " + d.group + "\n";
-        y += "    litellm_params:\n";
-        y += "      model: openai/up-" + d.id + "\n";
-        y += "      api_base: " + d.api_base + "\n";
-        y += "      api_key: sk-" + d.id + "\n";
-        y += "      weight: " + std::to_string(d.weight) + "\n";
-        y += "      timeout: 5\n";
-        y += "      stream_timeout: 3\n";
-        if (d.ssl_verify) y += std::string("      ssl_verify: ") + (*d.ssl_verify ? "true" : "false") + "\n";
-        y += "    model_info:\n";
-        y += "      id: " + d.id + "\n";
-    }
-    y += "router_settings:\n";
-    y += "  num_retries: 0\n";
-    y += "  allowed_fails: 100\n";
-    y += "  cooldown_time: 1\n";
-    y += "  stream_idle_timeout: 1\n";
-    y += "general_settings:\n";
-    y += "  listen: 127.0.0.1:0\n";
-    y += "  threads: 2\n";
-    y += "  graceful_shutdown_seconds: 3\n";
-    return y;
-}
-
-json::object chat(std::string_view model, bool stream = false)
-{
-    json::object body{{"model", model},
-                      {"messages", json::array{json::object{{"role", "user"}, {"content", "hello over tls"}}}}};
-    if (stream) body["stream"] = true;
-    return body;
-}
-
-std::string header(const bt::http_response& r, std::string_view name) { return r.header(name).value_or("<absent>"); }
-
-std::string str(const json::object& o, std::string_view key)
-{
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string("<absent>");
-}
 
 std::string message_content(const bt::http_response& r)
 {
@@ -174,23 +136,6 @@ std::string message_content(const bt::http_response& r)
     } catch (const std::exception&) {
         return "<no content in: " + r.body + ">";
     }
-}
-
-/// Content pieces of a stream, in order.
-std::vector<std::string> content_pieces(const std::vector<bt::sse_event>& events)
-{
-    std::vector<std::string> out;
-    for (const auto& e : events) {
-        if (e.is_done() || e.data.empty()) continue;
-        const auto v = e.json();
-        const auto* choices = v.as_object().if_contains("choices");
-        if (!choices || !choices->is_array() || choices->as_array().empty()) continue;
-        const auto* delta = choices->as_array()[0].as_object().if_contains("delta");
-        if (!delta || !delta->is_object()) continue;
-        const auto* content = delta->as_object().if_contains("content");
-        if (content && content->is_string() && !content->get_string().empty()) out.emplace_back(content->get_string());
-    }
-    return out;
 }
 
 /// The upstream_failure events of deployment `id` logged so far, waited for (bounded) until at least one.
@@ -204,12 +149,6 @@ std::vector<json::object> wait_failures(bt::baton_process& b, std::string_view i
         if (!out.empty() || bt::clock::now() >= d) return out;
         std::this_thread::sleep_for(10ms);
     }
-}
-
-std::string call_header(const json::value& call, std::string_view name)
-{
-    const auto* h = call.as_object().at("headers").as_object().if_contains(name);
-    return h && h->is_string() ? std::string(h->get_string()) : std::string("<absent>");
 }
 
 /// Certificates shared by the tests: `localhost` (DNS:localhost, IP:127.0.0.1) and `wrong.example`
@@ -244,12 +183,14 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     fake.set_script("ts", json::parse(R"({"stream": {"pieces": ["over ", "tls ", "stream"]}})"));
     fake.set_script("ti", json::parse(R"({"content": "by ip"})"));
 
-    bt::baton_process baton(config_yaml({{"g", "t", tls + "/t/v1", 1, false},
-                                         {"gs", "ts", tls + "/ts/v1", 1, false},
-                                         {"gi", "ti", tls_ip + "/ti/v1", 1, false}}));
+    bt::test_config p;
+    p.deployments = {{"g", "t", 1, {"ssl_verify: false"}, tls + "/t/v1"},
+                     {"gs", "ts", 1, {"ssl_verify: false"}, tls + "/ts/v1"},
+                     {"gi", "ti", 1, {"ssl_verify: false"}, tls_ip + "/ti/v1"}};
+    bt::baton_process baton(bt::config_yaml(fake, p, tls_defaults));
     bt::http_client client(baton.port());
 
-    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("g"));
     BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "secret handshake ok");
     BOOST_TEST(header(r, "x-baton-deployment-id") == "t");
@@ -257,11 +198,11 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     BOOST_REQUIRE(fake.wait_calls("t", 1));
     const auto calls = fake.calls("t");
     BOOST_REQUIRE_EQUAL(calls.size(), 1u);
-    BOOST_TEST(call_header(calls[0], "authorization") == "Bearer sk-t");
+    BOOST_TEST(call_header(calls[0], "authorization") == "Bearer key-t");
     BOOST_TEST(call_header(calls[0], "x-test-sni") == "localhost");  // the request really came through TLS
     BOOST_TEST(std::string(calls[0].at("json").at("model").as_string()) == "up-t");
 
-    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "content-type").starts_with("text/event-stream"));
     const auto s = client.read_events(bt::deadline_after(10s));
@@ -277,7 +218,7 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     BOOST_TEST(scalls[0].at("json").at("stream").as_bool());
 
     // An IP-literal api_base over TLS, too.
-    const auto ri = client.post_json("/v1/chat/completions", chat("gi"));
+    const auto ri = client.post_json("/v1/chat/completions", chat_body("gi"));
     BOOST_TEST(ri.status == 200u, "body: " << ri.body);
     BOOST_TEST(message_content(ri) == "by ip");
     BOOST_TEST(fake.wait_calls("ti", 1));
@@ -298,15 +239,17 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     fake.set_script("only", json::parse(R"({"content": "must not be reached"})"));
 
     // Weight 0 on the plain deployments: the TLS one (weight 1) is always tried first (§5.1).
-    bt::baton_process baton(config_yaml({{"g", "tv", tls + "/tv/v1", 1, std::nullopt},
-                                         {"g", "plain", fake.base_url("plain"), 0, std::nullopt},
-                                         {"gs", "tvs", tls + "/tv/v1", 1, true},
-                                         {"gs", "plains", fake.base_url("plains"), 0, std::nullopt},
-                                         {"solo", "only", tls + "/only/v1", 1, std::nullopt}}));
+    bt::test_config p;
+    p.deployments = {{"g", "tv", 1, {}, tls + "/tv/v1"},
+                     {"g", "plain", 0},
+                     {"gs", "tvs", 1, {"ssl_verify: true"}, tls + "/tv/v1"},
+                     {"gs", "plains", 0},
+                     {"solo", "only", 1, {}, tls + "/only/v1"}};
+    bt::baton_process baton(bt::config_yaml(fake, p, tls_defaults));
     bt::http_client client(baton.port());
 
     // Non-streamed: fails over to the plain-http deployment.
-    const auto r = client.post_json("/v1/chat/completions", chat("g"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("g"));
     BOOST_TEST(r.status == 200u, "body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "plain http answered");
     BOOST_TEST(header(r, "x-baton-deployment-id") == "plain");
@@ -317,7 +260,7 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     BOOST_TEST(str(f[0], "model_group") == "g");
 
     // Streamed: the same, invisibly before the first byte (§6).
-    const auto head = client.open_stream("/v1/chat/completions", chat("gs", true), bt::deadline_after(10s));
+    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "x-baton-deployment-id") == "plains");
     const auto s = client.read_events(bt::deadline_after(10s));
@@ -329,7 +272,7 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     BOOST_TEST(str(fs[0], "reason") == "connection");
 
     // No other deployment: 502 fallbacks_exhausted listing the `connection` attempt.
-    const auto e = client.post_json("/v1/chat/completions", chat("solo"));
+    const auto e = client.post_json("/v1/chat/completions", chat_body("solo"));
     BOOST_TEST(e.status == 502u, "body: " << e.body);
     const auto ej = e.json();
     BOOST_TEST(std::string(ej.at("error").at("code").as_string()) == "fallbacks_exhausted");
@@ -369,32 +312,33 @@ BOOST_AUTO_TEST_CASE(trusted_certificate_host_name_verification_and_sni)
     bt::baton_process::options opts;
     opts.env.emplace_back("SSL_CERT_FILE", c.bundle.string());
     opts.env.emplace_back("SSL_CERT_DIR", (c.dir.path() / "no-such-dir").string());
-    bt::baton_process baton(config_yaml({{"ok", "ok", on("localhost", 0) + "/ok/v1", 1, true},
-                                         {"okip", "okip", on("127.0.0.1", 0) + "/okip/v1", 1, true},
-                                         {"wrongip", "wrongip", on("127.0.0.1", 1) + "/wrongip/v1", 1, true},
-                                         {"mm", "mismatch", on("localhost", 1) + "/mismatch/v1", 1, true},
-                                         {"mm", "plain", fake.base_url("plain"), 0, std::nullopt},
-                                         {"sni", "sni", on("localhost", 2) + "/sni/v1", 1, true}}),
-                            opts);
+    bt::test_config p;
+    p.deployments = {{"ok", "ok", 1, {"ssl_verify: true"}, on("localhost", 0) + "/ok/v1"},
+                     {"okip", "okip", 1, {"ssl_verify: true"}, on("127.0.0.1", 0) + "/okip/v1"},
+                     {"wrongip", "wrongip", 1, {"ssl_verify: true"}, on("127.0.0.1", 1) + "/wrongip/v1"},
+                     {"mm", "mismatch", 1, {"ssl_verify: true"}, on("localhost", 1) + "/mismatch/v1"},
+                     {"mm", "plain", 0},
+                     {"sni", "sni", 1, {"ssl_verify: true"}, on("localhost", 2) + "/sni/v1"}};
+    bt::baton_process baton(bt::config_yaml(fake, p, tls_defaults), opts);
     bt::http_client client(baton.port());
 
     // The trusted certificate whose SAN names the api_base host: verified, answered.
-    const auto r = client.post_json("/v1/chat/completions", chat("ok"));
+    const auto r = client.post_json("/v1/chat/completions", chat_body("ok"));
     BOOST_TEST(r.status == 200u,
                "SSL_CERT_FILE trust not honoured? body: " << r.body << "\nbatond: " << baton.log());
     BOOST_TEST(message_content(r) == "answer from ok");
 
     // IP SAN matches an IP-literal api_base (both certificates carry IP:127.0.0.1, so both are trusted).
-    const auto ri = client.post_json("/v1/chat/completions", chat("okip"));
+    const auto ri = client.post_json("/v1/chat/completions", chat_body("okip"));
     BOOST_TEST(ri.status == 200u, "body: " << ri.body);
     BOOST_TEST(message_content(ri) == "answer from okip");
-    const auto rw = client.post_json("/v1/chat/completions", chat("wrongip"));
+    const auto rw = client.post_json("/v1/chat/completions", chat_body("wrongip"));
     BOOST_TEST(rw.status == 200u, "body: " << rw.body);
     BOOST_TEST(message_content(rw) == "answer from wrongip");
 
     // The same trusted wrong.example certificate reached as `localhost`: host-name mismatch → connection
     // failure → failover to the plain deployment.
-    const auto m = client.post_json("/v1/chat/completions", chat("mm"));
+    const auto m = client.post_json("/v1/chat/completions", chat_body("mm"));
     BOOST_TEST(m.status == 200u, "body: " << m.body);
     BOOST_TEST(header(m, "x-baton-deployment-id") == "plain");
     BOOST_TEST(message_content(m) == "answer from plain");
@@ -405,7 +349,7 @@ BOOST_AUTO_TEST_CASE(trusted_certificate_host_name_verification_and_sni)
 
     // SNI: the name-based server block answers only when batond sends `localhost` as the server name
     // (without SNI nginx would present the wrong.example certificate and verification would fail).
-    const auto sn = client.post_json("/v1/chat/completions", chat("sni"));
+    const auto sn = client.post_json("/v1/chat/completions", chat_body("sni"));
     BOOST_TEST(sn.status == 200u, "body: " << sn.body);
     BOOST_TEST(message_content(sn) == "answer from sni");
     BOOST_REQUIRE(fake.wait_calls("sni", 1));

@@ -37,6 +37,9 @@ struct http_response {
     boost::json::value json() const;
 };
 
+/// The header's value, "<absent>" when absent: text an assertion compares and prints as it is.
+std::string header(const http_response& r, std::string_view name);
+
 /// One server-sent event.
 struct sse_event {
     std::string raw;            ///< the event's text as received, without the blank line that ends it

@@ -515,6 +515,53 @@ BOOST_AUTO_TEST_CASE(an_alias_chain_is_followed_and_the_served_group_is_known)
     BOOST_TEST(fsm.usage().prompt_tokens == 3);
 }
 
+BOOST_AUTO_TEST_CASE(a_fallback_groups_own_fallbacks_are_never_followed)
+{
+    // DocsGPT (seed 000): no recursive chain — g falls back to fb, and fb's own fallback is not followed.
+    bench b;
+    b.add("A", "g");
+    b.add("F", "fb");
+    b.add("X", "fb-fallback");
+    b.w.table.settings.fallbacks["g"] = {"fb"};
+    b.w.table.settings.fallbacks["fb"] = {"fb-fallback"};
+    const auto r = run(b, chat_body("g"), per_deployment({}, http(500)));
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "F"}), boost::test_tools::per_element());
+    BOOST_TEST((r.error.ec == routing::errc::all_failed));
+}
+
+BOOST_AUTO_TEST_CASE(weight_zero_is_picked_only_when_no_positive_weight_remains)
+{
+    // LiteLLM (seed 003): a weight-0 deployment is the last resort of its group.
+    bench b;
+    b.add("Z", "g", 0);
+    b.add("P", "g", 1);
+    const auto r = run(b, chat_body("g"), per_deployment({{"P", {http(500)}}}));
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.sent == (std::vector<std::string>{"P", "Z"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(per_request_fallbacks_and_disable_fallbacks)
+{
+    bench b;
+    b.add("A", "g");
+    b.add("F", "fb");
+    b.add("R", "req-fb");
+    b.w.table.settings.fallbacks["g"] = {"fb"};
+    const auto r = run(b, R"({"model":"g","messages":[{"role":"user","content":"x"}],"fallbacks":["req-fb"]})",
+                       per_deployment({}, http(500)));
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "R", "F"}), boost::test_tools::per_element());
+    // Fallbacks are not part of what goes upstream.
+    BOOST_TEST(!json::parse(r.bodies[0]).as_object().contains("fallbacks"));
+
+    bench c;
+    c.add("A", "g");
+    c.add("F", "fb");
+    c.w.table.settings.fallbacks["g"] = {"fb"};
+    const auto s = run(c, R"({"model":"g","messages":[{"role":"user","content":"x"}],"disable_fallbacks":true})",
+                       per_deployment({}, http(500)));
+    BOOST_TEST(s.sent == (std::vector<std::string>{"A"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------------------------
