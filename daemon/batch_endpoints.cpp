@@ -34,6 +34,7 @@ net::task<void> respond(endpoint_context& ctx, unsigned status, std::string_view
     co_await ctx.out.write_response(head, body);
 }
 
+/// Callers pass a named error: GCC 12 destroys a temporary of a co_await expression twice.
 net::task<void> refuse(endpoint_context& ctx, const batches::api_error& e)
 {
     const auto a = answer_for(make_error_code(e.code), e.message, e.param);
@@ -91,10 +92,12 @@ net::task<void> upload_file(endpoint_context& ctx)
     const auto boundary = batches::multipart_boundary(ctx.req.content_type);
     net::body_reader* body = ctx.req.body_stream;
     if (!boundary || body == nullptr) {
-        co_await refuse(ctx, {batches::errc::invalid_upload,
-                              "Uploads are multipart/form-data with a boundary (Content-Type: multipart/form-data; "
-                              "boundary=...), with a `file` part and `purpose=batch`.",
-                              ""});
+        // Named: GCC 12 destroys a temporary of a co_await expression twice.
+        const batches::api_error e{batches::errc::invalid_upload,
+                                   "Uploads are multipart/form-data with a boundary (Content-Type: "
+                                   "multipart/form-data; boundary=...), with a `file` part and `purpose=batch`.",
+                                   ""};
+        co_await refuse(ctx, e);
         co_return;
     }
     const auto max_file = static_cast<std::uint64_t>(ctx.snap->cfg.general.max_file_mb * 1024.0 * 1024.0);
@@ -229,7 +232,9 @@ net::task<void> upload_file(endpoint_context& ctx)
     batches::file_record f{id, *up.filename, std::string(batches::upload_purpose), static_cast<std::int64_t>(up.bytes),
                            now_unix()};
     guard.keep = true;  // from here the service owns it (it removes it if storing fails)
-    const auto r = co_await service.add_file(caller_of(ctx), std::move(f), temp);
+    batch_caller who = caller_of(ctx);
+    auto path = temp;
+    const auto r = co_await service.add_file(std::move(who), std::move(f), std::move(path));
     if (std::holds_alternative<batches::api_error>(r)) {
         guard.keep = false;
     }
@@ -243,24 +248,31 @@ net::task<void> list_files(endpoint_context& ctx)
         co_await refuse(ctx, *e);
         co_return;
     }
-    const auto r = co_await ctx.r.shared().batches->list_files(caller_of(ctx), std::get<batches::list_query>(q));
+    batch_caller who = caller_of(ctx);
+    auto arg = std::get<batches::list_query>(q);
+    const auto r = co_await ctx.r.shared().batches->list_files(std::move(who), std::move(arg));
     co_await answer(ctx, r);
 }
 
 net::task<void> retrieve_file(endpoint_context& ctx)
 {
-    const auto r = co_await ctx.r.shared().batches->find_file(caller_of(ctx), std::string(ctx.param));
+    batch_caller who = caller_of(ctx);
+    std::string id(ctx.param);
+    const auto r = co_await ctx.r.shared().batches->find_file(std::move(who), std::move(id));
     if (const auto* e = std::get_if<batches::api_error>(&r)) {
         co_await refuse(ctx, *e);
         co_return;
     }
-    co_await respond(ctx, 200, batches::file_json(std::get<batches::file_record>(r)));
+    const std::string body = batches::file_json(std::get<batches::file_record>(r));
+    co_await respond(ctx, 200, body);
 }
 
 net::task<void> file_content(endpoint_context& ctx)
 {
     batch_service& service = *ctx.r.shared().batches;
-    const auto r = co_await service.find_file(caller_of(ctx), std::string(ctx.param));
+    batch_caller who = caller_of(ctx);
+    std::string id(ctx.param);
+    const auto r = co_await service.find_file(std::move(who), std::move(id));
     if (const auto* e = std::get_if<batches::api_error>(&r)) {
         co_await refuse(ctx, *e);
         co_return;
@@ -272,7 +284,8 @@ net::task<void> file_content(endpoint_context& ctx)
         ctx.r.log().error("batch_store_failed", {{"what", e.what()}});
     }
     if (!in) {
-        co_await refuse(ctx, {batches::errc::storage_failed, "The file could not be read.", ""});
+        const batches::api_error e{batches::errc::storage_failed, "The file could not be read.", ""};
+        co_await refuse(ctx, e);
         co_return;
     }
     // Byte-exact and streamed: the head with the length, then the file 64 KiB at a time.
@@ -302,7 +315,9 @@ net::task<void> file_content(endpoint_context& ctx)
 
 net::task<void> delete_file(endpoint_context& ctx)
 {
-    const auto r = co_await ctx.r.shared().batches->delete_file(caller_of(ctx), std::string(ctx.param));
+    batch_caller who = caller_of(ctx);
+    std::string id(ctx.param);
+    const auto r = co_await ctx.r.shared().batches->delete_file(std::move(who), std::move(id));
     co_await answer(ctx, r);
 }
 
@@ -313,7 +328,9 @@ net::task<void> create_batch(endpoint_context& ctx)
         co_await refuse(ctx, *e);
         co_return;
     }
-    const auto r = co_await ctx.r.shared().batches->create_batch(caller_of(ctx), std::get<batches::create_params>(p));
+    batch_caller who = caller_of(ctx);
+    auto arg = std::get<batches::create_params>(p);
+    const auto r = co_await ctx.r.shared().batches->create_batch(std::move(who), std::move(arg));
     co_await answer(ctx, r);
 }
 
@@ -324,19 +341,25 @@ net::task<void> list_batches(endpoint_context& ctx)
         co_await refuse(ctx, *e);
         co_return;
     }
-    const auto r = co_await ctx.r.shared().batches->list_batches(caller_of(ctx), std::get<batches::list_query>(q));
+    batch_caller who = caller_of(ctx);
+    auto arg = std::get<batches::list_query>(q);
+    const auto r = co_await ctx.r.shared().batches->list_batches(std::move(who), std::move(arg));
     co_await answer(ctx, r);
 }
 
 net::task<void> retrieve_batch(endpoint_context& ctx)
 {
-    const auto r = co_await ctx.r.shared().batches->find_batch(caller_of(ctx), std::string(ctx.param));
+    batch_caller who = caller_of(ctx);
+    std::string id(ctx.param);
+    const auto r = co_await ctx.r.shared().batches->find_batch(std::move(who), std::move(id));
     co_await answer(ctx, r);
 }
 
 net::task<void> cancel_batch(endpoint_context& ctx)
 {
-    const auto r = co_await ctx.r.shared().batches->cancel_batch(caller_of(ctx), std::string(ctx.param));
+    batch_caller who = caller_of(ctx);
+    std::string id(ctx.param);
+    const auto r = co_await ctx.r.shared().batches->cancel_batch(std::move(who), std::move(id));
     co_await answer(ctx, r);
 }
 

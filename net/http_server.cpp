@@ -507,7 +507,14 @@ task<void> http_server::run_session(tcp_socket socket)
             handler_->log_exception("non-standard exception");
         }
         out.unwatch_client();
-        // A streamed body the handler left unread (it answered early) cannot be skipped reliably: close.
+        // A streamed body the handler left unread (it answered early, e.g. refused the upload): read the rest
+        // of a small one so the connection stays usable (closing on unread bytes resets it, which can destroy
+        // the answer in flight); past 1 MiB, close.
+        for (std::size_t drained = 0; streamed && !streamed->done() && !failed && drained < 1024 * 1024;) {
+            auto [dec, piece] = co_await streamed->read_some();
+            if (dec || piece.empty()) break;
+            drained += piece.size();
+        }
         if (streamed && !streamed->done()) out.close_after = true;
         if (failed) {
             if (!out.head_written) {
