@@ -12,7 +12,7 @@ ctest --test-dir build --output-on-failure -j 2 --timeout 600
 
 # Sanitizers over the pure and observability code (fast: no Asio in these targets).
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-unit_targets="routing_tests streaming_tests providers_tests call_tests config_tests ops_tests"
+unit_targets="routing_tests streaming_tests providers_tests call_tests batches_tests config_tests ops_tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j "$(nproc)" --target $unit_targets
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j 2 -L unit -LE asio
