@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build everything, run the whole test suite: unit,
 # integration (real batond, fake upstream, nginx on 127.0.0.1), end-to-end (official openai npm client),
-# then the pure unit tests again under ASan+UBSan and the multi-threaded ones under TSan.
+# then the pure unit tests again under ASan+UBSan and the multi-threaded ones under TSan. First of all, the
+# C++ files changed since the base commit must match .clang-format (scripts/check-format.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/check-format.sh
 bash scripts/build.sh
 if [ ! -d tests/e2e/node_modules ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
