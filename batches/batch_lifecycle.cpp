@@ -15,7 +15,8 @@ bool move_to(batch_record& b, batch_status to)
 
 }  // namespace
 
-bool start_running(batch_record& b, std::int64_t now, std::int64_t total, std::vector<batch_error> line_errors)
+bool start_running(batch_record& b, std::int64_t now, std::int64_t total,
+                   std::vector<batch_error> line_errors)
 {
     if (!move_to(b, batch_status::in_progress)) {
         return false;
@@ -51,12 +52,14 @@ cancel_result request_cancel(batch_record& b, std::int64_t now)
 
 api_error cancel_refusal(const batch_record& b)
 {
-    return {errc::cannot_cancel, "Cannot cancel a batch with status '" + std::string(to_string(b.status)) + "'.", ""};
+    return {errc::cannot_cancel,
+            "Cannot cancel a batch with status '" + std::string(to_string(b.status)) + "'.", ""};
 }
 
 bool window_over(const batch_record& b, std::int64_t now) noexcept
 {
-    return (b.status == batch_status::validating || b.status == batch_status::in_progress) && now >= b.expires_at;
+    return (b.status == batch_status::validating || b.status == batch_status::in_progress) &&
+           now >= b.expires_at;
 }
 
 bool begin_finalizing(batch_record& b, std::int64_t now)
@@ -77,10 +80,17 @@ bool finish(batch_record& b, std::int64_t now, std::optional<std::string> output
     b.output_file_id = std::move(output_file_id);
     b.error_file_id = std::move(error_file_id);
     switch (final_status) {
-    case batch_status::completed: b.completed_at = now; break;
-    case batch_status::cancelled: b.cancelled_at = now; break;
-    case batch_status::expired: b.expired_at = now; break;
-    default: break;
+    case batch_status::completed:
+        b.completed_at = now;
+        break;
+    case batch_status::cancelled:
+        b.cancelled_at = now;
+        break;
+    case batch_status::expired:
+        b.expired_at = now;
+        break;
+    default:
+        break;
     }
     return true;
 }

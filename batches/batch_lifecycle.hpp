@@ -16,7 +16,8 @@ namespace baton::batches {
 
 /// validating → in_progress: the input file held at least one valid line. `line_errors` (the invalid
 /// lines, shown in `errors.data`) and `counts.total` are set.
-bool start_running(batch_record& b, std::int64_t now, std::int64_t total, std::vector<batch_error> line_errors);
+bool start_running(batch_record& b, std::int64_t now, std::int64_t total,
+                   std::vector<batch_error> line_errors);
 
 /// validating → failed: nothing to run (no valid line, or the input file is gone); `errors` says why.
 bool fail(batch_record& b, std::int64_t now, std::vector<batch_error> errors);

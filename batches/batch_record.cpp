@@ -133,7 +133,8 @@ std::optional<batch_record> parse_batch_json(std::string_view text)
                     continue;
                 }
                 const auto& io = item.get_object();
-                b.errors.push_back({read_string(io, "code").value_or(""), read_string(io, "message").value_or(""),
+                b.errors.push_back({read_string(io, "code").value_or(""),
+                                    read_string(io, "message").value_or(""),
                                     read_string(io, "param").value_or(""), read_time(io, "line")});
             }
         }

@@ -15,8 +15,8 @@ namespace baton::batches {
 struct batch_error {
     std::string code;
     std::string message;
-    std::string param;                ///< empty = null
-    std::optional<std::int64_t> line; ///< 1-based line of the input file; nullopt = the batch as a whole
+    std::string param;                 ///< empty = null
+    std::optional<std::int64_t> line;  ///< 1-based line of the input file; nullopt = the batch as a whole
 };
 
 /// OpenAI's request_counts: `completed` = rows of the output file, `failed` = rows of the error file,

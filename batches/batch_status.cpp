@@ -16,14 +16,19 @@ bool can_transition(batch_status from, batch_status to) noexcept
 {
     using enum batch_status;
     switch (from) {
-    case validating: return to == in_progress || to == failed || to == cancelling;
-    case in_progress: return to == finalizing || to == cancelling || to == expired;
-    case finalizing: return to == completed;
-    case cancelling: return to == cancelled;
+    case validating:
+        return to == in_progress || to == failed || to == cancelling;
+    case in_progress:
+        return to == finalizing || to == cancelling || to == expired;
+    case finalizing:
+        return to == completed;
+    case cancelling:
+        return to == cancelled;
     case completed:
     case failed:
     case expired:
-    case cancelled: return false;
+    case cancelled:
+        return false;
     }
     return false;
 }

@@ -14,28 +14,45 @@ namespace baton::batches {
 ///                 └─> cancelling ──> cancelled
 ///
 /// completed, failed, cancelled and expired are final.
-enum class batch_status { validating, failed, in_progress, finalizing, completed, expired, cancelling, cancelled };
+enum class batch_status {
+    validating,
+    failed,
+    in_progress,
+    finalizing,
+    completed,
+    expired,
+    cancelling,
+    cancelled
+};
 
 /// "validating", "in_progress", ...
 constexpr std::string_view to_string(batch_status s) noexcept
 {
     switch (s) {
-    case batch_status::validating: return "validating";
-    case batch_status::failed: return "failed";
-    case batch_status::in_progress: return "in_progress";
-    case batch_status::finalizing: return "finalizing";
-    case batch_status::completed: return "completed";
-    case batch_status::expired: return "expired";
-    case batch_status::cancelling: return "cancelling";
-    case batch_status::cancelled: return "cancelled";
+    case batch_status::validating:
+        return "validating";
+    case batch_status::failed:
+        return "failed";
+    case batch_status::in_progress:
+        return "in_progress";
+    case batch_status::finalizing:
+        return "finalizing";
+    case batch_status::completed:
+        return "completed";
+    case batch_status::expired:
+        return "expired";
+    case batch_status::cancelling:
+        return "cancelling";
+    case batch_status::cancelled:
+        return "cancelled";
     }
     return "failed";
 }
 
 /// Every status, in declaration order (for gauges and tests).
 inline constexpr batch_status all_statuses[] = {
-    batch_status::validating, batch_status::failed,    batch_status::in_progress, batch_status::finalizing,
-    batch_status::completed,  batch_status::expired,   batch_status::cancelling,  batch_status::cancelled,
+    batch_status::validating, batch_status::failed,  batch_status::in_progress, batch_status::finalizing,
+    batch_status::completed,  batch_status::expired, batch_status::cancelling,  batch_status::cancelled,
 };
 
 /// The status named `s`; nullopt for anything else.

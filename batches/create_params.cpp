@@ -15,14 +15,21 @@ namespace {
 std::string_view kind_of(const json::value& v)
 {
     switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+        return "null";
+    case json::kind::bool_:
+        return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::uint64:
+        return "an integer";
+    case json::kind::double_:
+        return "a number";
+    case json::kind::string:
+        return "a string";
+    case json::kind::array:
+        return "an array";
+    case json::kind::object:
+        return "an object";
     }
     return "a value";
 }
@@ -59,9 +66,12 @@ std::variant<std::string, api_error> required_string(const json::object& o, std:
 std::string_view batch_endpoint_path(providers::api_endpoint e) noexcept
 {
     switch (e) {
-    case providers::api_endpoint::chat_completions: return "/v1/chat/completions";
-    case providers::api_endpoint::completions: return "/v1/completions";
-    case providers::api_endpoint::embeddings: return "/v1/embeddings";
+    case providers::api_endpoint::chat_completions:
+        return "/v1/chat/completions";
+    case providers::api_endpoint::completions:
+        return "/v1/completions";
+    case providers::api_endpoint::embeddings:
+        return "/v1/embeddings";
     }
     return "/v1/chat/completions";
 }
@@ -83,7 +93,8 @@ std::variant<create_params, api_error> parse_create_params(std::string_view body
     const json::value v = json::parse(body, ec);
     if (ec || !v.is_object()) {
         return api_error{errc::invalid_json,
-                         "We could not parse the JSON body of your request. The body must be a JSON object.", ""};
+                         "We could not parse the JSON body of your request. The body must be a JSON object.",
+                         ""};
     }
     const json::object& o = v.get_object();
     create_params p;
@@ -94,7 +105,8 @@ std::variant<create_params, api_error> parse_create_params(std::string_view body
     }
     p.input_file_id = std::move(std::get<std::string>(file));
     if (p.input_file_id.empty()) {
-        return api_error{errc::invalid_value, "Invalid value: ''. input_file_id must name a file.", "input_file_id"};
+        return api_error{errc::invalid_value, "Invalid value: ''. input_file_id must name a file.",
+                         "input_file_id"};
     }
 
     auto endpoint = required_string(o, "endpoint");
@@ -172,7 +184,8 @@ std::variant<create_params, api_error> parse_create_params(std::string_view body
     }
     if (p.idempotency_key &&
         (p.idempotency_key->empty() || p.idempotency_key->size() > max_idempotency_key_chars)) {
-        return api_error{errc::invalid_value, "An idempotency key is 1 to 256 characters long.", "idempotency_key"};
+        return api_error{errc::invalid_value, "An idempotency key is 1 to 256 characters long.",
+                         "idempotency_key"};
     }
     return p;
 }
@@ -182,7 +195,8 @@ std::string idempotency_fingerprint(const create_params& p)
     // Built by hand in a fixed order: the text is compared, so it must not depend on a map's order.
     std::string out = "{\"input_file_id\":" + json::serialize(json::value(p.input_file_id)) +
                       ",\"endpoint\":" + json::serialize(json::value(batch_endpoint_path(p.endpoint))) +
-                      ",\"completion_window\":" + json::serialize(json::value(p.completion_window)) + ",\"metadata\":";
+                      ",\"completion_window\":" + json::serialize(json::value(p.completion_window)) +
+                      ",\"metadata\":";
     if (!p.metadata) {
         out += "null";
     } else {

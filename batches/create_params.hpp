@@ -35,7 +35,8 @@ inline constexpr std::size_t max_idempotency_key_chars = 256;
 /// ("Invalid type for 'metadata.tags': expected a string, but got an array instead."), more than 16 pairs,
 /// a key over 64 or a value over 512 characters; an idempotency key that is empty, not a string, longer than
 /// 256 characters, or different in the header and the body. Unknown fields are ignored. Pure.
-std::variant<create_params, api_error> parse_create_params(std::string_view body, std::string_view header_key);
+std::variant<create_params, api_error> parse_create_params(std::string_view body,
+                                                           std::string_view header_key);
 
 /// The batch endpoint's path: "/v1/chat/completions", "/v1/completions", "/v1/embeddings".
 std::string_view batch_endpoint_path(providers::api_endpoint e) noexcept;

@@ -12,9 +12,9 @@ namespace baton::batches {
 /// Why the files and batches API refused a request, in its own words (SPEC §7). daemon/error_answer.hpp
 /// alone turns each into an HTTP status and an OpenAI error body; the comment says which. Values start at 1.
 enum class errc {
-    invalid_json = 1,            ///< 400: the body is not a JSON object
-    invalid_value,               ///< 400: a field has a value outside its domain (endpoint, completion_window, ...)
-    invalid_type,                ///< 400: a field has the wrong type (metadata values that are not strings, ...)
+    invalid_json = 1,  ///< 400: the body is not a JSON object
+    invalid_value,     ///< 400: a field has a value outside its domain (endpoint, completion_window, ...)
+    invalid_type,      ///< 400: a field has the wrong type (metadata values that are not strings, ...)
     missing_required_parameter,  ///< 400: a required field is absent
     invalid_upload,              ///< 400: a multipart/form-data body that cannot be read, or without a file
     file_not_found,              ///< 404: no file with this id (for this key)
@@ -29,17 +29,28 @@ enum class errc {
 constexpr std::string_view to_string(errc e) noexcept
 {
     switch (e) {
-    case errc::invalid_json: return "invalid_json";
-    case errc::invalid_value: return "invalid_value";
-    case errc::invalid_type: return "invalid_type";
-    case errc::missing_required_parameter: return "missing_required_parameter";
-    case errc::invalid_upload: return "invalid_upload";
-    case errc::file_not_found: return "file_not_found";
-    case errc::batch_not_found: return "batch_not_found";
-    case errc::idempotency_conflict: return "idempotency_conflict";
-    case errc::cannot_cancel: return "cannot_cancel";
-    case errc::file_too_large: return "file_too_large";
-    case errc::storage_failed: return "storage_failed";
+    case errc::invalid_json:
+        return "invalid_json";
+    case errc::invalid_value:
+        return "invalid_value";
+    case errc::invalid_type:
+        return "invalid_type";
+    case errc::missing_required_parameter:
+        return "missing_required_parameter";
+    case errc::invalid_upload:
+        return "invalid_upload";
+    case errc::file_not_found:
+        return "file_not_found";
+    case errc::batch_not_found:
+        return "batch_not_found";
+    case errc::idempotency_conflict:
+        return "idempotency_conflict";
+    case errc::cannot_cancel:
+        return "cannot_cancel";
+    case errc::file_too_large:
+        return "file_too_large";
+    case errc::storage_failed:
+        return "storage_failed";
     }
     return "invalid_value";
 }
@@ -81,4 +92,5 @@ struct api_error {
 }  // namespace baton::batches
 
 template <>
-struct boost::system::is_error_code_enum<baton::batches::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::batches::errc> : std::true_type {
+};

@@ -29,7 +29,8 @@ batch_error missing(std::string_view field)
 
 batch_error wrong_type(std::string_view field, std::string_view expected)
 {
-    return error("invalid_type", "Invalid type for '" + std::string(field) + "': expected " + std::string(expected) + ".",
+    return error("invalid_type",
+                 "Invalid type for '" + std::string(field) + "': expected " + std::string(expected) + ".",
                  std::string(field));
 }
 
@@ -54,7 +55,8 @@ batch_error line_too_large(std::size_t max_line_bytes)
 batch_error duplicate_custom_id(std::string_view custom_id)
 {
     return error("duplicate_custom_id",
-                 "The custom_id '" + std::string(custom_id) + "' is used by more than one request of this file.",
+                 "The custom_id '" + std::string(custom_id) +
+                     "' is used by more than one request of this file.",
                  "custom_id");
 }
 
@@ -117,8 +119,10 @@ std::variant<valid_line, batch_error> validate_line(std::string_view text, const
         return missing("method");
     }
     if (!method->is_string() || method->get_string() != "POST") {
-        const std::string shown = method->is_string() ? std::string(method->get_string()) : json::serialize(*method);
-        return error("invalid_value", "Invalid value: '" + shown + "'. Supported values are: 'POST'.", "method");
+        const std::string shown =
+            method->is_string() ? std::string(method->get_string()) : json::serialize(*method);
+        return error("invalid_value", "Invalid value: '" + shown + "'. Supported values are: 'POST'.",
+                     "method");
     }
     const auto* url = o.if_contains("url");
     if (url == nullptr || url->is_null()) {
@@ -128,7 +132,8 @@ std::variant<valid_line, batch_error> validate_line(std::string_view text, const
         return wrong_type("url", "a string");
     }
     if (url->get_string() != batch_endpoint_path(rules.endpoint)) {
-        return error("invalid_url", "The URL provided for this request does not match the batch endpoint.", "url");
+        return error("invalid_url", "The URL provided for this request does not match the batch endpoint.",
+                     "url");
     }
     const auto* body = o.if_contains("body");
     if (body == nullptr || body->is_null()) {
@@ -137,10 +142,12 @@ std::variant<valid_line, batch_error> validate_line(std::string_view text, const
     if (!body->is_object()) {
         return wrong_type("body", "an object");
     }
-    if (const auto* s = body->get_object().if_contains("stream"); s != nullptr && s->is_bool() && s->get_bool()) {
-        const std::string_view api = rules.endpoint == providers::api_endpoint::chat_completions ? "Chat Completions"
-                                     : rules.endpoint == providers::api_endpoint::completions  ? "Completions"
-                                                                                               : "Embeddings";
+    if (const auto* s = body->get_object().if_contains("stream");
+        s != nullptr && s->is_bool() && s->get_bool()) {
+        const std::string_view api = rules.endpoint == providers::api_endpoint::chat_completions
+                                         ? "Chat Completions"
+                                     : rules.endpoint == providers::api_endpoint::completions ? "Completions"
+                                                                                              : "Embeddings";
         return error("streaming_unsupported",
                      std::string(api) + ": Streaming is not supported in the Batch API.", "body.stream");
     }
@@ -150,7 +157,8 @@ std::variant<valid_line, batch_error> validate_line(std::string_view text, const
     out.body = json::serialize(*body);
     // The same checks a live request gets, so that a line that validates is one the executor accepts.
     json::monotonic_resource request_arena;
-    auto parsed = call::parse_routed_request(out.body, rules.endpoint, rules.has_default_model, &request_arena);
+    auto parsed =
+        call::parse_routed_request(out.body, rules.endpoint, rules.has_default_model, &request_arena);
     if (const auto* bad = std::get_if<call::request_error>(&parsed)) {
         std::string message = bad->message;
         if (!message.empty()) {
@@ -159,18 +167,22 @@ std::variant<valid_line, batch_error> validate_line(std::string_view text, const
                 message += '.';
             }
         }
-        return error("invalid_request", std::move(message), bad->param.empty() ? "body" : "body." + bad->param);
+        return error("invalid_request", std::move(message),
+                     bad->param.empty() ? "body" : "body." + bad->param);
     }
     const auto& request = std::get<call::routed_request>(parsed);
     if (rules.check_model) {
         switch (rules.check_model(request.model)) {
-        case model_verdict::known: break;
+        case model_verdict::known:
+            break;
         case model_verdict::unknown:
             return error("model_not_found",
-                         "The provided model '" + request.model + "' is not supported by the Batch API.", "body.model");
+                         "The provided model '" + request.model + "' is not supported by the Batch API.",
+                         "body.model");
         case model_verdict::not_allowed:
             return error("model_not_allowed",
-                         "The key that created this batch is not allowed to use model '" + request.model + "'.",
+                         "The key that created this batch is not allowed to use model '" + request.model +
+                             "'.",
                          "body.model");
         }
     }

@@ -14,7 +14,7 @@ namespace baton::batches {
 /// The delay is `until_ready` plus a small margin (the cooldown must be over when the line runs again),
 /// else a backoff of 1 s doubling per attempt up to 30 s; never less than 50 ms. nullopt when the delay
 /// would end after the window: the line stays unfinished and expires with the batch.
-std::optional<std::chrono::milliseconds> line_retry_delay(std::optional<std::chrono::milliseconds> until_ready,
-                                                          int attempt, std::chrono::milliseconds window_left);
+std::optional<std::chrono::milliseconds> line_retry_delay(
+    std::optional<std::chrono::milliseconds> until_ready, int attempt, std::chrono::milliseconds window_left);
 
 }  // namespace baton::batches

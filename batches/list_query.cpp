@@ -37,7 +37,8 @@ std::variant<list_query, api_error> parse_list_query(std::string_view query, con
         } else if (key == "order" && rules.order) {
             if (value != "asc" && value != "desc") {
                 return api_error{errc::invalid_value,
-                                 "Invalid value: '" + value + "'. Supported values are: 'asc' and 'desc'.", "order"};
+                                 "Invalid value: '" + value + "'. Supported values are: 'asc' and 'desc'.",
+                                 "order"};
             }
             q.newest_first = value == "desc";
         } else if (key == "purpose" && rules.purpose) {

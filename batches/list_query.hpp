@@ -14,8 +14,8 @@ namespace baton::batches {
 /// A list request's query (GET /v1/files, GET /v1/batches), after OpenAI's cursor pagination.
 struct list_query {
     std::int64_t limit = 20;
-    std::string after;                 ///< an id: list what comes after it in the order; empty = from the start
-    bool newest_first = true;          ///< order=desc (the default) or asc
+    std::string after;         ///< an id: list what comes after it in the order; empty = from the start
+    bool newest_first = true;  ///< order=desc (the default) or asc
     std::optional<std::string> purpose;  ///< files only: keep this purpose only
 };
 

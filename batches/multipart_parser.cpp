@@ -10,7 +10,8 @@ namespace {
 bool iequals(std::string_view a, std::string_view b) noexcept
 {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -40,9 +41,8 @@ bool next_parameter(std::string_view& rest, std::string& name, std::string& valu
         return false;
     }
     name.assign(trim(rest.substr(0, eq)));
-    std::transform(name.begin(), name.end(), name.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
     rest.remove_prefix(eq + 1);
     rest = trim(rest);
     value.clear();
@@ -100,7 +100,8 @@ std::optional<std::string> ext_value(std::string_view v)
 bool boundary_char(char c) noexcept
 {
     // RFC 2046 bcharsnospace, plus space inside.
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view("'()+_,-./:=? ").find(c) != std::string_view::npos;
 }
 
 }  // namespace
@@ -108,7 +109,8 @@ bool boundary_char(char c) noexcept
 std::optional<std::string> multipart_boundary(std::string_view content_type)
 {
     const auto semi = content_type.find(';');
-    if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data") || semi == std::string_view::npos) {
+    if (!iequals(trim(content_type.substr(0, semi)), "multipart/form-data") ||
+        semi == std::string_view::npos) {
         return std::nullopt;
     }
     std::string_view rest = content_type.substr(semi);
@@ -145,8 +147,10 @@ multipart_parser::event multipart_parser::next(std::string_view input)
     for (;;) {
         const std::string_view in = input.substr(used);
         switch (state_) {
-        case state::failed: return {event_kind::error, {}, used};
-        case state::epilogue: return {event_kind::done, {}, input.size()};
+        case state::failed:
+            return {event_kind::error, {}, used};
+        case state::epilogue:
+            return {event_kind::done, {}, input.size()};
 
         case state::preamble: {
             if (at_start_) {
@@ -208,13 +212,15 @@ multipart_parser::event multipart_parser::next(std::string_view input)
             const auto end = in.find("\r\n\r\n");
             if (end == std::string_view::npos) {
                 if (in.size() > max_header_bytes_) {
-                    return fail("the headers of a multipart part exceed " + std::to_string(max_header_bytes_) + " bytes",
+                    return fail("the headers of a multipart part exceed " +
+                                    std::to_string(max_header_bytes_) + " bytes",
                                 used);
                 }
                 return {event_kind::need_more, {}, used};
             }
             if (end > max_header_bytes_) {
-                return fail("the headers of a multipart part exceed " + std::to_string(max_header_bytes_) + " bytes",
+                return fail("the headers of a multipart part exceed " + std::to_string(max_header_bytes_) +
+                                " bytes",
                             used);
             }
             if (!read_headers(in.substr(0, end))) {

@@ -44,9 +44,9 @@ public:
     };
     /// The headers of the current part.
     struct part_info {
-        std::string name;          ///< Content-Disposition's name, empty when absent
+        std::string name;                     ///< Content-Disposition's name, empty when absent
         std::optional<std::string> filename;  ///< set when the part is a file
-        std::string content_type;  ///< empty when absent
+        std::string content_type;             ///< empty when absent
     };
 
     explicit multipart_parser(std::string boundary, std::size_t max_header_bytes = 16 * 1024);

@@ -44,8 +44,8 @@ std::string request_row_id(std::string_view batch_id, std::int64_t line)
     return id;
 }
 
-output_row response_row(std::string_view id, std::string_view custom_id, unsigned status, std::string_view request_id,
-                        std::string_view body)
+output_row response_row(std::string_view id, std::string_view custom_id, unsigned status,
+                        std::string_view request_id, std::string_view body)
 {
     json::monotonic_resource arena;
     json::error_code ec;
@@ -59,10 +59,12 @@ output_row response_row(std::string_view id, std::string_view custom_id, unsigne
     row["custom_id"] = custom_id;
     row["response"] = std::move(response);
     row["error"] = nullptr;
-    return {status >= 200 && status < 300 ? row_outcome::completed : row_outcome::failed, json::serialize(row)};
+    return {status >= 200 && status < 300 ? row_outcome::completed : row_outcome::failed,
+            json::serialize(row)};
 }
 
-output_row error_row(std::string_view id, std::string_view custom_id, std::string_view code, std::string_view message)
+output_row error_row(std::string_view id, std::string_view custom_id, std::string_view code,
+                     std::string_view message)
 {
     json::object error;
     error["code"] = code;
@@ -77,7 +79,8 @@ output_row error_row(std::string_view id, std::string_view custom_id, std::strin
 
 output_row expired_row(std::string_view id, std::string_view custom_id)
 {
-    return error_row(id, custom_id, "batch_expired", "This request could not be executed before the completion window expired.");
+    return error_row(id, custom_id, "batch_expired",
+                     "This request could not be executed before the completion window expired.");
 }
 
 }  // namespace baton::batches

@@ -65,7 +65,8 @@ std::string_view query_of(const endpoint_context& ctx)
 
 std::int64_t now_unix()
 {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -93,10 +94,11 @@ net::task<void> upload_file(endpoint_context& ctx)
     net::body_reader* body = ctx.req.body_stream;
     if (!boundary || body == nullptr) {
         // Named: GCC 12 destroys a temporary of a co_await expression twice.
-        const batches::api_error e{batches::errc::invalid_upload,
-                                   "Uploads are multipart/form-data with a boundary (Content-Type: "
-                                   "multipart/form-data; boundary=...), with a `file` part and `purpose=batch`.",
-                                   ""};
+        const batches::api_error e{
+            batches::errc::invalid_upload,
+            "Uploads are multipart/form-data with a boundary (Content-Type: "
+            "multipart/form-data; boundary=...), with a `file` part and `purpose=batch`.",
+            ""};
         co_await refuse(ctx, e);
         co_return;
     }
@@ -122,7 +124,7 @@ net::task<void> upload_file(endpoint_context& ctx)
     try {
         batches::file_writer out(temp);
         batches::multipart_parser parser(*boundary);
-        std::string pending;        // bytes the parser has not consumed yet
+        std::string pending;  // bytes the parser has not consumed yet
         bool in_file = false;
         std::string* field = nullptr;
         std::string ignored;
@@ -134,7 +136,8 @@ net::task<void> upload_file(endpoint_context& ctx)
                 if (ec == http::error::body_limit) {
                     refusal = batches::api_error{batches::errc::file_too_large,
                                                  "File too large: the largest file is " +
-                                                     std::to_string(static_cast<long long>(ctx.snap->cfg.general.max_file_mb)) +
+                                                     std::to_string(static_cast<long long>(
+                                                         ctx.snap->cfg.general.max_file_mb)) +
                                                      " MiB (general_settings.max_file_mb).",
                                                  "file"};
                     break;
@@ -143,8 +146,9 @@ net::task<void> upload_file(endpoint_context& ctx)
                 if (ec == http::error::partial_message || ec == boost::beast::error::timeout) {
                     co_return;  // the client left or stalled: nobody to answer
                 }
-                refusal = batches::api_error{batches::errc::invalid_upload, "The upload's HTTP body cannot be read: " +
-                                                                                ec.message() + ".", ""};
+                refusal =
+                    batches::api_error{batches::errc::invalid_upload,
+                                       "The upload's HTTP body cannot be read: " + ec.message() + ".", ""};
                 break;
             }
             if (piece.empty()) {
@@ -164,9 +168,11 @@ net::task<void> upload_file(endpoint_context& ctx)
                     break;
                 }
                 if (e.kind == kind::error) {
-                    refusal = batches::api_error{batches::errc::invalid_upload,
-                                                 "The multipart/form-data body cannot be read: " + parser.error() + ".",
-                                                 ""};
+                    refusal =
+                        batches::api_error{batches::errc::invalid_upload,
+                                           "The multipart/form-data body cannot be read: " + parser.error() +
+                                               ".",
+                                           ""};
                     break;
                 }
                 if (e.kind == kind::part_begin) {
@@ -195,8 +201,9 @@ net::task<void> upload_file(endpoint_context& ctx)
                         }
                         out.write(e.data);
                     } else if (field->size() + e.data.size() > max_field_bytes) {
-                        refusal = batches::api_error{batches::errc::invalid_upload,
-                                                     "A form field of the upload is longer than 4096 bytes.", ""};
+                        refusal =
+                            batches::api_error{batches::errc::invalid_upload,
+                                               "A form field of the upload is longer than 4096 bytes.", ""};
                     } else {
                         field->append(e.data);
                     }
@@ -207,8 +214,9 @@ net::task<void> upload_file(endpoint_context& ctx)
             pending.erase(0, at);
         }
         if (!refusal && !ended) {
-            refusal = batches::api_error{batches::errc::invalid_upload,
-                                         "The multipart/form-data body ended before its closing boundary.", ""};
+            refusal =
+                batches::api_error{batches::errc::invalid_upload,
+                                   "The multipart/form-data body ended before its closing boundary.", ""};
         }
         if (!refusal) {
             if (auto bad = batches::upload_purpose_error(up.purpose)) {
@@ -229,8 +237,8 @@ net::task<void> upload_file(endpoint_context& ctx)
         co_await refuse(ctx, *refusal);
         co_return;
     }
-    batches::file_record f{id, *up.filename, std::string(batches::upload_purpose), static_cast<std::int64_t>(up.bytes),
-                           now_unix()};
+    batches::file_record f{id, *up.filename, std::string(batches::upload_purpose),
+                           static_cast<std::int64_t>(up.bytes), now_unix()};
     guard.keep = true;  // from here the service owns it (it removes it if storing fails)
     batch_caller who = caller_of(ctx);
     auto path = temp;

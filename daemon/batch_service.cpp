@@ -70,8 +70,7 @@ batches::api_error no_batch(std::string_view id)
 
 bool retriable(const call::call_error* f)
 {
-    return f != nullptr &&
-           (f->ec == routing::errc::nothing_sent || f->ec == routing::errc::all_rate_limited);
+    return f != nullptr && (f->ec == routing::errc::nothing_sent || f->ec == routing::errc::all_rate_limited);
 }
 
 /// The line of `ab`'s input at `offset`... is read whole: lines are bounded by the live body limit.
@@ -99,9 +98,9 @@ struct batch_service::line_state {
 
     std::list<line_state*>& list;
     std::list<line_state*>::iterator self;
-    call_executor* exec = nullptr;  ///< the call in progress, if any
+    call_executor* exec = nullptr;      ///< the call in progress, if any
     net::steady_timer* wait = nullptr;  ///< the retry wait in progress, if any
-    bool aborted = false;  ///< the line ends without a row (expiry, drain, cancel during a wait)
+    bool aborted = false;               ///< the line ends without a row (expiry, drain, cancel during a wait)
 };
 
 struct batch_service::active_batch {
@@ -113,9 +112,9 @@ struct batch_service::active_batch {
     bool exhausted = false;                   ///< no unfinished line beyond the cursor
     bool validating = false;
     bool expiring = false;
-    bool finishing = false;  ///< finalize() is running, or retried later
-    bool done = false;       ///< final: removed by sweep()
-    int running = 0;         ///< line coroutines of this batch
+    bool finishing = false;                     ///< finalize() is running, or retried later
+    bool done = false;                          ///< final: removed by sweep()
+    int running = 0;                            ///< line coroutines of this batch
     std::vector<batches::line_result> results;  ///< answered, not committed yet
     std::list<line_state*> lines;
     std::unique_ptr<net::steady_timer> expiry;
@@ -132,7 +131,8 @@ batch_service::batch_service(shared_state& shared) : shared_(shared)
     std::error_code ec;
     fs::create_directories(data_dir_, ec);
     if (ec) {
-        throw std::runtime_error("general_settings.data_dir: cannot create " + data_dir_.string() + ": " + ec.message());
+        throw std::runtime_error("general_settings.data_dir: cannot create " + data_dir_.string() + ": " +
+                                 ec.message());
     }
     try {
         files_ = std::make_unique<batches::file_store>(data_dir_);
@@ -225,7 +225,8 @@ std::array<std::int64_t, 8> batch_service::status_counts() const noexcept
 
 std::int64_t batch_service::now_unix() const
 {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -240,8 +241,8 @@ net::task<api_result<T>> batch_service::on_batch_thread(F f)
             out = f();
         } catch (const batches::store_error& e) {
             reactor_->log().error("batch_store_failed", {{"what", e.what()}});
-            out = batches::api_error{batches::errc::storage_failed, "The file and batch store failed; try again later.",
-                                     ""};
+            out = batches::api_error{batches::errc::storage_failed,
+                                     "The file and batch store failed; try again later.", ""};
         }
         co_return out;
     };
@@ -276,7 +277,8 @@ void batch_service::resume()
 {
     try {
         for (auto& b : db_->unfinished_batches()) {
-            reactor_->log().info("batch_resume", {{"batch_id", b.record.id}, {"status", batches::to_string(b.record.status)}});
+            reactor_->log().info("batch_resume", {{"batch_id", b.record.id},
+                                                  {"status", batches::to_string(b.record.status)}});
             activate(std::move(b));
         }
     } catch (const batches::store_error& e) {
@@ -289,12 +291,14 @@ void batch_service::activate(batches::stored_batch b)
     auto owned = std::make_unique<active_batch>();
     active_batch& ab = *owned;
     ab.s = std::move(b);
-    ab.endpoint = batches::batch_endpoint_from_path(ab.s.record.endpoint).value_or(providers::api_endpoint::chat_completions);
+    ab.endpoint = batches::batch_endpoint_from_path(ab.s.record.endpoint)
+                      .value_or(providers::api_endpoint::chat_completions);
     active_.emplace(ab.s.record.id, std::move(owned));
 
     // The window ends at expires_at on the wall clock; the timer runs on the steady clock.
     ab.expiry = std::make_unique<net::steady_timer>(reactor_->ioc());
-    ab.expiry->expires_after(std::chrono::seconds(std::max<std::int64_t>(0, ab.s.record.expires_at - now_unix())));
+    ab.expiry->expires_after(
+        std::chrono::seconds(std::max<std::int64_t>(0, ab.s.record.expires_at - now_unix())));
     ab.expiry->async_wait([this, p = &ab](const boost::system::error_code& ec) {
         if (!ec && !stopped_) {
             on_expiry(*p);
@@ -307,10 +311,16 @@ void batch_service::activate(batches::stored_batch b)
         db_->delete_lines(ab.s.record.id);  // a validation a crash interrupted starts again
         asio::co_spawn(reactor_->ioc(), validate(&ab), asio::detached);
         break;
-    case batch_status::in_progress: start_runner(ab); break;
+    case batch_status::in_progress:
+        start_runner(ab);
+        break;
     case batch_status::finalizing:
-    case batch_status::cancelling: maybe_finish(ab); break;
-    default: ab.done = true; break;
+    case batch_status::cancelling:
+        maybe_finish(ab);
+        break;
+    default:
+        ab.done = true;
+        break;
     }
 }
 
@@ -358,7 +368,8 @@ net::task<void> batch_service::validate(active_batch* ab)
         if (!in) {
             input_missing = true;
         } else {
-            // Lines are read whole, but never more than the limit of one line: a longer one is skipped to its end.
+            // Lines are read whole, but never more than the limit of one line: a longer one is skipped to its
+            // end.
             const std::size_t max_line = rules.max_line_bytes + 2;
             std::string chunk;
             std::string line;
@@ -395,8 +406,8 @@ net::task<void> batch_service::validate(active_batch* ab)
                 }
                 bad->line = line_no;
                 ++invalid;
-                const auto row = batches::error_row(batches::request_row_id(r.id, line_no), custom_id.value_or(""),
-                                                    bad->code, bad->message);
+                const auto row = batches::error_row(batches::request_row_id(r.id, line_no),
+                                                    custom_id.value_or(""), bad->code, bad->message);
                 // An invalid line's custom_id may repeat one already taken: then its row goes in without it.
                 if (!db_->insert_line(r.id, line_no, custom_id, line_start, length, row)) {
                     db_->insert_line(r.id, line_no, std::nullopt, line_start, length, row);
@@ -480,7 +491,8 @@ net::task<void> batch_service::validate(active_batch* ab)
             db_->delete_lines(r.id);
             batches::fail(r, now,
                           {{"invalid_request",
-                            "Cannot find file " + r.input_file_id + ", or this key does not have access to it.",
+                            "Cannot find file " + r.input_file_id +
+                                ", or this key does not have access to it.",
                             "input_file_id", std::nullopt}});
         } else if (valid == 0) {
             db_->delete_lines(r.id);
@@ -558,13 +570,14 @@ void batch_service::pump()
             progress = false;
             // Round robin: one line per batch per round, starting after the batch that started the last one.
             auto it = active_.upper_bound(last_started_);
-            for (std::size_t visited = 0; visited < active_.size() && running_ < total_limit; ++visited, ++it) {
+            for (std::size_t visited = 0; visited < active_.size() && running_ < total_limit;
+                 ++visited, ++it) {
                 if (it == active_.end()) {
                     it = active_.begin();
                 }
                 active_batch& ab = *it->second;
-                if (ab.s.record.status != batch_status::in_progress || ab.expiring || ab.finishing || ab.done ||
-                    ab.running >= per_batch) {
+                if (ab.s.record.status != batch_status::in_progress || ab.expiring || ab.finishing ||
+                    ab.done || ab.running >= per_batch) {
                     continue;
                 }
                 auto line = next_line(ab);
@@ -616,15 +629,17 @@ net::task<void> batch_service::run_line(active_batch* ab, batches::pending_line 
                     }
                 }
                 if (key == nullptr) {
-                    row = batches::error_row(row_id, line->custom_id, "invalid_api_key",
-                                             "The client key that created this batch is no longer configured.");
+                    row =
+                        batches::error_row(row_id, line->custom_id, "invalid_api_key",
+                                           "The client key that created this batch is no longer configured.");
                     break;
                 }
             }
             const std::string request_id = reactor_->next_request_id();
             batch_sink sink;
             reactor& r = *reactor_;
-            call_services services{&r.network(), &r.local(), &r.metrics(), &r.log(), &r.rng(), &shared_.health};
+            call_services services{&r.network(), &r.local(), &r.metrics(),
+                                   &r.log(),     &r.rng(),   &shared_.health};
             call_executor exec{services, snap, ab->endpoint, sink, request_id, key};
             st.exec = &exec;
             sending_.fetch_add(1, std::memory_order_relaxed);
@@ -644,17 +659,19 @@ net::task<void> batch_service::run_line(active_batch* ab, batches::pending_line 
                         until_ready = std::chrono::ceil<std::chrono::milliseconds>(*d);
                     }
                 }
-                const auto window_left = std::chrono::milliseconds(std::max<std::int64_t>(0, record.expires_at - now_unix()) * 1000);
+                const auto window_left = std::chrono::milliseconds(
+                    std::max<std::int64_t>(0, record.expires_at - now_unix()) * 1000);
                 // Past the window: wait for the expiry, which ends the wait.
-                const auto delay = batches::line_retry_delay(until_ready, attempt, window_left).value_or(window_left + 1s);
+                const auto delay =
+                    batches::line_retry_delay(until_ready, attempt, window_left).value_or(window_left + 1s);
                 net::steady_timer timer{reactor_->ioc(), delay};
                 st.wait = &timer;
                 co_await timer.async_wait(net::use_tuple);
                 st.wait = nullptr;
                 continue;
             }
-            row = batches::response_row(row_id, line->custom_id, sink.status() != 0 ? sink.status() : 500, request_id,
-                                        sink.body());
+            row = batches::response_row(row_id, line->custom_id, sink.status() != 0 ? sink.status() : 500,
+                                        request_id, sink.body());
         }
         if (st.aborted) {
             row.reset();
@@ -743,8 +760,9 @@ bool batch_service::commit(active_batch& ab)
         return false;
     }
     for (const auto& res : ab.results) {
-        reactor_->metrics().batch_request(res.outcome == batches::row_outcome::completed ? batch_outcome::completed
-                                                                                        : batch_outcome::failed);
+        reactor_->metrics().batch_request(res.outcome == batches::row_outcome::completed
+                                              ? batch_outcome::completed
+                                              : batch_outcome::failed);
     }
     ab.results.clear();
     return true;
@@ -899,11 +917,13 @@ void batch_service::finalize(active_batch& ab, batch_status final_status)
         db_->begin();
         try {
             if (out.id) {
-                db_->insert_file({*out.id, r.id + "_output.jsonl", std::string(batches::output_purpose), out.bytes, now},
+                db_->insert_file({*out.id, r.id + "_output.jsonl", std::string(batches::output_purpose),
+                                  out.bytes, now},
                                  ab.s.owner);
             }
             if (err.id) {
-                db_->insert_file({*err.id, r.id + "_error.jsonl", std::string(batches::output_purpose), err.bytes, now},
+                db_->insert_file({*err.id, r.id + "_error.jsonl", std::string(batches::output_purpose),
+                                  err.bytes, now},
                                  ab.s.owner);
             }
             db_->update_batch(next);
@@ -959,7 +979,8 @@ batch_service::active_batch* batch_service::find_active(std::string_view id, con
 // ---------------------------------------------------------------------------------------------------------
 // The API
 
-net::task<api_result<std::string>> batch_service::add_file(batch_caller who, batches::file_record f, fs::path temp)
+net::task<api_result<std::string>> batch_service::add_file(batch_caller who, batches::file_record f,
+                                                           fs::path temp)
 {
     auto work = [this, who, f, temp]() -> api_result<std::string> {
         files_->commit(temp, f.id);
@@ -1018,7 +1039,8 @@ net::task<api_result<std::string>> batch_service::create_batch(batch_caller who,
 {
     auto work = [this, who, p = std::move(p)]() -> api_result<std::string> {
         const std::string owner = who.value_or("");
-        const std::string fingerprint = p.idempotency_key ? batches::idempotency_fingerprint(p) : std::string();
+        const std::string fingerprint =
+            p.idempotency_key ? batches::idempotency_fingerprint(p) : std::string();
         // The key is looked at first: a retry of a create whose file was deleted since still gets its batch.
         if (p.idempotency_key) {
             if (auto existing = db_->find_idempotent(owner, *p.idempotency_key)) {
@@ -1031,8 +1053,9 @@ net::task<api_result<std::string>> batch_service::create_batch(batch_caller who,
                 return batches::batch_json(existing->record);
             }
         }
-        const auto file = batches::plausible_id(p.input_file_id) ? db_->find_file(p.input_file_id, owner_filter(who))
-                                                                 : std::nullopt;
+        const auto file = batches::plausible_id(p.input_file_id)
+                              ? db_->find_file(p.input_file_id, owner_filter(who))
+                              : std::nullopt;
         if (!file) {
             return no_file(p.input_file_id, "input_file_id");
         }
@@ -1051,15 +1074,18 @@ net::task<api_result<std::string>> batch_service::create_batch(batch_caller who,
         b.record.completion_window = p.completion_window;
         b.record.metadata = p.metadata;
         b.record.created_at = now_unix();
-        const auto window = static_cast<std::int64_t>(std::max(1.0, std::round(snap->cfg.general.batch_completion_window_seconds)));
+        const auto window = static_cast<std::int64_t>(
+            std::max(1.0, std::round(snap->cfg.general.batch_completion_window_seconds)));
         b.record.expires_at = batches::expiry_of(b.record.created_at, window);
         b.owner = owner;
         b.idempotency_key = p.idempotency_key;
         b.fingerprint = fingerprint;
         db_->insert_batch(b);
         status_counts_[status_index(batch_status::validating)].fetch_add(1, std::memory_order_relaxed);
-        json::object f{{"batch_id", b.record.id}, {"input_file_id", b.record.input_file_id},
-                       {"endpoint", b.record.endpoint}, {"to", "validating"}};
+        json::object f{{"batch_id", b.record.id},
+                       {"input_file_id", b.record.input_file_id},
+                       {"endpoint", b.record.endpoint},
+                       {"to", "validating"}};
         if (!owner.empty()) {
             f["client_key"] = owner;
         }
@@ -1124,9 +1150,12 @@ net::task<api_result<std::string>> batch_service::cancel_batch(batch_caller who,
         auto& r = ab->s.record;
         const auto before = r.status;
         switch (batches::request_cancel(r, now_unix())) {
-        case batches::cancel_result::refused: return batches::cancel_refusal(r);
-        case batches::cancel_result::unchanged: return batches::batch_json(r);
-        case batches::cancel_result::cancelling: break;
+        case batches::cancel_result::refused:
+            return batches::cancel_refusal(r);
+        case batches::cancel_result::unchanged:
+            return batches::batch_json(r);
+        case batches::cancel_result::cancelling:
+            break;
         }
         save_status(*ab, before);
         // No new line starts; waiting lines stop; lines in an upstream exchange finish and keep their rows.

@@ -81,7 +81,8 @@ public:
     // The API (SPEC §7). Each returns the JSON to answer with, or the refusal.
 
     /// Stores an upload written to `temp` (fsync, rename, then its row): `f` has its id, filename, bytes.
-    net::task<api_result<std::string>> add_file(batch_caller who, batches::file_record f, std::filesystem::path temp);
+    net::task<api_result<std::string>> add_file(batch_caller who, batches::file_record f,
+                                                std::filesystem::path temp);
     net::task<api_result<batches::file_record>> find_file(batch_caller who, std::string id);
     net::task<api_result<std::string>> list_files(batch_caller who, batches::list_query q);
     net::task<api_result<std::string>> delete_file(batch_caller who, std::string id);

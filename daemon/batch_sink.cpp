@@ -2,7 +2,8 @@
 
 namespace baton::daemon {
 
-net::task<void> batch_sink::respond(unsigned status, std::string_view, std::string_view body, const answer_meta&)
+net::task<void> batch_sink::respond(unsigned status, std::string_view, std::string_view body,
+                                    const answer_meta&)
 {
     status_ = status;
     body_.assign(body);
@@ -35,16 +36,10 @@ net::task<void> batch_sink::stream_fail(std::string_view event)
     co_return;
 }
 
-void batch_sink::watch(void (*)(void*), void*)
-{
-}
+void batch_sink::watch(void (*)(void*), void*) {}
 
-void batch_sink::unwatch() noexcept
-{
-}
+void batch_sink::unwatch() noexcept {}
 
-void batch_sink::abandon() noexcept
-{
-}
+void batch_sink::abandon() noexcept {}
 
 }  // namespace baton::daemon

@@ -101,13 +101,19 @@ shape batches_shape(batches::errc e)
     using batches::errc;
     const auto code = batches::to_string(e);
     switch (e) {
-    case errc::file_not_found: return {404, "invalid_request_error", code, "No such file."};
-    case errc::batch_not_found: return {404, "invalid_request_error", code, "No such batch."};
+    case errc::file_not_found:
+        return {404, "invalid_request_error", code, "No such file."};
+    case errc::batch_not_found:
+        return {404, "invalid_request_error", code, "No such batch."};
     case errc::idempotency_conflict:
-    case errc::cannot_cancel: return {409, "invalid_request_error", code, "conflict"};
-    case errc::file_too_large: return {413, "invalid_request_error", code, "the file is too large"};
-    case errc::storage_failed: return {500, "server_error", code, "the file and batch store failed"};
-    default: return {400, "invalid_request_error", code, "invalid request"};
+    case errc::cannot_cancel:
+        return {409, "invalid_request_error", code, "conflict"};
+    case errc::file_too_large:
+        return {413, "invalid_request_error", code, "the file is too large"};
+    case errc::storage_failed:
+        return {500, "server_error", code, "the file and batch store failed"};
+    default:
+        return {400, "invalid_request_error", code, "invalid request"};
     }
 }
 

@@ -16,10 +16,10 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <optional>
 
 namespace baton::net {
 
@@ -46,7 +46,9 @@ private:
         switch (name) {
             case http::field::authorization: req.authorization.assign(value.data(), value.size()); return;
             case http::field::expect: expect_continue = beast::iequals(value, "100-continue"); return;
-            case http::field::content_type: req.content_type.assign(value.data(), value.size()); return;
+            case http::field::content_type:
+                req.content_type.assign(value.data(), value.size());
+                return;
             case http::field::unknown:
                 if (beast::iequals(name_string, "api-key")) {
                     req.api_key.assign(value.data(), value.size());
@@ -139,7 +141,8 @@ public:
 /// never held whole: one read's worth at a time.
 class streamed_body final : public body_reader {
 public:
-    streamed_body(session& s, beast::flat_buffer& buffer, request_reader& parser, std::chrono::milliseconds idle)
+    streamed_body(session& s, beast::flat_buffer& buffer, request_reader& parser,
+                  std::chrono::milliseconds idle)
         : s_(s), buffer_(buffer), parser_(parser), idle_(idle)
     {
     }
@@ -461,7 +464,8 @@ task<void> http_server::run_session(tcp_socket socket)
         // The body gets its own deadline, separate from the head's (none when it is all in the buffer).
         if (streamed) {
             // The handler reads it.
-        } else if (!parser.is_done() && !(parser.content_length() && buffer.size() >= *parser.content_length())) {
+        } else if (!parser.is_done() &&
+                   !(parser.content_length() && buffer.size() >= *parser.content_length())) {
             s.deadline.expires_after(limits_.body_timeout);
         } else {
             s.deadline.expires_never();

@@ -116,7 +116,7 @@ struct incoming_request {
     std::string authorization;  ///< Authorization
     std::string api_key;        ///< api-key
     std::string x_api_key;      ///< x-api-key
-    std::string content_type;     ///< Content-Type (uploads read their multipart boundary from it)
+    std::string content_type;   ///< Content-Type (uploads read their multipart boundary from it)
     std::string idempotency_key;  ///< Idempotency-Key (POST /v1/batches)
     std::string body;
     /// Set instead of `body` when the handler asked for the body streamed (request_handler::body_mode_for).

@@ -41,8 +41,14 @@ public:
         check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
         return *this;
     }
-    stmt& opt_text(int i, const std::optional<std::string>& v) { return v ? text(i, std::string_view(*v)) : null(i); }
-    stmt& opt_text(int i, const std::string* v) { return v != nullptr ? text(i, std::string_view(*v)) : null(i); }
+    stmt& opt_text(int i, const std::optional<std::string>& v)
+    {
+        return v ? text(i, std::string_view(*v)) : null(i);
+    }
+    stmt& opt_text(int i, const std::string* v)
+    {
+        return v != nullptr ? text(i, std::string_view(*v)) : null(i);
+    }
     stmt& integer(int i, std::int64_t v)
     {
         check(sqlite3_bind_int64(s_, i, v));
@@ -74,7 +80,8 @@ public:
     std::string_view text(int col) const
     {
         const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-        return p == nullptr ? std::string_view{} : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)));
+        return p == nullptr ? std::string_view{}
+                            : std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)));
     }
     void reset() noexcept
     {
@@ -146,7 +153,8 @@ CREATE INDEX IF NOT EXISTS lines_state ON lines(batch_id, state, line);
 file_record read_file_row(const stmt& s)
 {
     // Columns: id, filename, purpose, bytes, created_at.
-    return {std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), s.integer(3), s.integer(4)};
+    return {std::string(s.text(0)), std::string(s.text(1)), std::string(s.text(2)), s.integer(3),
+            s.integer(4)};
 }
 
 constexpr const char* file_columns = "id, filename, purpose, bytes, created_at";
@@ -175,20 +183,28 @@ struct batch_db::statements {
         : begin(db, "BEGIN IMMEDIATE"),
           commit(db, "COMMIT"),
           rollback(db, "ROLLBACK"),
-          insert_file(db, "INSERT INTO files(id, owner, filename, purpose, bytes, created_at) VALUES(?1,?2,?3,?4,?5,?6)"),
-          find_file(db, std::string("SELECT ") + file_columns + " FROM files WHERE id=?1 AND (?2 IS NULL OR owner=?2)"),
+          insert_file(
+              db,
+              "INSERT INTO files(id, owner, filename, purpose, bytes, created_at) VALUES(?1,?2,?3,?4,?5,?6)"),
+          find_file(db, std::string("SELECT ") + file_columns +
+                            " FROM files WHERE id=?1 AND (?2 IS NULL OR owner=?2)"),
           delete_file(db, "DELETE FROM files WHERE id=?1 AND (?2 IS NULL OR owner=?2)"),
-          insert_batch(db, "INSERT INTO batches(id, owner, idempotency_key, fingerprint, status, record) "
-                           "VALUES(?1,?2,?3,?4,?5,?6)"),
-          find_batch(db, std::string("SELECT ") + batch_columns + " FROM batches WHERE id=?1 AND (?2 IS NULL OR owner=?2)"),
+          insert_batch(db,
+                       "INSERT INTO batches(id, owner, idempotency_key, fingerprint, status, record) "
+                       "VALUES(?1,?2,?3,?4,?5,?6)"),
+          find_batch(db, std::string("SELECT ") + batch_columns +
+                             " FROM batches WHERE id=?1 AND (?2 IS NULL OR owner=?2)"),
           find_idempotent(db, std::string("SELECT ") + batch_columns +
                                   " FROM batches WHERE owner=?1 AND idempotency_key=?2"),
           update_batch(db, "UPDATE batches SET status=?2, record=?3 WHERE id=?1"),
-          insert_line(db, "INSERT INTO lines(batch_id, line, custom_id, offset, length, state, row) "
-                          "VALUES(?1,?2,?3,?4,?5,?6,?7)"),
+          insert_line(db,
+                      "INSERT INTO lines(batch_id, line, custom_id, offset, length, state, row) "
+                      "VALUES(?1,?2,?3,?4,?5,?6,?7)"),
           delete_lines(db, "DELETE FROM lines WHERE batch_id=?1"),
-          pending(db, "SELECT line, offset, length, custom_id FROM lines WHERE batch_id=?1 AND state=0 AND line>?2 "
-                      "ORDER BY line LIMIT ?3"),
+          pending(
+              db,
+              "SELECT line, offset, length, custom_id FROM lines WHERE batch_id=?1 AND state=0 AND line>?2 "
+              "ORDER BY line LIMIT ?3"),
           record(db, "UPDATE lines SET state=?3, row=?4 WHERE batch_id=?1 AND line=?2 AND state=0"),
           rows(db, "SELECT row FROM lines WHERE batch_id=?1 AND state=?2 ORDER BY line"),
           count_rows(db, "SELECT state, COUNT(*) FROM lines WHERE batch_id=?1 AND state>0 GROUP BY state")
@@ -204,7 +220,8 @@ batch_db::batch_db(const std::filesystem::path& file)
 {
     if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
-        const std::string what = "open " + file.string() + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "failed");
+        const std::string what =
+            "open " + file.string() + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "failed");
         sqlite3_close(db_);
         throw store_error(what);
     }
@@ -253,7 +270,12 @@ void batch_db::rollback() noexcept
 void batch_db::insert_file(const file_record& f, std::string_view owner)
 {
     use s(st_->insert_file);
-    s->text(1, f.id).text(2, owner).text(3, f.filename).text(4, f.purpose).integer(5, f.bytes).integer(6, f.created_at);
+    s->text(1, f.id)
+        .text(2, owner)
+        .text(3, f.filename)
+        .text(4, f.purpose)
+        .integer(5, f.bytes)
+        .integer(6, f.created_at);
     s->step();
 }
 
@@ -279,10 +301,10 @@ std::vector<file_record> batch_db::list_files(const std::string* owner, const li
         }
         after_seq = seq.integer(0);
     }
-    const std::string sql = std::string("SELECT ") + file_columns +
-                            " FROM files WHERE (?1 IS NULL OR owner=?1) AND (?2 IS NULL OR purpose=?2) AND (?3=0 OR seq" +
-                            (q.newest_first ? "<" : ">") + "?3) ORDER BY seq " + (q.newest_first ? "DESC" : "ASC") +
-                            " LIMIT ?4";
+    const std::string sql =
+        std::string("SELECT ") + file_columns +
+        " FROM files WHERE (?1 IS NULL OR owner=?1) AND (?2 IS NULL OR purpose=?2) AND (?3=0 OR seq" +
+        (q.newest_first ? "<" : ">") + "?3) ORDER BY seq " + (q.newest_first ? "DESC" : "ASC") + " LIMIT ?4";
     stmt s(db_, sql);
     s.opt_text(1, owner).opt_text(2, q.purpose).integer(3, after_seq).integer(4, q.limit + 1);
     std::vector<file_record> out;
@@ -350,7 +372,8 @@ std::optional<stored_batch> batch_db::find_batch(std::string_view id, const std:
     return read_batch_row(s.s);
 }
 
-std::vector<stored_batch> batch_db::list_batches(const std::string* owner, const list_query& q, bool* has_more)
+std::vector<stored_batch> batch_db::list_batches(const std::string* owner, const list_query& q,
+                                                 bool* has_more)
 {
     std::int64_t after_seq = 0;
     if (!q.after.empty()) {
@@ -362,8 +385,10 @@ std::vector<stored_batch> batch_db::list_batches(const std::string* owner, const
         }
         after_seq = seq.integer(0);
     }
-    stmt s(db_, std::string("SELECT ") + batch_columns +
-                    " FROM batches WHERE (?1 IS NULL OR owner=?1) AND (?2=0 OR seq<?2) ORDER BY seq DESC LIMIT ?3");
+    stmt s(
+        db_,
+        std::string("SELECT ") + batch_columns +
+            " FROM batches WHERE (?1 IS NULL OR owner=?1) AND (?2=0 OR seq<?2) ORDER BY seq DESC LIMIT ?3");
     s.opt_text(1, owner).integer(2, after_seq).integer(3, q.limit + 1);
     std::vector<stored_batch> out;
     while (s.step()) {
@@ -385,8 +410,9 @@ void batch_db::update_batch(const batch_record& b)
 
 std::vector<stored_batch> batch_db::unfinished_batches()
 {
-    stmt s(db_, std::string("SELECT ") + batch_columns +
-                    " FROM batches WHERE status NOT IN ('completed','failed','cancelled','expired') ORDER BY seq");
+    stmt s(db_,
+           std::string("SELECT ") + batch_columns +
+               " FROM batches WHERE status NOT IN ('completed','failed','cancelled','expired') ORDER BY seq");
     std::vector<stored_batch> out;
     while (s.step()) {
         out.push_back(read_batch_row(s));
@@ -406,8 +432,9 @@ std::vector<std::pair<batch_status, std::int64_t>> batch_db::count_by_status()
     return out;
 }
 
-bool batch_db::insert_line(std::string_view batch_id, std::int64_t line, const std::optional<std::string>& custom_id,
-                           std::uint64_t offset, std::uint64_t length, const std::optional<output_row>& row)
+bool batch_db::insert_line(std::string_view batch_id, std::int64_t line,
+                           const std::optional<std::string>& custom_id, std::uint64_t offset,
+                           std::uint64_t length, const std::optional<output_row>& row)
 {
     use s(st_->insert_line);
     s->text(1, batch_id).integer(2, line).opt_text(3, custom_id);
@@ -429,14 +456,15 @@ void batch_db::delete_lines(std::string_view batch_id)
     s->step();
 }
 
-std::vector<pending_line> batch_db::pending_lines(std::string_view batch_id, std::int64_t after, std::size_t limit)
+std::vector<pending_line> batch_db::pending_lines(std::string_view batch_id, std::int64_t after,
+                                                  std::size_t limit)
 {
     use s(st_->pending);
     s->text(1, batch_id).integer(2, after).integer(3, static_cast<std::int64_t>(limit));
     std::vector<pending_line> out;
     while (s->step()) {
-        out.push_back({s->integer(0), static_cast<std::uint64_t>(s->integer(1)), static_cast<std::uint64_t>(s->integer(2)),
-                       std::string(s->text(3))});
+        out.push_back({s->integer(0), static_cast<std::uint64_t>(s->integer(1)),
+                       static_cast<std::uint64_t>(s->integer(2)), std::string(s->text(3))});
     }
     return out;
 }

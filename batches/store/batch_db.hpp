@@ -92,8 +92,9 @@ public:
     // Lines of a batch.
     /// Adds a line; `row` set = the line is already finished (it failed validation). False, adding nothing,
     /// when an earlier line of the batch has the same custom_id.
-    bool insert_line(std::string_view batch_id, std::int64_t line, const std::optional<std::string>& custom_id,
-                     std::uint64_t offset, std::uint64_t length, const std::optional<output_row>& row);
+    bool insert_line(std::string_view batch_id, std::int64_t line,
+                     const std::optional<std::string>& custom_id, std::uint64_t offset, std::uint64_t length,
+                     const std::optional<output_row>& row);
     /// Forgets every line of the batch (validation starts again, or the batch is finished).
     void delete_lines(std::string_view batch_id);
     /// Up to `limit` unfinished lines with a number above `after`, in order.
@@ -102,7 +103,8 @@ public:
     /// written twice).
     void record_results(std::string_view batch_id, std::span<const line_result> results);
     /// Calls `fn` with the row of every finished line of `outcome`, in line order.
-    void for_each_row(std::string_view batch_id, row_outcome outcome, const std::function<void(std::string_view)>& fn);
+    void for_each_row(std::string_view batch_id, row_outcome outcome,
+                      const std::function<void(std::string_view)>& fn);
     /// Rows committed so far: completed (output) and failed (error).
     request_counts count_rows(std::string_view batch_id);
 

@@ -114,11 +114,12 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
     if (!m) {
         return;
     }
-    m->warn_unknown(reader.diag(), {"listen", "threads", "master_key", "data_dir", "max_request_body_mb",
-                                    "graceful_shutdown_seconds", "log_level", "header_read_timeout_seconds",
-                                    "body_read_timeout_seconds", "idle_timeout_seconds", "write_timeout_seconds",
-                                    "max_connections", "max_file_mb", "batch_max_concurrency",
-                                    "batch_max_concurrency_per_batch", "batch_completion_window_seconds"});
+    m->warn_unknown(reader.diag(),
+                    {"listen", "threads", "master_key", "data_dir", "max_request_body_mb",
+                     "graceful_shutdown_seconds", "log_level", "header_read_timeout_seconds",
+                     "body_read_timeout_seconds", "idle_timeout_seconds", "write_timeout_seconds",
+                     "max_connections", "max_file_mb", "batch_max_concurrency",
+                     "batch_max_concurrency_per_batch", "batch_completion_window_seconds"});
     general_settings& g = draft.general;
     if (const auto* e = m->find("listen")) {
         read_listen(reader, *e, g);
@@ -186,7 +187,8 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
             g.batch_max_concurrency_per_batch = static_cast<int>(*v);
         }
     }
-    read_seconds(reader, *m, "batch_completion_window_seconds", bound::positive, g.batch_completion_window_seconds);
+    read_seconds(reader, *m, "batch_completion_window_seconds", bound::positive,
+                 g.batch_completion_window_seconds);
 }
 
 }  // namespace baton::daemon::config_detail

@@ -62,7 +62,8 @@ outcome run(std::string_view body, std::size_t read_size, std::size_t header_lim
             check(e.consumed <= buffer.size());
             if (e.kind == kind::part_data) {
                 check(!e.data.empty());
-                check(e.data.data() >= buffer.data() && e.data.data() + e.data.size() <= buffer.data() + buffer.size());
+                check(e.data.data() >= buffer.data() &&
+                      e.data.data() + e.data.size() <= buffer.data() + buffer.size());
                 check(!o.parts.empty());
                 o.parts.back().data.append(e.data);
             } else if (e.kind == kind::part_begin) {

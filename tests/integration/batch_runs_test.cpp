@@ -100,10 +100,13 @@ BOOST_AUTO_TEST_CASE(lines_fail_over_like_live_requests)
     start(yaml({{"gpt", "a", 1000}, {"gpt", "b", 1}}, {}, {"allowed_fails: 100"}));
     fake.set_script("a", json::parse(R"({"status": 503})"));
     auto c = client();
-    const auto done = c.wait_status(std::string(c.create_ok(c.upload_ok(lines(6))).at("id").as_string()), {"completed"});
+    const auto done =
+        c.wait_status(std::string(c.create_ok(c.upload_ok(lines(6))).at("id").as_string()), {"completed"});
     BOOST_TEST(done.at("request_counts") == json::parse(R"({"total":6,"completed":6,"failed":0})"));
     for (const auto& row : c.rows(done, "output_file_id")) {
-        BOOST_TEST(row.at("response").at("body").at("choices").at(0).at("message").at("content").as_string() == "ok from b");
+        BOOST_TEST(
+            row.at("response").at("body").at("choices").at(0).at("message").at("content").as_string() ==
+            "ok from b");
     }
     BOOST_TEST(fake.calls("b").size() == 6u);
     BOOST_TEST(fake.calls("a").size() >= 1u);
@@ -155,7 +158,9 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_batch_then_restart_resumes_without_resending_or_
     auto c = client();
     constexpr int n = 60;
     const std::string id(c.create_ok(c.upload_ok(lines(n))).at("id").as_string());
-    c.wait_until(id, [](const json::object& b) { return b.at("request_counts").at("completed").as_int64() >= 12; });
+    c.wait_until(id, [](const json::object& b) {
+        return b.at("request_counts").at("completed").as_int64() >= 12;
+    });
 
     baton->process().signal(SIGKILL);
     BOOST_TEST_REQUIRE(baton->process().wait_exit(deadline_after(10s)).has_value());
@@ -167,8 +172,7 @@ BOOST_AUTO_TEST_CASE(kill_9_mid_batch_then_restart_resumes_without_resending_or_
     start(cfg);
     auto after = client();
     const auto done = after.wait_status(id, {"completed"}, 60s);
-    BOOST_TEST(done.at("request_counts") ==
-               json::parse(R"({"total":60,"completed":60,"failed":0})"));
+    BOOST_TEST(done.at("request_counts") == json::parse(R"({"total":60,"completed":60,"failed":0})"));
     // Every line has exactly one row.
     const auto rows = after.rows(done, "output_file_id");
     const auto ids = custom_ids(rows);
@@ -209,7 +213,9 @@ BOOST_AUTO_TEST_CASE(cancel_stops_new_lines_and_keeps_finished_results)
     fake.set_script("a", json::parse(R"({"delay_ms": 100})"));
     auto c = client();
     const std::string id(c.create_ok(c.upload_ok(lines(40))).at("id").as_string());
-    c.wait_until(id, [](const json::object& b) { return b.at("request_counts").at("completed").as_int64() >= 4; });
+    c.wait_until(id, [](const json::object& b) {
+        return b.at("request_counts").at("completed").as_int64() >= 4;
+    });
     const auto r = c.cancel(id);
     BOOST_TEST_REQUIRE(r.status == 200u, r.body);
     const auto done = c.wait_status(id, {"cancelled"});
@@ -229,7 +235,8 @@ BOOST_AUTO_TEST_CASE(cancel_stops_new_lines_and_keeps_finished_results)
 BOOST_AUTO_TEST_CASE(the_completion_window_ends_in_expired_with_batch_expired_rows)
 {
     // batch_completion_window_seconds shortens "24h" for the test; the upstream never answers.
-    start(yaml({{"gpt", "a"}}, {"batch_completion_window_seconds: 2", "batch_max_concurrency_per_batch: 2"}, {}));
+    start(yaml({{"gpt", "a"}}, {"batch_completion_window_seconds: 2", "batch_max_concurrency_per_batch: 2"},
+               {}));
     fake.set_script("a", json::parse(R"({"hang": true})"));
     auto c = client();
     const auto created = c.create_ok(c.upload_ok(lines(5)));

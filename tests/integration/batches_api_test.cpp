@@ -135,13 +135,16 @@ BOOST_AUTO_TEST_CASE(upload_refusals_are_clear_400s)
                 "invalid_upload");
     // No file part.
     const std::string b(test_boundary);
-    const std::string no_file = "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + b + "--\r\n";
-    check_error(http->request("POST", "/v1/files", no_file, {{"Content-Type", "multipart/form-data; boundary=" + b}}), 400,
-                "missing_required_parameter", "file");
+    const std::string no_file =
+        "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + b + "--\r\n";
+    check_error(http->request("POST", "/v1/files", no_file,
+                              {{"Content-Type", "multipart/form-data; boundary=" + b}}),
+                400, "missing_required_parameter", "file");
     // A body that ends before its closing boundary.
     auto truncated = multipart_body("batch", "f.jsonl", "abc");
     truncated.resize(truncated.size() - 8);
-    check_error(http->request("POST", "/v1/files", truncated, {{"Content-Type", "multipart/form-data; boundary=" + b}}),
+    check_error(http->request("POST", "/v1/files", truncated,
+                              {{"Content-Type", "multipart/form-data; boundary=" + b}}),
                 400, "invalid_upload");
     // Nothing was stored.
     BOOST_TEST(c.get("/v1/files").json().at("data").as_array().empty());
@@ -221,7 +224,8 @@ BOOST_AUTO_TEST_CASE(test_batch_creation_and_retrieval_and_e2e_chat_completions)
         const auto& resp = row.at("response").as_object();
         BOOST_TEST(resp.at("status_code").as_int64() == 200);
         BOOST_TEST(resp.at("request_id").as_string().starts_with("req-"));
-        BOOST_TEST(resp.at("body").at("choices").at(0).at("message").at("content").as_string() == "ok from a");
+        BOOST_TEST(resp.at("body").at("choices").at(0).at("message").at("content").as_string() ==
+                   "ok from a");
     }
     BOOST_TEST((ids == std::set<std::string>{"success-1", "success-2"}));
     // The output file is a file like any other (purpose batch_output).
@@ -236,14 +240,18 @@ BOOST_AUTO_TEST_CASE(test_batch_e2e_completions_and_embeddings)
 {
     start();
     auto c = client();
-    const std::string completion = R"({"custom_id":"c1","method":"POST","url":"/v1/completions","body":{"model":"gpt","prompt":"Say"}})";
-    auto b = c.wait_status(std::string(c.create_ok(c.upload_ok(completion + "\n"), "/v1/completions").at("id").as_string()),
-                           {"completed"});
+    const std::string completion =
+        R"({"custom_id":"c1","method":"POST","url":"/v1/completions","body":{"model":"gpt","prompt":"Say"}})";
+    auto b = c.wait_status(
+        std::string(c.create_ok(c.upload_ok(completion + "\n"), "/v1/completions").at("id").as_string()),
+        {"completed"});
     auto rows = c.rows(b, "output_file_id");
     BOOST_TEST_REQUIRE(rows.size() == 1u);
     BOOST_TEST(rows[0].at("response").at("body").at("object").as_string() == "text_completion");
-    const std::string embedding = R"({"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"emb","input":["a","b"]}})";
-    b = c.wait_status(std::string(c.create_ok(c.upload_ok(embedding + "\n"), "/v1/embeddings").at("id").as_string()),
+    const std::string embedding =
+        R"({"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"emb","input":["a","b"]}})";
+    b = c.wait_status(std::string(
+                          c.create_ok(c.upload_ok(embedding + "\n"), "/v1/embeddings").at("id").as_string()),
                       {"completed"});
     rows = c.rows(b, "output_file_id");
     BOOST_TEST_REQUIRE(rows.size() == 1u);
@@ -304,8 +312,9 @@ BOOST_AUTO_TEST_CASE(test_batch_invalid_endpoint)
     const auto r = c.create(batch_client::create_body(file, "/v1/invalid/endpoint"));
     check_error(r, 400, "invalid_value", "endpoint");
     const std::string msg(r.json().at("error").at("message").as_string());
-    BOOST_TEST(msg == "Invalid value: '/v1/invalid/endpoint'. Supported values are: '/v1/chat/completions', "
-                      "'/v1/completions', and '/v1/embeddings'.");
+    BOOST_TEST(msg ==
+               "Invalid value: '/v1/invalid/endpoint'. Supported values are: '/v1/chat/completions', "
+               "'/v1/completions', and '/v1/embeddings'.");
 }
 
 BOOST_AUTO_TEST_CASE(test_batch_invalid_completion_window)
@@ -331,8 +340,8 @@ BOOST_AUTO_TEST_CASE(test_batch_invalid_metadata_types)
     BOOST_TEST(r.json().at("error").at("message").as_string() ==
                "Invalid type for 'metadata.tags': expected a string, but got an array instead.");
     // Missing top-level fields.
-    check_error(c.create(json::object{{"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}}), 400,
-                "missing_required_parameter", "input_file_id");
+    check_error(c.create(json::object{{"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}}),
+                400, "missing_required_parameter", "input_file_id");
     check_error(http->request("POST", "/v1/batches", "not json"), 400, "invalid_json");
 }
 
@@ -362,20 +371,24 @@ BOOST_AUTO_TEST_CASE(test_batch_cancel_completed)
 {
     start();
     auto c = client();
-    const std::string id(c.create_ok(c.upload_ok(jsonl({batch_line("cancel-completed", "gpt")}))).at("id").as_string());
+    const std::string id(
+        c.create_ok(c.upload_ok(jsonl({batch_line("cancel-completed", "gpt")}))).at("id").as_string());
     const auto done = c.wait_status(id, {"completed"});
-    const auto del = http->request("DELETE", "/v1/files/" + std::string(done.at("output_file_id").as_string()));
+    const auto del =
+        http->request("DELETE", "/v1/files/" + std::string(done.at("output_file_id").as_string()));
     BOOST_TEST(del.json().at("deleted").as_bool());
     const auto r = c.cancel(id);
     check_error(r, 409, "cannot_cancel");
-    BOOST_TEST(r.json().at("error").at("message").as_string() == "Cannot cancel a batch with status 'completed'.");
+    BOOST_TEST(r.json().at("error").at("message").as_string() ==
+               "Cannot cancel a batch with status 'completed'.");
 }
 
 BOOST_AUTO_TEST_CASE(test_batch_missing_required_fields)
 {
     start();
     auto c = client();
-    const std::string body = R"("body":{"model":"gpt","messages":[{"role":"user","content":"x"}],"max_tokens":10})";
+    const std::string body =
+        R"("body":{"model":"gpt","messages":[{"role":"user","content":"x"}],"max_tokens":10})";
     const auto file = c.upload_ok(jsonl({
         R"({"method":"POST","url":"/v1/chat/completions",)" + body + "}",
         R"({"custom_id":"no-method","url":"/v1/chat/completions",)" + body + "}",
@@ -431,7 +444,8 @@ BOOST_AUTO_TEST_CASE(test_batch_streaming_not_supported)
     BOOST_TEST_REQUIRE(errors.size() == 1u);
     BOOST_TEST(errors[0].at("code").as_string() == "streaming_unsupported");
     BOOST_TEST(errors[0].at("line").as_int64() == 1);
-    BOOST_TEST(errors[0].at("message").as_string() == "Chat Completions: Streaming is not supported in the Batch API.");
+    BOOST_TEST(errors[0].at("message").as_string() ==
+               "Chat Completions: Streaming is not supported in the Batch API.");
     BOOST_TEST(errors[0].at("param").as_string() == "body.stream");
     BOOST_TEST(b.at("failed_at").is_int64());
 }
@@ -474,7 +488,8 @@ BOOST_AUTO_TEST_CASE(test_batch_endpoint_mismatch)
     BOOST_TEST_REQUIRE(errors.size() == 1u);
     BOOST_TEST(errors[0].at("line").as_int64() == 1);
     BOOST_TEST(errors[0].at("code").as_string() == "invalid_url");
-    BOOST_TEST(errors[0].at("message").as_string() == "The URL provided for this request does not match the batch endpoint.");
+    BOOST_TEST(errors[0].at("message").as_string() ==
+               "The URL provided for this request does not match the batch endpoint.");
 }
 
 BOOST_AUTO_TEST_CASE(test_batch_error_handling_invalid_model)
@@ -497,7 +512,8 @@ BOOST_AUTO_TEST_CASE(test_batch_malformed_jsonl)
     start();
     auto c = client();
     const auto file = c.upload_ok(
-        "{\"custom_id\": \"valid\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": {\"model\": \"test\"}}\n"
+        "{\"custom_id\": \"valid\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": "
+        "{\"model\": \"test\"}}\n"
         "{invalid json here");
     const auto b = c.wait_status(std::string(c.create_ok(file).at("id").as_string()), {"failed"});
     const auto& errors = errors_of(b);
@@ -602,7 +618,8 @@ BOOST_AUTO_TEST_CASE(test_same_idempotency_key_different_params_conflict)
         const auto second = c.create(v.second);
         check_error(second, 409, "idempotency_conflict");
         BOOST_TEST(second.json().at("error").at("message").as_string() ==
-                   "Idempotency key '" + std::string(v.key) + "' was previously used with different parameters");
+                   "Idempotency key '" + std::string(v.key) +
+                       "' was previously used with different parameters");
         // The first batch is unchanged.
         const auto kept = c.get("/v1/batches/" + std::string(first.json().at("id").as_string())).json();
         BOOST_TEST(kept.at("input_file_id") == first.json().at("input_file_id"));
@@ -665,7 +682,8 @@ BOOST_AUTO_TEST_CASE(a_key_sees_only_its_own_files_and_batches)
 
 BOOST_AUTO_TEST_CASE(lines_run_with_the_creating_keys_models_scope)
 {
-    const std::string keys = "keys:\n  - name: team-a\n    key: " + std::string(key_a) + "\n    models: [gpt]\n";
+    const std::string keys =
+        "keys:\n  - name: team-a\n    key: " + std::string(key_a) + "\n    models: [gpt]\n";
     start({"master_key: " + std::string(master)}, keys);
     auto a = client(bearer(key_a));
     const auto file = a.upload_ok(jsonl({batch_line("ok", "gpt"), batch_line("forbidden", "emb")}));
@@ -689,8 +707,12 @@ BOOST_AUTO_TEST_CASE(metrics_and_log_lines_follow_the_batches)
 {
     start();
     auto c = client();
-    fake.set_script("a", json::parse(R"({"steps": [{"status": 400, "error": {"message": "bad", "type": "invalid_request_error", "code": "x"}}]})"));
-    const auto file = c.upload_ok(jsonl({batch_line("m1", "gpt"), batch_line("m2", "gpt"), batch_line("m3", "nope")}));
+    fake.set_script(
+        "a",
+        json::parse(
+            R"({"steps": [{"status": 400, "error": {"message": "bad", "type": "invalid_request_error", "code": "x"}}]})"));
+    const auto file =
+        c.upload_ok(jsonl({batch_line("m1", "gpt"), batch_line("m2", "gpt"), batch_line("m3", "nope")}));
     const std::string id(c.create_ok(file).at("id").as_string());
     const auto done = c.wait_status(id, {"completed"});
     BOOST_TEST(done.at("request_counts") == json::parse(R"({"total":3,"completed":1,"failed":2})"));

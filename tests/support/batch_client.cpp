@@ -15,10 +15,11 @@ std::string multipart_body(std::string_view purpose, std::string_view filename, 
     const std::string b(test_boundary);
     std::string out;
     if (!purpose.empty()) {
-        out += "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" + std::string(purpose) + "\r\n";
+        out += "--" + b + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" +
+               std::string(purpose) + "\r\n";
     }
-    out += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + std::string(filename) +
-           "\"\r\nContent-Type: application/jsonl\r\n\r\n";
+    out += "--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+           std::string(filename) + "\"\r\nContent-Type: application/jsonl\r\n\r\n";
     out += content;
     out += "\r\n--" + b + "--\r\n";
     return out;
@@ -26,8 +27,10 @@ std::string multipart_body(std::string_view purpose, std::string_view filename, 
 
 std::string batch_line(std::string_view custom_id, std::string_view model, std::string_view url)
 {
-    json::object body{{"model", model}, {"messages", json::array{json::object{{"role", "user"}, {"content", custom_id}}}}};
-    return json::serialize(json::object{{"custom_id", custom_id}, {"method", "POST"}, {"url", url}, {"body", body}});
+    json::object body{{"model", model},
+                      {"messages", json::array{json::object{{"role", "user"}, {"content", custom_id}}}}};
+    return json::serialize(
+        json::object{{"custom_id", custom_id}, {"method", "POST"}, {"url", url}, {"body", body}});
 }
 
 std::string jsonl(const std::vector<std::string>& lines)
@@ -54,7 +57,8 @@ std::vector<json::object> parse_jsonl(std::string_view text)
     return out;
 }
 
-http_response batch_client::upload(std::string_view content, std::string_view purpose, std::string_view filename)
+http_response batch_client::upload(std::string_view content, std::string_view purpose,
+                                   std::string_view filename)
 {
     auto headers = headers_;
     headers.emplace_back("Content-Type", "multipart/form-data; boundary=" + std::string(test_boundary));
@@ -101,7 +105,8 @@ http_response batch_client::cancel(std::string_view batch_id)
     return http_.request("POST", "/v1/batches/" + std::string(batch_id) + "/cancel", {}, headers_);
 }
 
-json::object batch_client::wait_until(std::string_view batch_id, const std::function<bool(const json::object&)>& pred,
+json::object batch_client::wait_until(std::string_view batch_id,
+                                      const std::function<bool(const json::object&)>& pred,
                                       clock::duration timeout)
 {
     const auto end = deadline_after(timeout);
@@ -126,7 +131,8 @@ json::object batch_client::wait_status(std::string_view batch_id, std::set<std::
                                        clock::duration timeout)
 {
     return wait_until(
-        batch_id, [&](const json::object& b) { return statuses.contains(std::string(b.at("status").as_string())); },
+        batch_id,
+        [&](const json::object& b) { return statuses.contains(std::string(b.at("status").as_string())); },
         timeout);
 }
 

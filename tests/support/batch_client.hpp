@@ -37,7 +37,10 @@ std::vector<boost::json::object> parse_jsonl(std::string_view text);
 /// A client of the files and batches endpoints, with `headers` (a key) on every request.
 class batch_client {
 public:
-    explicit batch_client(http_client& http, header_list headers = {}) : http_(http), headers_(std::move(headers)) {}
+    explicit batch_client(http_client& http, header_list headers = {})
+        : http_(http), headers_(std::move(headers))
+    {
+    }
 
     /// POST /v1/files with multipart_body(purpose, filename, content); the whole response.
     http_response upload(std::string_view content, std::string_view purpose = "batch",
@@ -50,7 +53,8 @@ public:
     static boost::json::object create_body(std::string_view file_id,
                                            std::string_view endpoint = "/v1/chat/completions");
     /// create() that must succeed: the batch object.
-    boost::json::object create_ok(std::string_view file_id, std::string_view endpoint = "/v1/chat/completions");
+    boost::json::object create_ok(std::string_view file_id,
+                                  std::string_view endpoint = "/v1/chat/completions");
     /// GET on `target`, with the client's headers.
     http_response get(std::string_view target);
     /// POST /v1/batches/{id}/cancel.
@@ -60,7 +64,8 @@ public:
     boost::json::object wait_status(std::string_view batch_id, std::set<std::string> statuses,
                                     clock::duration timeout = std::chrono::seconds(20));
     /// GET /v1/batches/{id} until `pred(batch)` holds (polling every 20 ms); throws at the deadline.
-    boost::json::object wait_until(std::string_view batch_id, const std::function<bool(const boost::json::object&)>& pred,
+    boost::json::object wait_until(std::string_view batch_id,
+                                   const std::function<bool(const boost::json::object&)>& pred,
                                    clock::duration timeout = std::chrono::seconds(20));
     /// GET /v1/files/{id}/content that must succeed: the bytes.
     std::string content(std::string_view file_id);

@@ -1,8 +1,8 @@
 #pragma once
 // Everything an integration test needs: include this one header.
 
-#include "support/baton_process.hpp"
 #include "support/batch_client.hpp"
+#include "support/baton_process.hpp"
 #include "support/bin_path.hpp"
 #include "support/chat_body.hpp"
 #include "support/child_process.hpp"

@@ -93,8 +93,8 @@ BOOST_AUTO_TEST_CASE(cancel_from_each_status)
     start_running(running, 1001, 1, {});
     BOOST_TEST((request_cancel(running, 1002) == cancel_result::cancelling));
 
-    for (const auto s : {batch_status::completed, batch_status::failed, batch_status::expired,
-                         batch_status::finalizing}) {
+    for (const auto s :
+         {batch_status::completed, batch_status::failed, batch_status::expired, batch_status::finalizing}) {
         auto done = fresh();
         done.status = s;
         BOOST_TEST((request_cancel(done, 1002) == cancel_result::refused));
@@ -139,13 +139,14 @@ BOOST_AUTO_TEST_CASE(batch_json_round_trips)
     start_running(b, 1001, 2, {{"streaming_unsupported", "no", "body.stream", 2}});
     b.counts.completed = 1;
     const std::string text = batch_json(b);
-    BOOST_TEST(text ==
-               R"({"id":"batch_x","object":"batch","endpoint":"/v1/chat/completions","errors":{"object":"list",)"
-               R"("data":[{"code":"streaming_unsupported","line":2,"message":"no","param":"body.stream"}]},)"
-               R"("input_file_id":"file-1","completion_window":"24h","status":"in_progress","output_file_id":null,)"
-               R"("error_file_id":null,"created_at":1000,"in_progress_at":1001,"expires_at":87400,"finalizing_at":null,)"
-               R"("completed_at":null,"failed_at":null,"expired_at":null,"cancelling_at":null,"cancelled_at":null,)"
-               R"("request_counts":{"total":2,"completed":1,"failed":0},"metadata":{"b":"2","a":"1"}})");
+    BOOST_TEST(
+        text ==
+        R"({"id":"batch_x","object":"batch","endpoint":"/v1/chat/completions","errors":{"object":"list",)"
+        R"("data":[{"code":"streaming_unsupported","line":2,"message":"no","param":"body.stream"}]},)"
+        R"("input_file_id":"file-1","completion_window":"24h","status":"in_progress","output_file_id":null,)"
+        R"("error_file_id":null,"created_at":1000,"in_progress_at":1001,"expires_at":87400,"finalizing_at":null,)"
+        R"("completed_at":null,"failed_at":null,"expired_at":null,"cancelling_at":null,"cancelled_at":null,)"
+        R"("request_counts":{"total":2,"completed":1,"failed":0},"metadata":{"b":"2","a":"1"}})");
     const auto back = parse_batch_json(text);
     BOOST_REQUIRE(back.has_value());
     BOOST_TEST(batch_json(*back) == text);

@@ -40,26 +40,30 @@ BOOST_AUTO_TEST_CASE(valid_body_with_every_endpoint)
     BOOST_TEST((ok(with("")).endpoint == baton::providers::api_endpoint::chat_completions));
     BOOST_TEST(!ok(with("")).metadata.has_value());
     BOOST_TEST(!ok(with("")).idempotency_key.has_value());
-    BOOST_TEST((ok(R"({"input_file_id":"f","endpoint":"/v1/completions","completion_window":"24h"})").endpoint ==
-                baton::providers::api_endpoint::completions));
-    BOOST_TEST((ok(R"({"input_file_id":"f","endpoint":"/v1/embeddings","completion_window":"24h"})").endpoint ==
-                baton::providers::api_endpoint::embeddings));
+    BOOST_TEST(
+        (ok(R"({"input_file_id":"f","endpoint":"/v1/completions","completion_window":"24h"})").endpoint ==
+         baton::providers::api_endpoint::completions));
+    BOOST_TEST(
+        (ok(R"({"input_file_id":"f","endpoint":"/v1/embeddings","completion_window":"24h"})").endpoint ==
+         baton::providers::api_endpoint::embeddings));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_endpoint_is_invalid_value_naming_the_supported_ones)
 {
-    const auto e = refused(R"({"input_file_id":"f","endpoint":"/v1/invalid/endpoint","completion_window":"24h"})");
+    const auto e =
+        refused(R"({"input_file_id":"f","endpoint":"/v1/invalid/endpoint","completion_window":"24h"})");
     BOOST_TEST((e.code == errc::invalid_value));
     BOOST_TEST(e.param == "endpoint");
-    BOOST_TEST(e.message == "Invalid value: '/v1/invalid/endpoint'. Supported values are: '/v1/chat/completions', "
-                            "'/v1/completions', and '/v1/embeddings'.");
+    BOOST_TEST(e.message ==
+               "Invalid value: '/v1/invalid/endpoint'. Supported values are: '/v1/chat/completions', "
+               "'/v1/completions', and '/v1/embeddings'.");
 }
 
 BOOST_AUTO_TEST_CASE(every_bad_completion_window_is_refused)
 {
     for (const std::string w : {"1h", "48h", "invalid", ""}) {
-        const auto e = refused(R"({"input_file_id":"f","endpoint":"/v1/chat/completions","completion_window":")" + w +
-                               R"("})");
+        const auto e = refused(
+            R"({"input_file_id":"f","endpoint":"/v1/chat/completions","completion_window":")" + w + R"("})");
         BOOST_TEST((e.code == errc::invalid_value));
         BOOST_TEST(e.param == "completion_window");
         BOOST_TEST(e.message == "Invalid value: '" + w + "'. Supported values are: '24h'.");
@@ -77,7 +81,8 @@ BOOST_AUTO_TEST_CASE(missing_fields_are_named_in_order)
     BOOST_TEST(e.param == "completion_window");
     e = refused(R"({"input_file_id":7,"endpoint":"/v1/chat/completions","completion_window":"24h"})");
     BOOST_TEST((e.code == errc::invalid_type));
-    BOOST_TEST(e.message == "Invalid type for 'input_file_id': expected a string, but got an integer instead.");
+    BOOST_TEST(e.message ==
+               "Invalid type for 'input_file_id': expected a string, but got an integer instead.");
 }
 
 BOOST_AUTO_TEST_CASE(not_json_is_invalid_json)
@@ -107,9 +112,11 @@ BOOST_AUTO_TEST_CASE(metadata_limits)
                "Invalid 'metadata': at most 16 key-value pairs are allowed, got 17.");
     BOOST_TEST(refused(with(R"(,"metadata":{")" + std::string(65, 'k') + R"(":"v"})")).param ==
                "metadata." + std::string(65, 'k'));
-    BOOST_TEST(ok(with(R"(,"metadata":{")" + std::string(64, 'k') + R"(":")" + std::string(512, 'v') + R"("})"))
-                   .metadata->size() == 1u);
-    BOOST_TEST(refused(with(R"(,"metadata":{"k":")" + std::string(513, 'v') + R"("})")).param == "metadata.k");
+    BOOST_TEST(
+        ok(with(R"(,"metadata":{")" + std::string(64, 'k') + R"(":")" + std::string(512, 'v') + R"("})"))
+            .metadata->size() == 1u);
+    BOOST_TEST(refused(with(R"(,"metadata":{"k":")" + std::string(513, 'v') + R"("})")).param ==
+               "metadata.k");
 }
 
 BOOST_AUTO_TEST_CASE(metadata_null_is_absent_and_empty_object_is_not)
@@ -143,13 +150,16 @@ BOOST_AUTO_TEST_CASE(fingerprint_tells_every_parameter_apart)
 {
     const auto base_fp = idempotency_fingerprint(ok(with("")));
     // Llama Stack's conflict cases: input_file_id, a metadata value, metadata absent vs {}.
-    BOOST_TEST(base_fp != idempotency_fingerprint(ok(
-                              R"({"input_file_id":"file-2","endpoint":"/v1/chat/completions","completion_window":"24h"})")));
+    BOOST_TEST(
+        base_fp !=
+        idempotency_fingerprint(
+            ok(R"({"input_file_id":"file-2","endpoint":"/v1/chat/completions","completion_window":"24h"})")));
     BOOST_TEST(idempotency_fingerprint(ok(with(R"(,"metadata":{"test":"value1"})"))) !=
                idempotency_fingerprint(ok(with(R"(,"metadata":{"test":"value2"})"))));
     BOOST_TEST(base_fp != idempotency_fingerprint(ok(with(R"(,"metadata":{})"))));
-    BOOST_TEST(base_fp != idempotency_fingerprint(
-                              ok(R"({"input_file_id":"file-1","endpoint":"/v1/embeddings","completion_window":"24h"})")));
+    BOOST_TEST(base_fp !=
+               idempotency_fingerprint(ok(
+                   R"({"input_file_id":"file-1","endpoint":"/v1/embeddings","completion_window":"24h"})")));
 }
 
 BOOST_AUTO_TEST_CASE(conflict_message_is_the_spec_text)

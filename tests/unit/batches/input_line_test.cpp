@@ -93,8 +93,9 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_methods)
 // Llama Stack test_batch_endpoint_mismatch.
 BOOST_AUTO_TEST_CASE(url_other_than_the_batch_endpoint_is_invalid_url)
 {
-    const auto e = refused(line(R"("custom_id":"m","method":"POST","url":"/v1/embeddings","body":{"model":"gpt-4o",)" +
-                                std::string(messages) + "}"));
+    const auto e =
+        refused(line(R"("custom_id":"m","method":"POST","url":"/v1/embeddings","body":{"model":"gpt-4o",)" +
+                     std::string(messages) + "}"));
     BOOST_TEST(e.code == "invalid_url");
     BOOST_TEST(e.message == "The URL provided for this request does not match the batch endpoint.");
     BOOST_TEST(e.param == "url");
@@ -103,8 +104,9 @@ BOOST_AUTO_TEST_CASE(url_other_than_the_batch_endpoint_is_invalid_url)
 // Llama Stack test_batch_streaming_not_supported.
 BOOST_AUTO_TEST_CASE(streaming_is_unsupported)
 {
-    const auto e = refused(line(R"("custom_id":"s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o",)" +
-                                std::string(messages) + R"(,"stream":true})"));
+    const auto e = refused(
+        line(R"("custom_id":"s","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o",)" +
+             std::string(messages) + R"(,"stream":true})"));
     BOOST_TEST(e.code == "streaming_unsupported");
     BOOST_TEST(e.message == "Chat Completions: Streaming is not supported in the Batch API.");
     BOOST_TEST(e.param == "body.stream");
@@ -123,28 +125,32 @@ BOOST_AUTO_TEST_CASE(body_fields_are_checked_as_for_a_live_request)
     BOOST_TEST(e.code == "invalid_request");
     BOOST_TEST(e.param == "body.model");
     BOOST_TEST(e.message == "You must provide a model parameter.");
-    e = refused(line(R"("custom_id":"mm","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o"})"));
+    e = refused(
+        line(R"("custom_id":"mm","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o"})"));
     BOOST_TEST(e.param == "body.messages");
     BOOST_TEST(e.message == "Missing required parameter `messages`.");
     // With a default_model, a body without model is valid, as a live request would be.
     auto rules = chat_rules();
     rules.has_default_model = true;
     rules.check_model = {};
-    BOOST_TEST(std::holds_alternative<valid_line>(validate_line(
-        line(R"("custom_id":"d","method":"POST","url":"/v1/chat/completions","body":{)" + std::string(messages) + "}"),
-        rules)));
+    BOOST_TEST(std::holds_alternative<valid_line>(
+        validate_line(line(R"("custom_id":"d","method":"POST","url":"/v1/chat/completions","body":{)" +
+                           std::string(messages) + "}"),
+                      rules)));
 }
 
 // Llama Stack test_batch_error_handling_invalid_model.
 BOOST_AUTO_TEST_CASE(unknown_and_forbidden_models)
 {
-    auto e = refused(line(R"("custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"nonexistent-model-xyz",)" +
-                          std::string(messages) + "}"));
+    auto e = refused(line(
+        R"("custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"nonexistent-model-xyz",)" +
+        std::string(messages) + "}"));
     BOOST_TEST(e.code == "model_not_found");
     BOOST_TEST(e.message == "The provided model 'nonexistent-model-xyz' is not supported by the Batch API.");
     BOOST_TEST(e.param == "body.model");
-    e = refused(line(R"("custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"secret",)" +
-                     std::string(messages) + "}"));
+    e = refused(
+        line(R"("custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"secret",)" +
+             std::string(messages) + "}"));
     BOOST_TEST(e.code == "model_not_allowed");
 }
 
@@ -153,13 +159,17 @@ BOOST_AUTO_TEST_CASE(embeddings_and_completions_need_their_own_fields)
     line_rules rules;
     rules.endpoint = api_endpoint::embeddings;
     BOOST_TEST(std::holds_alternative<valid_line>(validate_line(
-        R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"hi"}})", rules)));
-    BOOST_TEST(std::get<batch_error>(validate_line(
-                   R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"m"}})", rules))
-                   .param == "body.input");
+        R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"m","input":"hi"}})",
+        rules)));
+    BOOST_TEST(
+        std::get<batch_error>(
+            validate_line(R"({"custom_id":"e","method":"POST","url":"/v1/embeddings","body":{"model":"m"}})",
+                          rules))
+            .param == "body.input");
     rules.endpoint = api_endpoint::completions;
     BOOST_TEST(std::holds_alternative<valid_line>(validate_line(
-        R"({"custom_id":"c","method":"POST","url":"/v1/completions","body":{"model":"m","prompt":"hi"}})", rules)));
+        R"({"custom_id":"c","method":"POST","url":"/v1/completions","body":{"model":"m","prompt":"hi"}})",
+        rules)));
 }
 
 BOOST_AUTO_TEST_CASE(long_lines_are_refused_unparsed)

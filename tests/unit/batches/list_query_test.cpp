@@ -18,8 +18,8 @@ BOOST_AUTO_TEST_CASE(defaults_and_values)
     q = std::get<list_query>(parse_list_query("limit=2&after=batch_abc&order=asc&purpose=x", batches_rules));
     BOOST_TEST(q.limit == 2);
     BOOST_TEST(q.after == "batch_abc");
-    BOOST_TEST(q.newest_first);            // order is not a batches parameter
-    BOOST_TEST(!q.purpose.has_value());    // nor purpose
+    BOOST_TEST(q.newest_first);          // order is not a batches parameter
+    BOOST_TEST(!q.purpose.has_value());  // nor purpose
     const list_rules files_rules{10000, 10000, true, true};
     q = std::get<list_query>(parse_list_query("order=asc&purpose=batch_output&after=file%2D1", files_rules));
     BOOST_TEST(!q.newest_first);
@@ -41,10 +41,12 @@ BOOST_AUTO_TEST_CASE(bad_values_name_their_parameter)
 
 BOOST_AUTO_TEST_CASE(list_page_shape)
 {
-    BOOST_TEST(list_json({}, false) == R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false})");
+    BOOST_TEST(list_json({}, false) ==
+               R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false})");
     const std::vector<listed> items{{"a", R"({"id":"a"})"}, {"b", R"({"id":"b"})"}};
-    BOOST_TEST(list_json(items, true) ==
-               R"({"object":"list","data":[{"id":"a"},{"id":"b"}],"first_id":"a","last_id":"b","has_more":true})");
+    BOOST_TEST(
+        list_json(items, true) ==
+        R"({"object":"list","data":[{"id":"a"},{"id":"b"}],"first_id":"a","last_id":"b","has_more":true})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,8 +37,8 @@ std::ostream& operator<<(std::ostream& os, const collected& c)
 {
     os << "{done=" << c.done << " error=" << c.error << " parts=[";
     for (const auto& p : c.parts) {
-        os << "{" << p.name << "," << p.filename.value_or("-") << "," << p.content_type << ",\"" << p.data << "\","
-           << p.ended << "}";
+        os << "{" << p.name << "," << p.filename.value_or("-") << "," << p.content_type << ",\"" << p.data
+           << "\"," << p.ended << "}";
     }
     return os << "]}";
 }
@@ -59,14 +59,21 @@ collected run(std::string_view message, const std::string& boundary, const std::
             case ev::part_begin:
                 c.parts.push_back({p.part().name, p.part().filename, p.part().content_type, {}, false});
                 break;
-            case ev::part_data: c.parts.back().data.append(e.data); break;
-            case ev::part_end: c.parts.back().ended = true; break;
-            case ev::done: c.done = true; break;
+            case ev::part_data:
+                c.parts.back().data.append(e.data);
+                break;
+            case ev::part_end:
+                c.parts.back().ended = true;
+                break;
+            case ev::done:
+                c.done = true;
+                break;
             case ev::error:
                 c.error = true;
                 c.why = p.error();
                 break;
-            case ev::need_more: break;
+            case ev::need_more:
+                break;
             }
             buffer.erase(0, e.consumed);
             if (e.kind == ev::need_more || e.kind == ev::done || e.kind == ev::error) {
@@ -167,7 +174,8 @@ BOOST_AUTO_TEST_CASE(a_large_body_is_never_held_whole)
     for (int i = 0; i < 20000; ++i) {
         body += "{\"custom_id\":\"" + std::to_string(i) + "\"}\n";
     }
-    const std::string message = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n" +
+    const std::string message = "--" + boundary +
+                                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x\"\r\n\r\n" +
                                 body + "\r\n--" + boundary + "--";
     std::vector<std::size_t> cuts;
     for (std::size_t i = 4096; i < message.size(); i += 4096) {
@@ -195,7 +203,8 @@ BOOST_AUTO_TEST_CASE(preamble_epilogue_padding_and_lf_free_start)
 BOOST_AUTO_TEST_CASE(empty_parts_and_headerless_parts)
 {
     const std::string message = "--" + boundary + "\r\n\r\n\r\n--" + boundary +
-                                "\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n\r\n--" + boundary + "--";
+                                "\r\nContent-Disposition: form-data; name=\"e\"\r\n\r\n\r\n--" + boundary +
+                                "--";
     const auto c = run(message, boundary, {});
     BOOST_TEST(c.done);
     BOOST_REQUIRE(c.parts.size() == 2u);
@@ -207,13 +216,14 @@ BOOST_AUTO_TEST_CASE(empty_parts_and_headerless_parts)
 
 BOOST_AUTO_TEST_CASE(quoted_and_extended_filenames)
 {
-    const std::string message = "--" + boundary +
-                                "\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a \\\"q\\\";b.jsonl\"\r\n\r\n"
-                                "x\r\n--" +
-                                boundary +
-                                "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plain\"; "
-                                "filename*=UTF-8''caf%C3%A9.jsonl\r\n\r\ny\r\n--" +
-                                boundary + "--";
+    const std::string message =
+        "--" + boundary +
+        "\r\ncontent-disposition: form-data; name=\"file\"; filename=\"a \\\"q\\\";b.jsonl\"\r\n\r\n"
+        "x\r\n--" +
+        boundary +
+        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"plain\"; "
+        "filename*=UTF-8''caf%C3%A9.jsonl\r\n\r\ny\r\n--" +
+        boundary + "--";
     const auto c = run(message, boundary, {});
     BOOST_REQUIRE(c.parts.size() == 2u);
     BOOST_TEST(*c.parts[0].filename == "a \"q\";b.jsonl");
@@ -235,7 +245,8 @@ BOOST_AUTO_TEST_CASE(malformed_input_is_an_error_not_a_hang)
     BOOST_TEST(c.error);
     BOOST_TEST(c.why == "the headers of a multipart part exceed 64 bytes");
     // Not form-data.
-    c = run("--" + boundary + "\r\nContent-Disposition: attachment\r\n\r\nv\r\n--" + boundary + "--", boundary, {});
+    c = run("--" + boundary + "\r\nContent-Disposition: attachment\r\n\r\nv\r\n--" + boundary + "--",
+            boundary, {});
     BOOST_TEST(c.error);
     // A truncated message is simply not done.
     c = run("--" + boundary + "\r\nContent-Disposition: form-data; name=f\r\n\r\nhalf a bo", boundary, {});
