@@ -30,10 +30,13 @@ struct runs_fixture {
     std::unique_ptr<baton_process> baton;
     std::unique_ptr<http_client> http;
 
-    std::string yaml(std::vector<dep> deps, std::vector<std::string> general, std::vector<std::string> router)
+    /// The config of this test's batond: `top` is written verbatim (keys:, aliases:).
+    std::string yaml(std::vector<dep> deps, std::vector<std::string> general, std::vector<std::string> router,
+                     std::string top = {})
     {
         general.push_back("data_dir: " + data.path().string());
-        return config_yaml(fake, test_config{std::move(deps), std::move(router), {}, std::move(general)});
+        return config_yaml(fake, test_config{std::move(deps), std::move(router), std::move(top),
+                                             std::move(general)});
     }
 
     void start(const std::string& config)
@@ -44,7 +47,28 @@ struct runs_fixture {
         http = std::make_unique<http_client>(baton->port());
     }
 
-    batch_client client() { return batch_client(*http); }
+    batch_client client(header_list h = {}) { return batch_client(*http, std::move(h)); }
+
+    /// The most calls open at once on deployment `name` while `batch_ids` run (polled every 10 ms), until
+    /// every one of them is final; throws at the deadline.
+    std::size_t most_open_until_final(std::string_view name, const std::vector<std::string>& batch_ids)
+    {
+        auto c = client();
+        std::size_t most = 0;
+        for (auto end = deadline_after(30s);;) {
+            std::size_t open = 0;
+            for (const auto& call : fake.calls(name)) open += call.at("completed").as_bool() ? 0 : 1;
+            most = std::max(most, open);
+            bool all_final = true;
+            for (const auto& id : batch_ids) {
+                all_final =
+                    all_final && c.get("/v1/batches/" + id).json().at("status").as_string() == "completed";
+            }
+            if (all_final) return most;
+            if (clock::now() > end) throw std::runtime_error("batches still running at the deadline");
+            std::this_thread::sleep_for(10ms);  // polling interval, bounded by the deadline
+        }
+    }
 
     /// `n` lines "line-<i>" for group `model`.
     static std::string lines(int n, std::string_view model = "gpt")
@@ -137,17 +161,63 @@ BOOST_AUTO_TEST_CASE(concurrency_is_bounded_per_batch)
     auto c = client();
     const std::string id(c.create_ok(c.upload_ok(lines(6))).at("id").as_string());
     // While it runs, never more than 2 calls are open at once.
-    std::size_t most = 0;
-    for (auto end = deadline_after(20s); clock::now() < end;) {
-        std::size_t open = 0;
-        for (const auto& call : fake.calls("a")) open += call.at("completed").as_bool() ? 0 : 1;
-        most = std::max(most, open);
-        if (c.get("/v1/batches/" + id).json().at("status").as_string() == "completed") break;
-        std::this_thread::sleep_for(10ms);  // polling interval, bounded by the deadline
-    }
+    const auto most = most_open_until_final("a", {id});
     BOOST_TEST(most <= 2u);
     BOOST_TEST(most >= 1u);
     BOOST_TEST(c.wait_status(id, {"completed"}).at("request_counts").at("completed").as_int64() == 6);
+}
+
+BOOST_AUTO_TEST_CASE(concurrency_is_bounded_in_total_over_batches)
+{
+    // Two batches of 2 lines in flight each would make 4; the total of 3 holds them both.
+    start(yaml({{"gpt", "a"}}, {"batch_max_concurrency: 3", "batch_max_concurrency_per_batch: 2"}, {}));
+    fake.set_script("a", json::parse(R"({"delay_ms": 300})"));
+    auto c = client();
+    const std::string file = c.upload_ok(lines(8));
+    const std::string first(c.create_ok(file).at("id").as_string());
+    const std::string second(c.create_ok(file).at("id").as_string());
+    const auto most = most_open_until_final("a", {first, second});
+    BOOST_TEST(most <= 3u);
+    BOOST_TEST(most >= 1u);
+    BOOST_TEST(fake.calls("a").size() == 16u);
+    for (const auto& id : {first, second}) {
+        BOOST_TEST(c.wait_status(id, {"completed"}).at("request_counts") ==
+                   json::parse(R"({"total":8,"completed":8,"failed":0})"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(lines_follow_the_creating_keys_backup_models_then_the_fallbacks)
+{
+    // The plan of a live request (SPEC §5.4): group gpt (its one deployment answers 503), then the key's
+    // backup_models, then fallbacks[gpt]. A batch of team-a is served by its backup "bk"; a batch of the
+    // master key, which has no backup_models, by the fallback group "fb".
+    const std::string master = "sk-master-runs-0123456789";
+    const std::string team_a = "sk-team-a-runs-0123456789";
+    start(yaml({{"gpt", "a"}, {"bk", "b"}, {"fb", "f"}}, {"master_key: " + master},
+               {"allowed_fails: 100", "fallbacks: [{gpt: [fb]}]"},
+               "keys:\n  - name: team-a\n    key: " + team_a + "\n    backup_models: [bk]\n"));
+    fake.set_script("a", json::parse(R"({"status": 503})"));
+    auto a = client({{"Authorization", "Bearer " + team_a}});
+    auto m = client({{"Authorization", "Bearer " + master}});
+    const auto by_a =
+        a.wait_status(std::string(a.create_ok(a.upload_ok(lines(3))).at("id").as_string()), {"completed"});
+    const auto by_m =
+        m.wait_status(std::string(m.create_ok(m.upload_ok(lines(4))).at("id").as_string()), {"completed"});
+    BOOST_TEST(by_a.at("request_counts") == json::parse(R"({"total":3,"completed":3,"failed":0})"));
+    BOOST_TEST(by_m.at("request_counts") == json::parse(R"({"total":4,"completed":4,"failed":0})"));
+    for (const auto& row : a.rows(by_a, "output_file_id")) {
+        BOOST_TEST(
+            row.at("response").at("body").at("choices").at(0).at("message").at("content").as_string() ==
+            "ok from b");
+    }
+    for (const auto& row : m.rows(by_m, "output_file_id")) {
+        BOOST_TEST(
+            row.at("response").at("body").at("choices").at(0).at("message").at("content").as_string() ==
+            "ok from f");
+    }
+    BOOST_TEST(fake.calls("b").size() == 3u);
+    BOOST_TEST(fake.calls("f").size() == 4u);
+    BOOST_TEST(fake.calls("a").size() == 7u);
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_mid_batch_then_restart_resumes_without_resending_or_losing)
@@ -251,6 +321,64 @@ BOOST_AUTO_TEST_CASE(the_completion_window_ends_in_expired_with_batch_expired_ro
         BOOST_TEST(row.at("response").is_null());
     }
     BOOST_TEST(custom_ids(rows).size() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(kill_9_while_cancelling_then_restart_ends_cancelled_without_sending)
+{
+    // A cancel with lines in flight leaves the batch `cancelling` until they end; a kill -9 then loses
+    // those lines' answers. After the restart the batch ends `cancelled` and nothing is sent again.
+    const auto cfg = yaml({{"gpt", "a"}}, {"batch_max_concurrency_per_batch: 2"}, {});
+    start(cfg);
+    fake.set_script("a", json::parse(R"({"hang": true})"));
+    auto c = client();
+    const std::string id(c.create_ok(c.upload_ok(lines(10))).at("id").as_string());
+    BOOST_TEST_REQUIRE(fake.wait_calls("a", 2, 10s));
+    const auto r = c.cancel(id);
+    BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+    BOOST_TEST(r.json().at("status").as_string() == "cancelling");
+    baton->process().signal(SIGKILL);
+    BOOST_TEST_REQUIRE(baton->process().wait_exit(deadline_after(10s)).has_value());
+    fake.clear_calls();
+
+    start(cfg);
+    auto after = client();
+    const auto done = after.wait_status(id, {"cancelled"});
+    BOOST_TEST(done.at("cancelling_at").is_int64());
+    BOOST_TEST(done.at("cancelled_at").is_int64());
+    BOOST_TEST(done.at("request_counts").at("total").as_int64() == 10);
+    // request_counts are the rows written: none, as no line finished.
+    BOOST_TEST(done.at("request_counts").at("completed").as_int64() ==
+               static_cast<std::int64_t>(after.rows(done, "output_file_id").size()));
+    BOOST_TEST(done.at("request_counts").at("failed").as_int64() ==
+               static_cast<std::int64_t>(after.rows(done, "error_file_id").size()));
+    BOOST_TEST(!fake.wait_calls("a", 1, 300ms));
+    BOOST_TEST(baton->log().find("\"event\":\"batch_resume\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_window_that_ends_while_baton_is_down_expires_after_the_restart)
+{
+    // The completion window is on the wall clock and stored with the batch: a restart re-arms it.
+    const auto cfg = yaml({{"gpt", "a"}},
+                          {"batch_completion_window_seconds: 2", "batch_max_concurrency_per_batch: 2"}, {});
+    start(cfg);
+    fake.set_script("a", json::parse(R"({"hang": true})"));
+    auto c = client();
+    const auto created = c.create_ok(c.upload_ok(lines(4)));
+    const std::string id(created.at("id").as_string());
+    BOOST_TEST_REQUIRE(fake.wait_calls("a", 2, 10s));
+    baton->process().signal(SIGKILL);
+    BOOST_TEST_REQUIRE(baton->process().wait_exit(deadline_after(10s)).has_value());
+
+    start(cfg);
+    auto after = client();
+    const auto done = after.wait_status(id, {"expired"}, 20s);
+    BOOST_TEST(done.at("expires_at") == created.at("expires_at"));
+    BOOST_TEST(done.at("expired_at").as_int64() >= created.at("expires_at").as_int64());
+    BOOST_TEST(done.at("request_counts") == json::parse(R"({"total":4,"completed":0,"failed":4})"));
+    const auto rows = after.rows(done, "error_file_id");
+    BOOST_TEST_REQUIRE(rows.size() == 4u);
+    for (const auto& row : rows) BOOST_TEST(row.at("error").at("code").as_string() == "batch_expired");
+    BOOST_TEST(custom_ids(rows).size() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
