@@ -63,6 +63,11 @@ struct general_settings {
     /// How long a batch's completion_window ("24h", the only value accepted) lasts, in seconds; > 0. Tests
     /// shorten it to see batches expire.
     double batch_completion_window_seconds = 86400;
+    /// An upstream connection idle in its pool this long is closed, in seconds (> 0).
+    double upstream_idle_timeout_seconds = 30;
+    /// Idle connections kept per upstream origin (scheme, host, port) and reactor; more are closed (>= 0;
+    /// 0 = no keep-alive).
+    int upstream_idle_connections = 64;
 };
 
 /// One client (virtual) key from `keys:` (SPEC §3). Only the key's hash is kept: a raw `key:` is hashed at
