@@ -83,6 +83,9 @@ int application::run()
         reactors_.push_back(std::make_unique<reactor>(i, shared_));
         shared_.reactors.push_back(reactors_.back().get());
     }
+    // Files and batches: the store opens (or start-up fails) before anything is served.
+    batches_ = std::make_unique<batch_service>(shared_);
+    shared_.batches = batches_.get();
     // Reactor 0 binds first; a port 0 becomes a real port that the others then share (SO_REUSEPORT).
     std::vector<asio::ip::tcp::endpoint> endpoints;
     for (const auto& l : general.listen) {
@@ -148,6 +151,7 @@ int application::run()
     schedule_tick();
 
     for (auto& r : reactors_) r->server->start();
+    batches_->start();
     for (std::size_t i = 1; i < reactors_.size(); ++i) {
         auto* r = reactors_[i].get();
         r->thread = std::thread([r] { r->ioc().run(); });
@@ -158,6 +162,7 @@ int application::run()
     for (auto& r : reactors_) {
         if (r->thread.joinable()) r->thread.join();
     }
+    batches_->join();
     log_.info("stopped", {});
     return 0;
 }
@@ -251,6 +256,7 @@ void application::begin_drain()
     for (auto& r : reactors_) {
         asio::post(r->ioc(), [r = r.get()] { r->server->drain(); });
     }
+    batches_->drain();
     drain_deadline_ = std::chrono::steady_clock::now() + routing::seconds_to_duration(grace);
     wait_signals();
     schedule_drain_check();
@@ -262,7 +268,9 @@ void application::schedule_drain_check()
     drain_timer_->expires_after(20ms);
     drain_timer_->async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        if (connections_->load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+        // Batch lines in an upstream exchange finish too, so that their answers are not paid for twice.
+        const bool idle = connections_->load() == 0 && batches_->lines_sending() == 0;
+        if (idle || std::chrono::steady_clock::now() >= drain_deadline_) {
             finish_drain();
         } else {
             schedule_drain_check();
@@ -279,6 +287,7 @@ void application::finish_drain()
     signals_->cancel();
     drain_timer_->cancel();
     tick_timer_->cancel();
+    batches_->stop();
     if (connections_->load() == 0) {
         stop_reactors();
         return;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "daemon/batch_service.hpp"
 #include "daemon/config/config.hpp"
 #include "daemon/reactor.hpp"
 #include "log/logger.hpp"
@@ -47,6 +48,7 @@ private:
     shared_state shared_;
     std::vector<net::listen_lock> locks_;  ///< one per port served: no second batond on it
     std::vector<std::unique_ptr<reactor>> reactors_;
+    std::unique_ptr<batch_service> batches_;  ///< files and batches, on their own thread
     std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
     std::optional<boost::asio::signal_set> signals_;
     std::optional<boost::asio::steady_timer> tick_timer_;

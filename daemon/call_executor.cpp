@@ -162,6 +162,7 @@ net::task<void> call_executor::perform(action_kind next)
             co_return;
         }
         case action_kind::fail: {
+            failed_ = true;
             const auto a = answer_for(fsm_.error());
             final_status_ = a.status;
             co_await sink_.respond(a.status, {}, a.body, meta());

@@ -45,6 +45,13 @@ public:
     /// Stops the call now (the reader left): aborts the upstream exchange and any wait in progress.
     void cancel() noexcept;
 
+    /// Once run() returned: the failure the machine answered with (its `fail` action), else null (an
+    /// answer, the upstream's or a refused body's, went to the sink). A batch line reads it to tell a 429
+    /// storm (routing::errc::nothing_sent / all_rate_limited) from an answer.
+    const call::call_error* failure() const noexcept { return failed_ ? &fsm_.error() : nullptr; }
+    /// The call's routing plan, once one was made (null for a body refused before routing).
+    const routing::plan* plan() const noexcept { return fsm_.plan(); }
+
 private:
     using clock = std::chrono::steady_clock;
 
@@ -91,6 +98,7 @@ private:
     net::steady_timer* backoff_ = nullptr;  ///< the wait in progress, if any
     bool gone_ = false;
     bool head_begun_ = false;
+    bool failed_ = false;  ///< the machine's last action was `fail`
     unsigned final_status_ = 0;
     boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
     std::string replaced_;              ///< replaced events of the read being relayed, written together

@@ -40,6 +40,11 @@ upstream_route route_of(const routing::deployment& d, const providers::adapter& 
 
 }  // namespace
 
+std::size_t upload_body_limit(const general_settings& g)
+{
+    return static_cast<std::size_t>(g.max_file_mb * 1024.0 * 1024.0) + 1024 * 1024;
+}
+
 std::shared_ptr<const snapshot> make_snapshot(config cfg)
 {
     auto s = std::make_shared<snapshot>();
@@ -47,6 +52,7 @@ std::shared_ptr<const snapshot> make_snapshot(config cfg)
     for (std::size_t i = 0; i < s->cfg.keys.size(); ++i) s->keys_by_hash.emplace(s->cfg.keys[i].key_sha256, i);
     const auto& g = s->cfg.general;
     s->limits.body_limit = static_cast<std::size_t>(g.max_request_body_mb * 1024.0 * 1024.0);
+    s->limits.stream_body_limit = upload_body_limit(g);
     s->limits.header_timeout = ms(g.header_read_timeout_seconds);
     s->limits.body_timeout = ms(g.body_read_timeout_seconds);
     s->limits.idle_timeout = ms(g.idle_timeout_seconds);

@@ -45,6 +45,10 @@ struct snapshot {
     std::vector<providers::deployment_route> providers;
 };
 
+/// The largest POST /v1/files body, in bytes: general_settings.max_file_mb plus 1 MiB for the multipart
+/// framing and the other form fields.
+std::size_t upload_body_limit(const general_settings& g);
+
 /// Builds the snapshot of a loaded config.
 std::shared_ptr<const snapshot> make_snapshot(config cfg);
 

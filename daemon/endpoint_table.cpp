@@ -1,6 +1,8 @@
 #include "daemon/endpoint_table.hpp"
 
 #include "call/key_scope.hpp"
+#include "daemon/batch_endpoints.hpp"
+#include "daemon/batch_service.hpp"
 #include "daemon/call_executor.hpp"
 #include "daemon/errc.hpp"
 #include "daemon/error_answer.hpp"
@@ -207,8 +209,11 @@ net::task<void> metrics(endpoint_context& ctx)
     }
     auto& shared = ctx.r.shared();
     const config_reload_counts reloads{shared.reloads_ok.load(), shared.reloads_error.load()};
-    co_await respond(ctx, 200, render_metrics(merged, rows, reloads, read_process_stats()),
-                     "text/plain; version=0.0.4; charset=utf-8");
+    auto text = render_metrics(merged, rows, reloads, read_process_stats());
+    if (const auto* batches = shared.batches) {
+        text += render_batch_gauge(batches->status_counts());
+    }
+    co_await respond(ctx, 200, std::move(text), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 net::task<void> health(endpoint_context& ctx)
@@ -227,7 +232,7 @@ net::task<void> inspect_routes(endpoint_context& ctx)
 }
 
 // LiteLLM also serves the OpenAI paths without the /v1 prefix; so does baton.
-constexpr std::array<endpoint_row, 16> rows{{
+constexpr std::array<endpoint_row, 25> rows{{
     {"POST", "/v1/chat/completions", auth_class::client, &chat},
     {"POST", "/v1/completions", auth_class::client, &completions},
     {"POST", "/v1/embeddings", auth_class::client, &embeddings},
@@ -244,6 +249,16 @@ constexpr std::array<endpoint_row, 16> rows{{
     {"GET", "/v1/health", auth_class::admin, &health},
     {"GET", "/v1/aliases", auth_class::admin, &aliases},
     {"GET", "/v1/inspect/routes", auth_class::admin, &inspect_routes},
+    // Files and batches (SPEC §7): a key sees what it created; the master key sees everything.
+    {"POST", "/v1/files", auth_class::client, &upload_file},
+    {"GET", "/v1/files", auth_class::client, &list_files},
+    {"GET", "/v1/files/{id}", auth_class::client, &retrieve_file},
+    {"DELETE", "/v1/files/{id}", auth_class::client, &delete_file},
+    {"GET", "/v1/files/{id}/content", auth_class::client, &file_content},
+    {"POST", "/v1/batches", auth_class::client, &create_batch},
+    {"GET", "/v1/batches", auth_class::client, &list_batches},
+    {"GET", "/v1/batches/{id}", auth_class::client, &retrieve_batch},
+    {"POST", "/v1/batches/{id}/cancel", auth_class::client, &cancel_batch},
 }};
 
 }  // namespace

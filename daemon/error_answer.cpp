@@ -1,5 +1,6 @@
 #include "daemon/error_answer.hpp"
 
+#include "batches/errc.hpp"
 #include "call/errc.hpp"
 #include "daemon/errc.hpp"
 #include "net/http_errc.hpp"
@@ -111,6 +112,27 @@ shape http_shape(net::http_errc e)
     return {500, "server_error", "internal_error", "internal error"};
 }
 
+shape batches_shape(batches::errc e)
+{
+    using batches::errc;
+    const auto code = batches::to_string(e);
+    switch (e) {
+    case errc::file_not_found:
+        return {404, "invalid_request_error", code, "No such file."};
+    case errc::batch_not_found:
+        return {404, "invalid_request_error", code, "No such batch."};
+    case errc::idempotency_conflict:
+    case errc::cannot_cancel:
+        return {409, "invalid_request_error", code, "conflict"};
+    case errc::file_too_large:
+        return {413, "invalid_request_error", code, "the file is too large"};
+    case errc::storage_failed:
+        return {500, "server_error", code, "the file and batch store failed"};
+    default:
+        return {400, "invalid_request_error", code, "invalid request"};
+    }
+}
+
 shape shape_of(const boost::system::error_code& ec)
 {
     const auto& cat = ec.category();
@@ -121,6 +143,7 @@ shape shape_of(const boost::system::error_code& ec)
     if (cat == streaming::stream_category()) return stream_shape(static_cast<streaming::stream_trigger>(v));
     if (cat == daemon_category()) return daemon_shape(static_cast<errc>(v));
     if (cat == net::http_category()) return http_shape(static_cast<net::http_errc>(v));
+    if (cat == batches::batches_category()) return batches_shape(static_cast<batches::errc>(v));
     return {500, "server_error", "internal_error", "internal error"};
 }
 

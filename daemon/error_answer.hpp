@@ -30,7 +30,9 @@ struct error_answer {
 ///   404 not found;
 /// - net::http_errc: 431, 413, 400 (malformed, a Transfer-Encoding not ending in chunked, no Host, chunk
 ///   framing over its limit), 501 `unsupported_transfer_encoding`, 503 `overloaded`, 503 `shutting_down`,
-///   500 `internal_error`.
+///   500 `internal_error`;
+/// - batches::errc (files and batches): 400 for bad input, 404 file_not_found / batch_not_found, 409
+///   idempotency_conflict / cannot_cancel, 413 file_too_large, 500 storage_failed; code = the errc's name.
 /// `e.message`, when not empty, replaces the default message; `e.param` fills `param`. Pure; thread-safe.
 error_answer answer_for(const call::call_error& e);
 

@@ -22,6 +22,7 @@
 namespace baton::daemon {
 
 class reactor;
+class batch_service;
 
 /// State shared by every reactor of the process. Each member has a narrow, thread-safe API.
 struct shared_state {
@@ -34,7 +35,10 @@ struct shared_state {
     std::atomic<std::uint64_t> reloads_error{0};
     std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    std::vector<reactor*> reactors;    ///< fixed after start-up (metrics scrape visits each)
+    /// Fixed after start-up (metrics scrape visits each); the batch runner's reactor is one of them, without
+    /// an HTTP server.
+    std::vector<reactor*> reactors;
+    batch_service* batches = nullptr;  ///< files and batches (SPEC §7); set before the reactors serve
 };
 
 /// One reactor: an io_context run by one thread, with everything a connection needs on that thread

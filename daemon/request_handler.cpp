@@ -1,5 +1,6 @@
 #include "daemon/request_handler.hpp"
 
+#include "daemon/batch_endpoints.hpp"
 #include "daemon/config/sha256_hex.hpp"
 #include "daemon/endpoint_table.hpp"
 #include "daemon/errc.hpp"
@@ -109,6 +110,15 @@ net::task<void> request_handler::handle(net::incoming_request& req, net::downstr
     }
     endpoint_context ctx{reactor_, std::move(snap), req, out, request_id, key, param};
     co_await row->handler(ctx);
+}
+
+net::body_mode request_handler::body_mode_for(const net::incoming_request& head)
+{
+    const std::string_view target = head.target;
+    if (!is_upload(head.method, target.substr(0, target.find('?')))) {
+        return {};
+    }
+    return {true, upload_body_limit(reactor_.config()->cfg.general)};
 }
 
 std::string request_handler::error_response(net::http_errc e, std::string_view message)

@@ -21,6 +21,9 @@ public:
     net::task<void> handle(net::incoming_request& req, net::downstream& out) override;
     std::string error_response(net::http_errc e, std::string_view message) override;
     void log_exception(std::string_view what) noexcept override;
+    /// Uploads (POST /v1/files) are streamed to the handler under general_settings.max_file_mb (plus the
+    /// multipart framing); every other body is read whole.
+    net::body_mode body_mode_for(const net::incoming_request& head) override;
 
 private:
     reactor& reactor_;

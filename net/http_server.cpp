@@ -17,10 +17,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <optional>
 
 namespace baton::net {
 
@@ -80,6 +82,62 @@ public:
     bool idle = true;  // between requests: safe to close when draining
     downstream* current = nullptr;  // the request in the handler, if any
 };
+
+/// A body pulled by the handler: each read_some() parses what the connection's buffer holds (or reads at
+/// most 64 KiB more) into the request's `body` string, which the previous piece left empty. So the body is
+/// never held whole: one read's worth at a time.
+class streamed_body final : public body_reader {
+public:
+    streamed_body(session& s, beast::flat_buffer& buffer, request_reader& parser,
+                  std::chrono::milliseconds idle)
+        : s_(s), buffer_(buffer), parser_(parser), idle_(idle)
+    {
+    }
+
+    task<std::tuple<boost::system::error_code, std::string_view>> read_some() override;
+    bool done() const noexcept override { return parser_.is_done(); }
+
+private:
+    session& s_;
+    beast::flat_buffer& buffer_;
+    request_reader& parser_;
+    std::chrono::milliseconds idle_;
+};
+
+task<std::tuple<boost::system::error_code, std::string_view>> streamed_body::read_some()
+{
+    auto& piece = parser_.req.body;
+    piece.clear();
+    parser_.eager(true);
+    while (piece.empty() && !parser_.is_done()) {
+        if (buffer_.size() != 0) {
+            boost::system::error_code ec;
+            const auto used = parser_.put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec && ec != http::error::need_more) co_return std::tuple{ec, std::string_view{}};
+            if (!ec && used != 0) continue;
+            // What stays unconsumed is chunk framing, which Beast buffers whole: bounded as read_http does.
+            if (chunk_framing_too_large(buffer_.size())) {
+                co_return std::tuple{boost::system::error_code(http_errc::chunk_framing_too_large),
+                                     std::string_view{}};
+            }
+        }
+        // Idle deadline per read: a large upload may take longer than body_timeout in total.
+        s_.deadline.expires_after(idle_);
+        auto [ec, n] = co_await s_.socket.async_read_some(buffer_.prepare(65536), use_tuple);
+        s_.deadline.expires_never();
+        if (ec && s_.deadline.expired()) ec = beast::error::timeout;
+        if (ec == asio::error::eof) ec = http::error::partial_message;
+        if (ec) co_return std::tuple{ec, std::string_view{}};
+        buffer_.commit(n);
+    }
+    co_return std::tuple{boost::system::error_code{}, std::string_view(piece)};
+}
+
+body_mode request_handler::body_mode_for(const incoming_request&)
+{
+    return {};
+}
 
 task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 {
@@ -420,7 +478,8 @@ task<void> http_server::run_session(tcp_socket socket)
 
         request_reader parser;
         parser.header_limit(header_limit);
-        parser.body_limit(limits_.body_limit);
+        // The limit that applies is known once the head is (a streamed upload has its own): checked below.
+        parser.body_limit(std::max(limits_.body_limit, limits_.stream_body_limit));
         // The whole head must arrive within header_timeout: this is what cuts slowloris clients. A head that
         // is already in the buffer (the common case) needs no deadline.
         const std::string_view pending{static_cast<const char*>(buffer.data().data()), buffer.size()};
@@ -458,6 +517,19 @@ task<void> http_server::run_session(tcp_socket socket)
             linger = true;
             break;
         }
+        const body_mode mode = handler_->body_mode_for(parser.req);
+        const std::size_t body_limit =
+            mode.streamed ? std::min(mode.limit, limits_.stream_body_limit) : limits_.body_limit;
+        parser.body_limit(body_limit);  // chunked bodies are checked against it as they arrive
+        if (const auto len = parser.content_length(); len && *len > body_limit) {
+            const auto res = handler_->error_response(http_errc::body_too_large,
+                                                      "request body of " + std::to_string(*len) +
+                                                          " bytes exceeds the limit of " +
+                                                          std::to_string(body_limit) + " bytes");
+            co_await out.write_response(head_of(res, out.omit_body), {});
+            linger = true;
+            break;
+        }
         if (parser.expect_continue && body_pending) {
             http::response<http::empty_body> cont{http::status::continue_, 11};
             s.deadline.expires_after(limits_.write_timeout);
@@ -465,21 +537,32 @@ task<void> http_server::run_session(tcp_socket socket)
             (void)cn;
             if (cec) break;
         }
-        // The body gets its own deadline, separate from the head's (none when it is all in the buffer).
-        if (!parser.is_done() && !(parser.content_length() && buffer.size() >= *parser.content_length())) {
+        std::optional<streamed_body> streamed;
+        if (mode.streamed) {
+            streamed.emplace(s, buffer, parser, limits_.body_timeout);
+            parser.req.body_stream = &*streamed;
+        }
+        // The body gets its own deadline, separate from the head's (none when it is all in the buffer). A
+        // streamed body is the handler's to read.
+        if (!streamed && !parser.is_done() &&
+            !(parser.content_length() && buffer.size() >= *parser.content_length())) {
             s.deadline.expires_after(limits_.body_timeout);
         } else {
             s.deadline.expires_never();
         }
-        auto [bec, bn] = co_await read_http(s.socket, buffer, parser, false);
+        boost::system::error_code bec;
+        if (!streamed) {
+            auto [read_ec, read_n] = co_await read_http(s.socket, buffer, parser, false);
+            (void)read_n;
+            bec = read_ec;
+        }
         if (bec && s.deadline.expired()) bec = beast::error::timeout;
-        (void)bn;
         if (bec) {
             std::string res;
             if (bec == http::error::body_limit) {
                 res = handler_->error_response(http_errc::body_too_large,
                                                "request body exceeds the limit of " +
-                                                   std::to_string(limits_.body_limit) + " bytes");
+                                                   std::to_string(body_limit) + " bytes");
             } else if (bec.category() == http_category()) {
                 res = handler_->error_response(static_cast<http_errc>(bec.value()), {});
             } else if (!quiet_read_error(bec) && bec != http::error::partial_message) {
@@ -513,6 +596,18 @@ task<void> http_server::run_session(tcp_socket socket)
         }
         s.current = nullptr;
         out.unwatch_client();
+        // A streamed body the handler left unread (it answered early, e.g. refused the upload): read the rest
+        // of a small one so the connection stays usable (closing on unread bytes resets it, which can destroy
+        // the answer in flight); past 1 MiB, close.
+        for (std::size_t drained = 0; streamed && !streamed->done() && !failed && drained < 1024 * 1024;) {
+            auto [dec, piece] = co_await streamed->read_some();
+            if (dec || piece.empty()) break;
+            drained += piece.size();
+        }
+        if (streamed && !streamed->done()) {
+            out.close_after = true;
+            linger = true;
+        }
         if (failed) {
             if (!out.head_written) {
                 const auto res = handler_->error_response(http_errc::internal_error, {});

@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace baton::net {
@@ -33,6 +34,8 @@ using tcp = asio::ip::tcp;
 /// Limits and deadlines of the downstream (client-facing) HTTP/1.1 server.
 struct server_limits {
     std::size_t body_limit = 10 * 1024 * 1024;  ///< bytes; a larger request body gets 413
+    /// bytes; the largest body a handler may take streamed (request_handler::body_mode_for): uploads.
+    std::size_t stream_body_limit = 0;
     std::chrono::milliseconds header_timeout{10'000};  ///< first byte to end of headers; cuts slow clients
     std::chrono::milliseconds body_timeout{60'000};    ///< end of headers to end of body
     std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive wait for the next request
@@ -115,6 +118,29 @@ private:
     bool stopping_ = false;
 };
 
+/// A request body the handler pulls itself, piece by piece, instead of getting it whole (uploads: see
+/// request_handler::body_mode_for). Lives on the connection's reactor for the handler's call.
+class body_reader {
+public:
+    virtual ~body_reader() = default;
+    /// The next bytes of the body, a view valid until the next call; empty once the body ended. Each read
+    /// must bring bytes within server_limits::body_timeout (an idle deadline, not a total one). Errors:
+    /// http::error::body_limit past the handler's limit, beast::error::timeout, the parser's errors for a
+    /// malformed body, http_errc::chunk_framing_too_large, http::error::partial_message when the client
+    /// closed early.
+    virtual task<std::tuple<boost::system::error_code, std::string_view>> read_some() = 0;
+    /// True once the whole body was read (the connection can then serve another request).
+    virtual bool done() const noexcept = 0;
+};
+
+/// How the server takes a request's body, chosen by the handler from the request's head.
+struct body_mode {
+    /// false: read whole into incoming_request::body under server_limits::body_limit. true: the handler
+    /// pulls it through incoming_request::body_stream, under `limit` bytes.
+    bool streamed = false;
+    std::size_t limit = 0;
+};
+
 /// Handles one request on one reactor. Implemented by the daemon (routing, admin endpoints).
 class request_handler {
 public:
@@ -134,6 +160,10 @@ public:
     virtual std::string error_response(http_errc e, std::string_view message) = 0;
     /// Logs the text of an exception handle() threw, secrets masked. Must not throw.
     virtual void log_exception(std::string_view what) noexcept = 0;
+    /// How to take the body of `head` (method, target and headers parsed, admitted): buffered (the default)
+    /// or streamed to the handler with its own limit, at most server_limits::stream_body_limit. Called on
+    /// the reactor before any byte of the body is read; must not block.
+    virtual body_mode body_mode_for(const incoming_request& head);
 };
 
 /// The downstream HTTP/1.1 server of one reactor: its own SO_REUSEPORT acceptors and the sessions they

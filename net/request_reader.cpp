@@ -28,6 +28,9 @@ void request_reader::on_field_impl(http::field name, beast::string_view name_str
     case http::field::expect:
         expect_continue = beast::iequals(value, "100-continue");
         return;
+    case http::field::content_type:
+        req.content_type.assign(value.data(), value.size());
+        return;
     case http::field::host:
         ++hosts_;
         return;
@@ -41,6 +44,8 @@ void request_reader::on_field_impl(http::field name, beast::string_view name_str
             req.api_key.assign(value.data(), value.size());
         } else if (beast::iequals(name_string, "x-api-key")) {
             req.x_api_key.assign(value.data(), value.size());
+        } else if (beast::iequals(name_string, "idempotency-key")) {
+            req.idempotency_key.assign(value.data(), value.size());
         }
         return;
     default:
@@ -78,8 +83,8 @@ void request_reader::on_header_impl(beast::error_code& ec)
 
 void request_reader::on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&)
 {
-    // The length was checked against body_limit before this is called.
-    if (length) req.body.reserve(static_cast<std::size_t>(*length));
+    // The length was checked against body_limit before this is called; a streamed body is never whole.
+    if (length && req.body_stream == nullptr) req.body.reserve(static_cast<std::size_t>(*length));
 }
 
 std::size_t request_reader::on_body_impl(beast::string_view data, beast::error_code&)

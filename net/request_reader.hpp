@@ -8,6 +8,8 @@
 
 namespace baton::net {
 
+class body_reader;
+
 namespace beast = boost::beast;
 namespace http = beast::http;
 
@@ -27,8 +29,13 @@ struct incoming_request {
     std::string authorization;  ///< Authorization
     std::string api_key;        ///< api-key
     std::string x_api_key;      ///< x-api-key
+    std::string content_type;   ///< Content-Type (uploads read their multipart boundary from it)
+    std::string idempotency_key;  ///< Idempotency-Key (POST /v1/batches)
     std::string body;
     admission admitted;  ///< set by request_handler::admit on the head, before the body is read
+    /// Set instead of `body` when the handler asked for the body streamed (request_handler::body_mode_for):
+    /// see body_reader in net/http_server.hpp.
+    body_reader* body_stream = nullptr;
 };
 
 /// The longest chunk-size line (with its chunk extensions), and the longest last chunk with its trailer

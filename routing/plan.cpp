@@ -406,6 +406,24 @@ int plan::attempts_sent() const noexcept
         std::count_if(attempts_.begin(), attempts_.end(), [](const attempt& a) { return !a.skipped; }));
 }
 
+std::optional<duration> plan::earliest_cooldown_end(time_point now) const
+{
+    std::optional<duration> earliest;
+    for (const auto& stage : groups_) {
+        const auto* members = table_->group(stage.name);
+        if (members == nullptr) {
+            continue;
+        }
+        for (const std::size_t index : *members) {
+            const duration left = health_of(table_->deployments()[index])->cooldown_remaining(now);
+            if (left > duration::zero() && (!earliest || left < *earliest)) {
+                earliest = left;
+            }
+        }
+    }
+    return earliest;
+}
+
 const std::string& plan::primary_group() const noexcept
 {
     return groups_.front().name;

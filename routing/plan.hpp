@@ -157,6 +157,11 @@ public:
     const std::string& requested() const noexcept { return requested_; }
     /// The group of the plan's first stage (metrics label before any group served).
     const std::string& primary_group() const noexcept;
+    /// How long from `now` until the first deployment of the plan's groups (every stage, fallbacks included)
+    /// that is cooling down gets out of its cooldown; nullopt when none is cooling. A caller whose plan ended
+    /// with nothing sent (every candidate cooling or saturated) or all rate limited waits this long before it
+    /// tries the request again (batch lines, SPEC §7). Reads the health cells; no side effect.
+    std::optional<duration> earliest_cooldown_end(time_point now) const;
     /// Why entries were left out of the plan (fallbacks naming nothing), one line each, for the routing
     /// log. The lines passed to make() come first; entries of context-window/content-policy fallbacks met
     /// later are added when the plan switches to them.

@@ -61,7 +61,7 @@ integration_against() {
 }
 
 # The unit tests of pure code (no Asio: fast to build and run under the sanitizers).
-asan_units="routing_tests streaming_tests providers_tests call_tests config_tests ops_tests"
+asan_units="routing_tests streaming_tests providers_tests call_tests batches_tests config_tests ops_tests"
 
 asan_tier() {
     bash scripts/build.sh  # build/'s integration tests drive the sanitized daemon (a no-op after main)

@@ -54,6 +54,15 @@ struct general_settings {
     double write_timeout_seconds = 60;
     /// Open client connections across all reactors; more are refused. > 0.
     int max_connections = 10000;
+    /// Largest file POST /v1/files stores, in MiB; > 0 (larger uploads get 413).
+    double max_file_mb = 200;
+    /// Batch lines in flight at once, over every batch; >= 1.
+    int batch_max_concurrency = 32;
+    /// Batch lines in flight at once for one batch; >= 1.
+    int batch_max_concurrency_per_batch = 16;
+    /// How long a batch's completion_window ("24h", the only value accepted) lasts, in seconds; > 0. Tests
+    /// shorten it to see batches expire.
+    double batch_completion_window_seconds = 86400;
     /// An upstream connection idle in its pool this long is closed, in seconds (> 0).
     double upstream_idle_timeout_seconds = 30;
     /// Idle connections kept per upstream origin (scheme, host, port) and reactor; more are closed (>= 0;

@@ -118,7 +118,9 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
                     {"listen", "threads", "master_key", "data_dir", "max_request_body_mb",
                      "graceful_shutdown_seconds", "log_level", "header_read_timeout_seconds",
                      "body_read_timeout_seconds", "idle_timeout_seconds", "write_timeout_seconds",
-                     "max_connections", "upstream_idle_timeout_seconds", "upstream_idle_connections"});
+                     "max_connections", "upstream_idle_timeout_seconds", "upstream_idle_connections",
+                     "max_file_mb", "batch_max_concurrency", "batch_max_concurrency_per_batch",
+                     "batch_completion_window_seconds"});
     general_settings& g = draft.general;
     if (const auto* e = m->find("listen")) {
         read_listen(reader, *e, g);
@@ -170,6 +172,24 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
             g.max_connections = static_cast<int>(*v);
         }
     }
+    read_seconds(reader, *m, "max_file_mb", bound::positive, g.max_file_mb);
+    if (g.max_file_mb > 65536) {
+        if (const auto* e = m->find("max_file_mb")) {
+            reader.diag().error(e->path, "must be <= 65536");
+        }
+    }
+    if (const auto* e = m->find("batch_max_concurrency")) {
+        if (const auto v = reader.integer(e->value, e->path, bound::positive, 100000)) {
+            g.batch_max_concurrency = static_cast<int>(*v);
+        }
+    }
+    if (const auto* e = m->find("batch_max_concurrency_per_batch")) {
+        if (const auto v = reader.integer(e->value, e->path, bound::positive, 100000)) {
+            g.batch_max_concurrency_per_batch = static_cast<int>(*v);
+        }
+    }
+    read_seconds(reader, *m, "batch_completion_window_seconds", bound::positive,
+                 g.batch_completion_window_seconds);
     read_seconds(reader, *m, "upstream_idle_timeout_seconds", bound::positive,
                  g.upstream_idle_timeout_seconds);
     if (const auto* e = m->find("upstream_idle_connections")) {

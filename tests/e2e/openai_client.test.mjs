@@ -28,7 +28,7 @@ try {
             `tests/e2e/node_modules is missing.`,
     );
 }
-const { default: OpenAI, APIError, NotFoundError } = openai;
+const { default: OpenAI, APIError, NotFoundError, ConflictError, BadRequestError, toFile } = openai;
 
 const BIN_DIR = path.resolve(process.env.BATON_BIN_DIR ?? path.join(here, '..', '..', 'build'));
 const START_TIMEOUT_MS = 20_000; // a child's "listening" line
@@ -296,6 +296,17 @@ async function collectStream(stream) {
 
 const USER_TEXT = 'Say hello to the end-to-end tier.';
 
+/** Polls a batch with the client until its status is one of `statuses` (every 20 ms, bounded). */
+async function waitBatch(c, id, statuses, timeoutMs = 20_000) {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+        const b = await c.batches.retrieve(id);
+        if (statuses.includes(b.status)) return b;
+        if (Date.now() > end) throw new Error(`batch ${id} still ${b.status} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20)); // polling interval, bounded by the deadline above
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // batond in front of the fake upstream: group "chat" = deployment a (almost always picked), b (backup).
 
@@ -454,6 +465,51 @@ general_settings: {listen: 127.0.0.1:0, threads: 1, data_dir: ${path.join(world.
         );
         assert.deepEqual(await fake.calls('a'), [], 'nothing reaches an upstream');
         assert.deepEqual(await fake.calls('b'), []);
+    });
+
+    e2eTest('the whole batch flow: files.create, batches.create, retrieve until done, files.content', children, async () => {
+        await fake.reset();
+        const lines = ['b-1', 'b-2', 'b-3'].map((id) => JSON.stringify({
+            custom_id: id, method: 'POST', url: '/v1/chat/completions',
+            body: { model: 'chat', messages: [{ role: 'user', content: id }] },
+        }));
+        const input = lines.join('\n') + '\n';
+        const file = await openaiClient.files.create({ file: await toFile(Buffer.from(input), 'input.jsonl'), purpose: 'batch' });
+        assert.equal(file.object, 'file');
+        assert.equal(file.purpose, 'batch');
+        assert.equal(file.bytes, Buffer.byteLength(input));
+        assert.equal(file.filename, 'input.jsonl');
+        assert.equal(await (await openaiClient.files.content(file.id)).text(), input);
+
+        const created = await openaiClient.batches.create({
+            input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { run: 'e2e' },
+        });
+        assert.equal(created.object, 'batch');
+        assert.equal(created.status, 'validating');
+        assert.deepEqual(created.metadata, { run: 'e2e' });
+
+        const done = await waitBatch(openaiClient, created.id, ['completed', 'failed', 'expired', 'cancelled']);
+        assert.equal(done.status, 'completed');
+        assert.deepEqual(done.request_counts, { total: 3, completed: 3, failed: 0 });
+        assert.equal(done.error_file_id, null);
+        const out = (await (await openaiClient.files.content(done.output_file_id)).text()).trim().split('\n').map((l) => JSON.parse(l));
+        assert.deepEqual(out.map((r) => r.custom_id).sort(), ['b-1', 'b-2', 'b-3']);
+        for (const row of out) {
+            assert.equal(row.response.status_code, 200);
+            assert.equal(row.response.body.choices[0].message.content, 'ok from a');
+            assert.equal(row.error, null);
+        }
+        // The list pages, the 409 of a finished batch, the 404 of an unknown one, the 400 of a bad create.
+        const page = await openaiClient.batches.list({ limit: 10 });
+        assert.ok(page.data.some((b) => b.id === created.id));
+        await assert.rejects(openaiClient.batches.cancel(created.id), (err) => err instanceof ConflictError);
+        await assert.rejects(openaiClient.batches.retrieve('batch_nope'), (err) => err instanceof NotFoundError);
+        await assert.rejects(
+            openaiClient.batches.create({ input_file_id: file.id, endpoint: '/v1/nope', completion_window: '24h' }),
+            (err) => err instanceof BadRequestError && err.param === 'endpoint');
+        const deleted = await openaiClient.files.del?.(file.id) ?? await openaiClient.files.delete(file.id);
+        assert.equal(deleted.deleted, true);
+        assert.equal((await fake.calls('a')).length, 3);
     });
 });
 

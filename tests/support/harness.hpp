@@ -1,6 +1,7 @@
 #pragma once
 // Everything an integration test needs: include this one header.
 
+#include "support/batch_client.hpp"
 #include "support/baton_process.hpp"
 #include "support/bin_path.hpp"
 #include "support/chat_body.hpp"

@@ -1525,3 +1525,39 @@ BOOST_AUTO_TEST_CASE(least_busy_and_latency_strategies_drive_the_first_pick)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// How long until a candidate is out of cooldown (batch lines wait that long after a 429 storm, SPEC §7).
+
+BOOST_AUTO_TEST_SUITE(plan_earliest_cooldown_end)
+
+BOOST_AUTO_TEST_CASE(none_cooling_is_nullopt)
+{
+    world w;
+    w.add("A", "g", 1);
+    w.add("B", "g", 1);
+    BOOST_TEST(!w.make("g").earliest_cooldown_end(at(0)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_earliest_end_over_every_stage_of_the_plan)
+{
+    world w;
+    w.add("A", "g", 1);
+    w.add("B", "g", 1);
+    w.add("F", "fallback", 1);
+    w.add("X", "unrelated", 1);
+    w.table.settings.fallbacks["g"] = {"fallback"};
+    w.cool("A", at(0), 30s);
+    w.cool("B", at(0), 20s);
+    w.cool("F", at(0), 12s);
+    w.cool("X", at(0), 5s);  // not a candidate of g's plan
+    plan p = w.make("g");
+    const auto r = drive(p, failing({}), at(1));
+    BOOST_TEST(r.exhausted());
+    BOOST_TEST((r.why() == errc::nothing_sent));
+    BOOST_TEST((p.earliest_cooldown_end(at(1)) == std::optional<duration>(11s)));
+    BOOST_TEST((p.earliest_cooldown_end(at(12)) == std::optional<duration>(8s)));
+    BOOST_TEST(!p.earliest_cooldown_end(at(31)).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
