@@ -14,6 +14,8 @@
 #include "support/metrics_reader.hpp"
 #include "support/nginx_process.hpp"
 #include "support/ports.hpp"
+#include "support/process_memory.hpp"
 #include "support/recorded_calls.hpp"
 #include "support/refused_port.hpp"
+#include "support/stream_reading.hpp"
 #include "support/temp_dir.hpp"
