@@ -285,6 +285,23 @@ BOOST_AUTO_TEST_CASE(a_drifting_restart_ends_with_stream_failover_failed_unless_
     BOOST_TEST(g.metrics().value("baton_stream_failovers_total", {{"reason", "restart_drift"}}) == 1.0);
 }
 
+// A continuation that begins by repeating the delivered text's last words: the overlap is dropped, the
+// client gets each word once.
+BOOST_AUTO_TEST_CASE(a_continuation_repeating_the_last_words_has_its_overlap_dropped)
+{
+    fixture f;
+    f.fake.set_script("A", model(json::object{{"cut_after", cut_at}}));
+    json::array pieces;
+    for (int i = cut_at - 1; i <= words; ++i) pieces.emplace_back("word" + std::to_string(i) + (i < words ? " " : ""));
+    f.fake.set_script("B", json::object{{"stream", json::object{{"pieces", std::move(pieces)}}}});
+    f.start({{"chat", "A", 1000000}, {"chat", "B", 1}}, {});
+    const auto r = f.chat("chat");
+    BOOST_TEST(r.content == full_answer);
+    BOOST_TEST(r.last_is_done);
+    BOOST_TEST(r.role_chunks == 1);
+    BOOST_TEST(names_of(ordered(f.fake.calls())) == (std::vector<std::string>{"A", "B"}), tt::per_element());
+}
+
 // A silent upstream (no head at all) times out once and is not retried in a later round: the next candidate
 // answers within one stream_timeout (the issue: three 30 s timeouts on the same route).
 BOOST_AUTO_TEST_CASE(a_silent_upstream_is_not_retried_in_a_later_round)
