@@ -19,6 +19,10 @@
 #           show what the failover bookkeeping (keeping the relayed text) costs a stream that never fails
 #   stream-nohedge, paced-nohedge   baton only: the same streams in a group with stream_hedging off, to show
 #           what arming the hedge timer costs
+#   anthropic, anthropic-stream, anthropic-paced   baton only: chat, stream and paced through an
+#           `anthropic/` deployment on the same fake upstream (its Messages API dialect): the request is
+#           translated, and the answer or every stream event back; the report sets each against its OpenAI
+#           passthrough (goal: within 1.3× per request and per event, issue #13)
 #   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
 #   rescue  baton only: the time to a whole answer that a failover rescued (issue #10): the fake's model-like
 #           answer, its first deployment cutting or stalling half way, the second continuing (instruct, and
@@ -31,7 +35,8 @@
 #   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PACED_INTERVAL_MS=2 BENCH_PROMPT_BYTES=256
 #   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
 #   BENCH_RESCUE_REQUESTS=20 BENCH_RESCUE_WORDS=40 BENCH_RESCUE_INTERVAL_MS=2 BENCH_RESCUE_IDLE_TIMEOUT=1
-#   BENCH_SCENARIOS="chat stream stream-off stream-nohedge paced paced-off paced-nohedge ttft rescue"
+#   BENCH_SCENARIOS="chat stream stream-off stream-nohedge paced paced-off paced-nohedge anthropic anthropic-stream
+#                   anthropic-paced ttft rescue"
 #   BENCH_TARGETS="direct nginx baton"
 #   BENCH_MAX_ERRORS=5        errors (non-2xx, socket errors) tolerated per run before the exit status is 1
 #   BENCH_OUT=bench/results/latest.md
@@ -66,7 +71,7 @@ repo=$(pwd)
 : "${BENCH_RESCUE_WORDS:=40}"
 : "${BENCH_RESCUE_INTERVAL_MS:=2}"
 : "${BENCH_RESCUE_IDLE_TIMEOUT:=1}"
-: "${BENCH_SCENARIOS:=chat stream stream-off stream-nohedge paced paced-off paced-nohedge ttft rescue}"
+: "${BENCH_SCENARIOS:=chat stream stream-off stream-nohedge paced paced-off paced-nohedge anthropic anthropic-stream anthropic-paced ttft rescue}"
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
@@ -192,6 +197,10 @@ model_list:
     litellm_params: {model: openai/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
   - model_name: ttft
     litellm_params: {model: openai/ttft-model, api_base: "$fake/ttft/v1", api_key: sk-bench}
+  - model_name: a-bench
+    litellm_params: {model: anthropic/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
+  - model_name: a-paced
+    litellm_params: {model: anthropic/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
   - model_name: bench-nohedge
     litellm_params: {model: openai/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
   - model_name: paced-nohedge
@@ -286,6 +295,9 @@ helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
 for case in ok cut cut-prefill stall stall-prefill; do
     helper body "$tmp/rescue-$case.json" "rescue-$case" 1 "$BENCH_PROMPT_BYTES"
 done
+helper body "$tmp/anthropic.json" a-bench 0 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/anthropic-stream.json" a-bench 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/anthropic-paced.json" a-paced 1 "$BENCH_PROMPT_BYTES"
 export BENCH_BODY_BYTES=$(stat -c %s "$tmp/chat.json")
 
 url() {  # url TARGET MODEL
@@ -336,6 +348,11 @@ for t in $BENCH_TARGETS; do
         helper check "$(url "$t" bench)" "$tmp/stream.json" stream "$BENCH_STREAM_CHUNKS" &&
         alive "$t" || fail_target "$t" "sanity check (see above)"
 done
+if [[ " $BENCH_TARGETS " == *" baton "* ]] && [[ " $BENCH_SCENARIOS " == *" anthropic"* ]] && ! is_failed baton; then
+    helper check "$(url baton bench)" "$tmp/anthropic.json" chat 0 &&
+        helper check "$(url baton bench)" "$tmp/anthropic-stream.json" stream "$BENCH_STREAM_CHUNKS" ||
+        fail_target baton "sanity check of the Anthropic dialect (see above)"
+fi
 
 # Upstream keep-alive: how many upstream connections N sequential requests through each proxy cost.
 for t in $BENCH_TARGETS; do
@@ -356,14 +373,15 @@ for round in $(seq "$BENCH_ROUNDS"); do
         [ "$scen" = ttft ] || [ "$scen" = rescue ] && continue
         body="$tmp/$scen.json"
         model=bench
-        case "$scen" in paced*) model=paced ;; esac
+        case "$scen" in paced* | anthropic-paced) model=paced ;; esac
         events=1
-        [ "$scen" != chat ] && events=$events_stream
+        [ "$scen" != chat ] && [ "$scen" != anthropic ] && events=$events_stream
         log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
         for t in $BENCH_TARGETS; do
             is_failed "$t" && continue
-            # stream_failover and stream_hedging are baton's own: the -off and -nohedge scenarios measure baton only.
-            case "$scen" in *-off | *-nohedge) [ "$t" != baton ] && continue ;; esac
+            # stream_failover and stream_hedging are baton's own: the -off and -nohedge scenarios measure baton
+            # only; so do the anthropic ones (only baton translates).
+            case "$scen" in *-off | *-nohedge | anthropic*) [ "$t" != baton ] && continue ;; esac
             u=$(url "$t" "$model")
             if [ "$round" = 1 ]; then
                 BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
@@ -421,7 +439,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
             perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 -p "$ppids" -o "$tmp/perf-$scen-$t.data" \
                 -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
             perf_pid=$!
-            case "$scen" in *-off | *-nohedge) [ "$t" != baton ] && continue ;; esac
+            case "$scen" in *-off | *-nohedge | anthropic*) [ "$t" != baton ] && continue ;; esac
             pm=bench
             case "$scen" in paced*) pm=paced ;; esac
             case "$scen" in *-nohedge) pm=$pm-nohedge ;; esac

@@ -76,6 +76,7 @@ private:
 
     // call_observer: logs and metrics of what the machine decided.
     void plan_note(std::string_view note) override;
+    void params_dropped(const routing::plan::try_deployment& t, std::string_view names) override;
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                        routing::duration latency, std::string_view detail) override;
@@ -110,6 +111,7 @@ private:
     bool head_begun_ = false;
     unsigned final_status_ = 0;
     boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
+    std::string replaced_;              ///< replaced events of the read being relayed, written together
     std::unique_ptr<upstream_body> body_;
     std::shared_ptr<hedge_watch> hedge_watch_;  ///< the hedge timer, shared with its pending handler
     std::unique_ptr<hedge_exchange> hedge_;     ///< the hedge, once started (at most one per call)

@@ -6,6 +6,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace baton::routing {
 
@@ -33,6 +35,12 @@ struct deployment {
     /// model_info.stream_continuation (or LiteLLM's supports_assistant_prefill): how a stream cut
     /// mid-answer is continued on this deployment; nullopt = its provider adapter's default.
     std::optional<routing::continuation> continuation;
+    /// litellm_params request parameters (temperature, max_tokens, stop, ...) sent with every request
+    /// unless the client set them, as the text of one JSON object; empty for none. The adapter parses it
+    /// once per config (providers::deployment_route::defaults).
+    std::string request_defaults;
+    /// litellm_params.extra_headers: (name, value) pairs sent with every request. Values may be secrets.
+    std::vector<std::pair<std::string, std::string>> extra_headers;
     /// Health, cooldown and load statistics; shared across config reloads for the same id.
     std::shared_ptr<deployment_health> health;
 };

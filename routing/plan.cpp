@@ -69,7 +69,7 @@ bool plan::add_entry(const std::string& entry, bool primary)
         name = it->second;  // one level: a rename never chains into another rename
     }
     if (table_->group(name) != nullptr) {
-        add_stage({name, {}});
+        add_stage({name, pattern_model(name)});
         return true;
     }
     // An alias is looked up before wildcards, so an "*" group never swallows alias names.
@@ -89,7 +89,15 @@ bool plan::add_entry(const std::string& entry, bool primary)
         }
         return any;
     }
-    return add_group(name);
+    if (add_group(name)) {
+        return true;
+    }
+    // LiteLLM also routes a name that is a deployment's model_info.id to that one deployment.
+    if (const deployment* d = table_->find_deployment(name)) {
+        add_stage({d->group, {}, d->index});
+        return true;
+    }
+    return false;
 }
 
 bool plan::add_group(const std::string& name)
@@ -101,15 +109,28 @@ bool plan::add_group(const std::string& name)
     std::string part;
     if (matched != name) {
         part = std::string(route_table::wildcard_capture(matched, name).value_or(std::string_view{}));
+    } else {
+        part = pattern_model(matched);
     }
     add_stage({std::move(matched), std::move(part)});
     return true;
 }
 
+std::string plan::pattern_model(const std::string& group) const
+{
+    if (group.find('*') == std::string::npos || groups_.empty()) {
+        return {};
+    }
+    // A wildcard group named by its pattern ("anthropic/*" in a fallback list) serves the requested model
+    // itself, without the provider prefix it was asked with: "openai/gpt-4o" → "gpt-4o".
+    const std::size_t slash = requested_.find('/');
+    return slash == std::string::npos ? requested_ : requested_.substr(slash + 1);
+}
+
 void plan::add_stage(stage_group g)
 {
     const bool present = std::any_of(groups_.begin(), groups_.end(), [&](const stage_group& s) {
-        return s.name == g.name && s.upstream_model == g.upstream_model;
+        return s.name == g.name && s.upstream_model == g.upstream_model && s.pinned == g.pinned;
     });
     if (!present) {
         groups_.push_back(std::move(g));
@@ -229,7 +250,9 @@ std::variant<std::monostate, plan::try_deployment, plan::wait> plan::scan(time_p
         }
         if (!round_over_) {
             std::vector<const deployment*> members;
-            if (const auto* indices = table_->group(stage.name)) {
+            if (stage.pinned) {
+                members.push_back(&table_->deployments()[*stage.pinned]);
+            } else if (const auto* indices = table_->group(stage.name)) {
                 for (const std::size_t index : *indices) {
                     members.push_back(&table_->deployments()[index]);
                 }
@@ -306,10 +329,13 @@ std::optional<duration> plan::retry_delay(time_point now, double draw)
     // The new round may use every deployment of the group again, but only if one will be out of cooldown
     // by the time the wait is over; otherwise the plan moves on at once.
     const stage_group& stage = groups_[current_];
-    const auto* members = table_->group(stage.name);
-    if (members == nullptr) {
+    const auto* group_members = table_->group(stage.name);
+    if (group_members == nullptr) {
         return std::nullopt;
     }
+    const std::vector<std::size_t> pinned_member =
+        stage.pinned ? std::vector<std::size_t>{*stage.pinned} : std::vector<std::size_t>{};
+    const std::vector<std::size_t>* members = stage.pinned ? &pinned_member : group_members;
     bool any_ready = false;
     for (const std::size_t index : *members) {
         const deployment& d = table_->deployments()[index];

@@ -202,12 +202,14 @@ private:
     struct stage_group {
         std::string name;            // configured group name
         std::string upstream_model;  // for a wildcard group: what the '*' matched (the model to send)
+        std::optional<std::size_t> pinned;  // a fallback naming a deployment id: only that deployment
     };
     enum class ending { running, succeeded, gave_back, exhausted };
 
     bool add_entry(const std::string& entry, bool primary);
     bool add_group(const std::string& name);
     void add_stage(stage_group g);
+    std::string pattern_model(const std::string& group) const;
     void add_list(const std::vector<std::string>& entries, std::string_view what);
     const std::vector<std::string>* lookup(
         const std::map<std::string, std::vector<std::string>, std::less<>>& fallbacks) const;
