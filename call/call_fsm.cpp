@@ -70,9 +70,7 @@ void call_observer::event_dropped(const routing::plan::try_deployment&, streamin
 {
 }
 
-void call_observer::hedge_ended(const routing::plan::try_deployment&, std::string_view)
-{
-}
+void call_observer::hedge_ended(const routing::plan::try_deployment&, std::string_view) {}
 
 call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), observer_(observer)
 {
@@ -233,8 +231,8 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
         return action_kind::respond;
     }
     if (reason == failure_reason::format && strategy_ != routing::continuation::none) {
-        // A continuation request refused (a 400 for prefill, say): the deployment is asked again with the next
-        // strategy; the refusal never becomes the client's error (issue #10, point 2).
+        // A continuation request refused (a 400 for prefill, say): the deployment is asked again with the
+        // next strategy; the refusal never becomes the client's error (issue #10, point 2).
         const routing::deployment& d = *current_->target;
         const routing::continuation next_strategy =
             stream_->options().endpoint == streaming::endpoint_kind::text
@@ -243,7 +241,8 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
         downgraded_.emplace_back(d.id, next_strategy);
         observer_.attempt_ended(*current_, reason, status, now - sent_at_,
                                 std::string("continuation by ") + std::string(routing::to_string(strategy_)) +
-                                    " refused; asking again by " + std::string(routing::to_string(next_strategy)));
+                                    " refused; asking again by " +
+                                    std::string(routing::to_string(next_strategy)));
         routing::plan::try_deployment again = *current_;
         again.hop.reset();
         return send(again, now);
@@ -424,7 +423,8 @@ streaming::stream_trigger call_fsm::record_hop_failure(routing::time_point now)
 void call_fsm::on_first_event(routing::time_point now)
 {
     if (current_ && current_->target->health) {
-        current_->target->health->record_ttft(std::chrono::duration<double, std::milli>(now - sent_at_).count());
+        current_->target->health->record_ttft(
+            std::chrono::duration<double, std::milli>(now - sent_at_).count());
     }
 }
 
@@ -440,7 +440,8 @@ bool call_fsm::on_hedge_due(routing::time_point now, double draw)
     const routing::deployment& d = *t->target;
     if (d.index >= ctx_.providers.size() || ctx_.providers[d.index].via == nullptr ||
         ctx_.providers[d.index].via->local()) {
-        plan_->abandon(d);  // cannot happen with a snapshot built by the daemon (a local adapter is never slow)
+        plan_->abandon(
+            d);  // cannot happen with a snapshot built by the daemon (a local adapter is never slow)
         return false;
     }
     hedged_ = true;
@@ -477,7 +478,8 @@ void call_fsm::on_race_won(int x, routing::time_point)
     race_over(x == 1 ? "won" : "lost");
 }
 
-std::optional<action_kind> call_fsm::on_racer_response(int x, upstream_answer a, routing::time_point now, double draw)
+std::optional<action_kind> call_fsm::on_racer_response(int x, upstream_answer a, routing::time_point now,
+                                                       double draw)
 {
     x &= 1;
     racing_[x] = false;
@@ -499,7 +501,8 @@ std::optional<action_kind> call_fsm::on_racer_response(int x, upstream_answer a,
     return std::nullopt;
 }
 
-std::optional<action_kind> call_fsm::on_racer_transport_error(int x, net::upstream_errc e, std::string_view detail,
+std::optional<action_kind> call_fsm::on_racer_transport_error(int x, net::upstream_errc e,
+                                                              std::string_view detail,
                                                               routing::time_point now, double draw)
 {
     x &= 1;

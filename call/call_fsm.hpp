@@ -170,7 +170,8 @@ public:
     void on_race_won(int x, routing::time_point now);
     /// Exchange `x` ended with an HTTP answer before its first event. While the other exchange runs the
     /// failure is only recorded (nullopt: keep racing); when it was the last, this is on_response().
-    std::optional<action_kind> on_racer_response(int x, upstream_answer a, routing::time_point now, double draw);
+    std::optional<action_kind> on_racer_response(int x, upstream_answer a, routing::time_point now,
+                                                 double draw);
     /// As on_racer_response, for a failure without a status (a stream that ended or timed out before its
     /// first event is reported as `connection` / `first_event_timeout`).
     std::optional<action_kind> on_racer_transport_error(int x, net::upstream_errc e, std::string_view detail,
@@ -271,7 +272,7 @@ private:
     routing::continuation strategy_ = routing::continuation::none;
     /// Strategies refused in this request, by deployment: the next one is used instead (issue #10, point 2).
     std::vector<std::pair<std::string, routing::continuation>> downgraded_;
-    bool prefill_only_ = false;     // a restart drifted: the plan is restricted to prefill candidates
+    bool prefill_only_ = false;  // a restart drifted: the plan is restricted to prefill candidates
 
     // Hedging: the other attempt of a race lives here, swapped with the primary fields above whenever the
     // machine works on it (so every other member function sees the attempt it works on as current_).
@@ -286,9 +287,9 @@ private:
     void swap_attempts() noexcept;
     void race_over(std::string_view outcome);
     other_attempt other_;
-    int primary_exchange_ = 0;      // the exchange the primary fields describe
+    int primary_exchange_ = 0;  // the exchange the primary fields describe
     bool racing_[2] = {false, false};
-    bool hedged_ = false;           // at most one hedge per request
+    bool hedged_ = false;                                         // at most one hedge per request
     std::optional<routing::plan::try_deployment> hedge_attempt_;  // for hedge_ended
 };
 

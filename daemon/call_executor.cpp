@@ -52,8 +52,8 @@ struct call_executor::hedge_exchange {
     net::upstream_abort abort;
     std::unique_ptr<upstream_body> body;
     boost::beast::flat_buffer buffer;
-    bool done = false;   // run_hedge has returned
-    bool ready = false;  // a first event is in `buffer`
+    bool done = false;                            // run_hedge has returned
+    bool ready = false;                           // a first event is in `buffer`
     std::optional<call::upstream_answer> answer;  // failed with an HTTP answer
     std::optional<net::upstream_error> error;     // failed without one
 };
@@ -263,8 +263,8 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
             co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
         }
         if (fsm_.racing()) {
-            if (auto a = fsm_.on_racer_transport_error(0, opened.error().code, opened.error().detail, clock::now(),
-                                                       draw())) {
+            if (auto a = fsm_.on_racer_transport_error(0, opened.error().code, opened.error().detail,
+                                                       clock::now(), draw())) {
                 co_return *a;
             }
             co_return co_await await_hedge();
@@ -317,10 +317,11 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - wait_start);
             const auto timeout_kind =
                 first_event ? net::upstream_errc::first_event_timeout : net::upstream_errc::idle_timeout;
-            boost::system::result<std::size_t, net::upstream_error> n = net::upstream_error{timeout_kind, "deadline"};
+            boost::system::result<std::size_t, net::upstream_error> n =
+                net::upstream_error{timeout_kind, "deadline"};
             if (left > std::chrono::milliseconds::zero()) {
-                // Suspension: until bytes, the end of the body, this event's deadline, or an abort (the client
-                // left, or a hedge won the race for the first event).
+                // Suspension: until bytes, the end of the body, this event's deadline, or an abort (the
+                // client left, or a hedge won the race for the first event).
                 n = co_await body_->read_some(buffer_, left, timeout_kind);
             }
             if (!local) {
@@ -394,12 +395,13 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
     co_return next;
 }
 
-// --- The hedged first token (issue #10, point 5) ------------------------------------------------------------
-// The original attempt runs in send_stream/relay_stream; a hedge runs in run_hedge, on the same reactor. The
-// hedge only reads until its first event and records how it went; the main coroutine alone talks to the
-// machine. Whichever exchange has an event first wins: the main coroutine resolves the race before it gives
-// the machine the original's first event (relay_buffered), and run_hedge aborts the original when the
-// hedge's comes first (the main coroutine then wakes with `cancelled` and serves the hedge).
+// --- The hedged first token (issue #10, point 5)
+// ------------------------------------------------------------ The original attempt runs in
+// send_stream/relay_stream; a hedge runs in run_hedge, on the same reactor. The hedge only reads until its
+// first event and records how it went; the main coroutine alone talks to the machine. Whichever exchange has
+// an event first wins: the main coroutine resolves the race before it gives the machine the original's first
+// event (relay_buffered), and run_hedge aborts the original when the hedge's comes first (the main coroutine
+// then wakes with `cancelled` and serves the hedge).
 
 void call_executor::arm_hedge(const net::executor& ex, clock::time_point at)
 {
@@ -486,7 +488,8 @@ net::task<void> call_executor::run_hedge()
     while (!h.ready && race_winner_ == -1) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
         if (left <= std::chrono::milliseconds::zero()) {
-            h.error = net::upstream_error{net::upstream_errc::first_event_timeout, "no event within stream_timeout"};
+            h.error = net::upstream_error{net::upstream_errc::first_event_timeout,
+                                          "no event within stream_timeout"};
             break;
         }
         // Suspension: until bytes, the end, the first-event deadline, or an abort (the original won, or the
@@ -499,7 +502,8 @@ net::task<void> call_executor::run_hedge()
             break;
         }
         if (*n == 0) {
-            h.error = net::upstream_error{net::upstream_errc::connection, "the stream ended before its first event"};
+            h.error = net::upstream_error{net::upstream_errc::connection,
+                                          "the stream ended before its first event"};
             break;
         }
         const auto data = h.buffer.data();
@@ -528,7 +532,8 @@ std::optional<action_kind> call_executor::report_hedge_failure()
     if (h.answer) {
         return fsm_.on_racer_response(1, std::move(*h.answer), clock::now(), draw());
     }
-    const net::upstream_error e = h.error.value_or(net::upstream_error{net::upstream_errc::connection, "cancelled"});
+    const net::upstream_error e =
+        h.error.value_or(net::upstream_error{net::upstream_errc::connection, "cancelled"});
     return fsm_.on_racer_transport_error(1, e.code, e.detail, clock::now(), draw());
 }
 
@@ -842,9 +847,8 @@ void call_executor::attempt_started(const routing::plan::try_deployment& t, std:
                               {"deployment", t.target->id}});
     }
     if (t.hedge) {
-        log.info("hedge_start", {{"request_id", request_id_},
-                                 {"deployment", t.target->id},
-                                 {"model_group", t.group}});
+        log.info("hedge_start",
+                 {{"request_id", request_id_}, {"deployment", t.target->id}, {"model_group", t.group}});
     }
     if (stream_hop) {
         log.info("stream_start", {{"request_id", request_id_},
@@ -872,7 +876,8 @@ void call_executor::attempt_ended(const routing::plan::try_deployment& t, routin
     }
 }
 
-void call_executor::event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason, std::size_t dropped)
+void call_executor::event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason,
+                                  std::size_t dropped)
 {
     services_.metrics->stream_event_dropped("malformed");
     if (dropped == 1) {

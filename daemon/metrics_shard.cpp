@@ -51,11 +51,13 @@ void metrics_shard::stream_failover(std::string_view reason) {
     stream_failovers_.add({reason});
 }
 
-void metrics_shard::stream_event_dropped(std::string_view reason) {
+void metrics_shard::stream_event_dropped(std::string_view reason)
+{
     stream_events_dropped_.add({reason});
 }
 
-void metrics_shard::hedge(std::string_view outcome) {
+void metrics_shard::hedge(std::string_view outcome)
+{
     hedges_.add({outcome});
 }
 

@@ -65,8 +65,8 @@ public:
     /// A stream failed over after its first byte (§6): baton_stream_failovers_total{reason}.
     void stream_failover(std::string_view reason);
 
-    /// A stream dropped an upstream event for `reason` ("malformed": neither [DONE] nor a JSON object baton can
-    /// read) and went on relaying the same upstream: baton_stream_events_dropped_total{reason}.
+    /// A stream dropped an upstream event for `reason` ("malformed": neither [DONE] nor a JSON object baton
+    /// can read) and went on relaying the same upstream: baton_stream_events_dropped_total{reason}.
     void stream_event_dropped(std::string_view reason);
 
     /// A hedged first token ended (issue #10): baton_hedges_total{outcome}, `outcome` one of "won" (the hedge
@@ -129,7 +129,7 @@ private:
     labelled_counter<2> tokens_;             // model_group, type
     labelled_counter<1> stream_failovers_;   // reason
     labelled_counter<1> stream_events_dropped_;  // reason
-    labelled_counter<1> hedges_;             // outcome
+    labelled_counter<1> hedges_;                 // outcome
     std::int64_t streams_active_ = 0;
     std::uint64_t batch_completed_ = 0;
     std::uint64_t batch_failed_ = 0;

@@ -7,13 +7,15 @@
 namespace baton::fake {
 namespace json = boost::json;
 
-std::vector<std::string> model_answer(const model_spec& m) {
+std::vector<std::string> model_answer(const model_spec& m)
+{
     std::vector<std::string> out;
     for (int i = 1; i <= m.words; ++i) out.push_back("word" + std::to_string(i) + (i < m.words ? " " : ""));
     return out;
 }
 
-std::optional<std::string> prefill_of(const json::value& request, endpoint ep) {
+std::optional<std::string> prefill_of(const json::value& request, endpoint ep)
+{
     const auto* o = request.if_object();
     if (o == nullptr) return std::nullopt;
     if (ep == endpoint::completions) {
@@ -44,7 +46,8 @@ std::optional<std::string> prefill_of(const json::value& request, endpoint ep) {
     return text;
 }
 
-std::vector<std::string> model_pieces(const model_spec& m, const json::value& request, endpoint ep) {
+std::vector<std::string> model_pieces(const model_spec& m, const json::value& request, endpoint ep)
+{
     std::vector<std::string> answer = model_answer(m);
     const auto prefill = prefill_of(request, ep);
     if (!prefill || prefill->empty()) return answer;
@@ -53,8 +56,10 @@ std::vector<std::string> model_pieces(const model_spec& m, const json::value& re
     for (std::size_t i = 0; i < answer.size(); ++i) {
         const std::string& piece = answer[i];
         const std::size_t left = prefill->size() - at;
-        if (left == 0) return std::vector<std::string>(answer.begin() + static_cast<std::ptrdiff_t>(i), answer.end());
-        if (prefill->compare(at, std::min(left, piece.size()), piece, 0, std::min(left, piece.size())) != 0) break;
+        if (left == 0)
+            return std::vector<std::string>(answer.begin() + static_cast<std::ptrdiff_t>(i), answer.end());
+        if (prefill->compare(at, std::min(left, piece.size()), piece, 0, std::min(left, piece.size())) != 0)
+            break;
         if (left < piece.size()) {
             // The prefill ends inside this word: the model finishes it.
             std::vector<std::string> rest{piece.substr(left)};
@@ -64,7 +69,7 @@ std::vector<std::string> model_pieces(const model_spec& m, const json::value& re
         at += piece.size();
     }
     if (at == prefill->size()) return {};  // the whole answer was given: nothing more to say
-    return answer;                          // not our answer: start over
+    return answer;                         // not our answer: start over
 }
 
 }  // namespace baton::fake

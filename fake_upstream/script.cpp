@@ -86,22 +86,23 @@ stream_spec parse_stream(const json::value& v, const std::string& path) {
     return s;
 }
 
-model_spec parse_model(const json::value& v, const std::string& path) {
+model_spec parse_model(const json::value& v, const std::string& path)
+{
     const auto& o = get_object(v, path);
     check_keys(o, {"words", "reject_prefill"}, path);
     model_spec m;
     if (const auto* x = o.if_contains("words")) m.words = get_int(*x, path + ".words", 1);
-    if (const auto* x = o.if_contains("reject_prefill")) m.reject_prefill = get_bool(*x, path + ".reject_prefill");
+    if (const auto* x = o.if_contains("reject_prefill"))
+        m.reject_prefill = get_bool(*x, path + ".reject_prefill");
     return m;
 }
 
 response_spec parse_response(const json::value& v, const std::string& path) {
     const auto& o = get_object(v, path);
-    check_keys(
-        o,
-        {"status", "headers", "error", "body", "delay_ms", "hang", "close", "garbage", "content", "stream",
-         "model"},
-        path);
+    check_keys(o,
+               {"status", "headers", "error", "body", "delay_ms", "hang", "close", "garbage", "content",
+                "stream", "model"},
+               path);
     auto field = [&](std::string_view key) { return path + "." + std::string(key); };
     response_spec r;
     if (const auto* x = o.if_contains("status")) {

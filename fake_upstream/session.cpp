@@ -144,10 +144,12 @@ public:
     }
 
     // One byte per HTTP chunk, drip_ms apart: bytes keep coming, an event does not (issue #11).
-    awaitable<bool> drip(const std::string& line) {
+    awaitable<bool> drip(const std::string& line)
+    {
         for (std::size_t i = 0; i < line.size(); ++i) {
             if (i > 0 && !co_await pause(spec_.drip_ms)) co_return false;
-            auto [ec, n] = co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(&line[i], 1)), use_tuple);
+            auto [ec, n] =
+                co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(&line[i], 1)), use_tuple);
             if (is_peer_gone(ec)) x_.peer_closed = true;
             if (ec) co_return false;
         }
@@ -155,11 +157,13 @@ public:
     }
 
     // An event that never ends: "data: " and then 'x' in 64 KiB chunks until the peer goes (1 GiB at most).
-    awaitable<void> endless() {
+    awaitable<void> endless()
+    {
         std::string block = "data: ";
         block.resize(64 * 1024, 'x');
         for (std::size_t sent = 0; sent < (std::size_t{1} << 30); sent += block.size()) {
-            auto [ec, n] = co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(block)), use_tuple);
+            auto [ec, n] =
+                co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(block)), use_tuple);
             if (is_peer_gone(ec)) x_.peer_closed = true;
             if (ec) co_return;
             block.assign(block.size(), 'x');
@@ -193,7 +197,9 @@ private:
 };
 
 awaitable<void> write_stream(connection& c, const request& req, const response_spec& r,
-                             const body_context& ctx, const json::value& body, bool include_usage, exchange& x) {
+                             const body_context& ctx, const json::value& body, bool include_usage,
+                             exchange& x)
+{
     http::response<http::empty_body> head{static_cast<http::status>(r.status.value_or(200)), req.version()};
     head.set(http::field::content_type, "text/event-stream");
     head.set(http::field::cache_control, "no-cache");
@@ -332,11 +338,13 @@ awaitable<void> respond(connection& c, const request& req, const call_ticket& t,
                req.target().find("api-version=") == std::string_view::npos) {
         // Azure OpenAI refuses a deployment call without its api-version.
         res = error_response(req, http::status::bad_request, "fake upstream: azure path without api-version");
-    } else if (r.model && r.model->reject_prefill && ctx.ep != endpoint::completions && prefill_of(body, ctx.ep)) {
+    } else if (r.model && r.model->reject_prefill && ctx.ep != endpoint::completions &&
+               prefill_of(body, ctx.ep)) {
         // As current Claude models answer a trailing assistant message.
         res.result(http::status::bad_request);
-        const json::object fields{{"message", "This model does not support assistant message prefill. The "
-                                              "conversation must end with a user message."}};
+        const json::object fields{{"message",
+                                   "This model does not support assistant message prefill. The "
+                                   "conversation must end with a user message."}};
         res.body() = anthropic ? anthropic_error_body(400, fields) : error_body(400, fields);
     } else if (wants(body, "stream") &&
                (ctx.ep == endpoint::chat_completions || ctx.ep == endpoint::completions || anthropic)) {

@@ -60,7 +60,8 @@ void health_registry::record_failure(deployment_health& h, failure_reason r, tim
                                               std::max(p.retry_after_cap, duration::zero()));
             // A short Retry-After is what the request waits before retrying this deployment (plan): a
             // longer cooldown would make that retry impossible.
-            const bool short_wait = r == failure_reason::rate_limit && retry_after && asked <= p.retry_after_max_wait;
+            const bool short_wait =
+                r == failure_reason::rate_limit && retry_after && asked <= p.retry_after_max_wait;
             cooldown = short_wait ? asked : std::max(asked, p.cooldown_time);
         } else {
             // Only failures within the window count: drop older ones, then add this one.

@@ -237,7 +237,8 @@ std::size_t plan::handed_stage(const deployment& target) const
     return it != handed_.end() ? it->second : current_;
 }
 
-std::variant<std::monostate, plan::try_deployment, plan::wait> plan::scan(time_point now, double draw, bool rounds)
+std::variant<std::monostate, plan::try_deployment, plan::wait> plan::scan(time_point now, double draw,
+                                                                          bool rounds)
 {
     const picker choose(table_->settings.strategy);
     const int max_fallbacks = std::max(table_->settings.max_fallbacks, 0);

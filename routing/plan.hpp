@@ -158,9 +158,9 @@ public:
     /// calls record_usage() when it knows the tokens.
     void report(const deployment& target, const outcome& o, time_point now);
 
-    /// A second candidate to run beside `in_flight` (the attempt the last next() handed out, not reported yet)
-    /// whose first event is late: a hedge (issue #10, point 5). Picked as the next failover would be — the
-    /// same group first, then the next groups (a move to another group counts against max_fallbacks) —
+    /// A second candidate to run beside `in_flight` (the attempt the last next() handed out, not reported
+    /// yet) whose first event is late: a hedge (issue #10, point 5). Picked as the next failover would be —
+    /// the same group first, then the next groups (a move to another group counts against max_fallbacks) —
     /// but never after a wait; `in_flight` is excluded from then on. nullopt when there is none (the plan is
     /// left as it was). Each of the two attempts is then report()ed, or abandon()ed when it lost the race;
     /// either may end first.
@@ -240,10 +240,10 @@ private:
     std::set<std::string> skipped_;  // ids already recorded as skipped
     // Ids never to try again in this request, whatever the round or stage (see the class comment).
     std::set<std::string, std::less<>> banned_;
-    bool stream_committed_ = false;             // a mid_stream outcome was reported
-    std::function<bool(const deployment&)> allowed_;  // restrict(): candidates must pass it
+    bool stream_committed_ = false;                    // a mid_stream outcome was reported
+    std::function<bool(const deployment&)> allowed_;   // restrict(): candidates must pass it
     std::map<const deployment*, std::size_t> handed_;  // attempts handed out and not reported: their stage
-    int abandoned_ = 0;                                 // attempts that lost a hedge race
+    int abandoned_ = 0;                                // attempts that lost a hedge race
     std::vector<attempt> attempts_;
     std::vector<std::string> notes_;
     int fallbacks_taken_ = 0;

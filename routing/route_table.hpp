@@ -32,9 +32,9 @@ std::optional<stream_failover_mode> stream_failover_mode_from_string(std::string
 /// event serves. The delay is the deployment's smoothed time to first event plus four deviations (TCP's
 /// retransmission timeout, RFC 6298), within [min_delay, max_delay]; max_delay before any was measured.
 struct hedge_settings {
-    bool enabled = true;     ///< hedge streamed requests at all
-    double min_delay = 1;    ///< seconds: never sooner (a hedge costs a second upstream request)
-    double max_delay = 10;   ///< seconds: never later (no stream waits longer for its first event unhedged)
+    bool enabled = true;    ///< hedge streamed requests at all
+    double min_delay = 1;   ///< seconds: never sooner (a hedge costs a second upstream request)
+    double max_delay = 10;  ///< seconds: never later (no stream waits longer for its first event unhedged)
 };
 
 /// router_settings of the config (SPEC §3), with its defaults.

@@ -44,8 +44,9 @@ std::string final_error_event(const stream_failure& f, routing::stream_failover_
     if (off) {
         out += " and stream_failover is off";
     } else if (f.drifted) {
-        out += " and the deployment that took over started the answer over and drifted from it; no deployment "
-               "is left that can continue it by prefill";
+        out +=
+            " and the deployment that took over started the answer over and drifted from it; no deployment "
+            "is left that can continue it by prefill";
     } else {
         out += " and no deployment is left to continue it";
     }

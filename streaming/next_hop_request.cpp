@@ -77,7 +77,8 @@ void continue_text(boost::json::object& body, std::string_view partial_text)
 }  // namespace
 
 boost::json::object next_hop_request(const boost::json::object& original, routing::stream_failover_mode mode,
-                                     endpoint_kind endpoint, std::string_view partial_text, routing::continuation how)
+                                     endpoint_kind endpoint, std::string_view partial_text,
+                                     routing::continuation how)
 {
     boost::json::object body = original;
     if (mode == routing::stream_failover_mode::continue_ && !partial_text.empty() &&

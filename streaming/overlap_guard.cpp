@@ -27,8 +27,8 @@ std::size_t skip_space(std::string_view s, std::size_t i) noexcept
 std::size_t common_prefix(std::string_view a, std::string_view b) noexcept
 {
     const std::size_t n = std::min(a.size(), b.size());
-    return static_cast<std::size_t>(std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin()).first -
-                                    a.begin());
+    return static_cast<std::size_t>(
+        std::mismatch(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n), b.begin()).first - a.begin());
 }
 
 }  // namespace
@@ -131,7 +131,8 @@ overlap_guard::result overlap_guard::decide(bool final)
         const std::string_view suffix = d.substr(p);
         const std::size_t from = std::min(compared_, suffix.size());
         const std::size_t upto = std::min(n.size(), suffix.size());
-        if (from < upto && common_prefix(n.substr(from, upto - from), suffix.substr(from, upto - from)) != upto - from) {
+        if (from < upto &&
+            common_prefix(n.substr(from, upto - from), suffix.substr(from, upto - from)) != upto - from) {
             continue;  // parted: dropped for good
         }
         if (n.size() >= suffix.size()) {

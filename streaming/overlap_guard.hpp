@@ -59,7 +59,8 @@ public:
     /// The next text piece of the hop.
     result feed(std::string_view piece);
     /// The hop's text is over (a finish_reason, another kind of output, the end of the stream): decides with
-    /// what was fed. hold is never returned: a replay that reached D's end relays "", one that did not drifts.
+    /// what was fed. hold is never returned: a replay that reached D's end relays "", one that did not
+    /// drifts.
     result finish();
 
     /// True once relay was returned (the guard only passes text through) or drift.
@@ -76,15 +77,15 @@ private:
     result drift();
 
     std::string delivered_;
-    std::size_t start_ = 0;        // D's first byte that is not whitespace
-    std::size_t probe_end_ = 0;    // one past D's probe
-    bool probe_is_all_ = false;    // D has no word after its probe
-    std::size_t position_ = 0;     // replaying: bytes of D matched so far
-    std::string held_;             // undecided: the hop's text so far
+    std::size_t start_ = 0;                // D's first byte that is not whitespace
+    std::size_t probe_end_ = 0;            // one past D's probe
+    bool probe_is_all_ = false;            // D has no word after its probe
+    std::size_t position_ = 0;             // replaying: bytes of D matched so far
+    std::string held_;                     // undecided: the hop's text so far
     std::vector<std::size_t> candidates_;  // undecided: word starts of D whose suffix N may still begin with
-    std::size_t compared_ = 0;     // bytes of N already compared with every candidate
-    std::size_t best_ = 0;         // the longest candidate N begins with so far
-    std::string out_;              // the last relay's text
+    std::size_t compared_ = 0;             // bytes of N already compared with every candidate
+    std::size_t best_ = 0;                 // the longest candidate N begins with so far
+    std::string out_;                      // the last relay's text
     state state_ = state::undecided;
 };
 

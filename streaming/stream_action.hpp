@@ -17,10 +17,12 @@ enum class stream_action_kind {
               ///< with final_error_event() as stream_state::can_fail_over() and the plan allow
 };
 
-/// Why an event was dropped when it was not the stream's own doing (baton_stream_events_dropped_total{reason}).
+/// Why an event was dropped when it was not the stream's own doing
+/// (baton_stream_events_dropped_total{reason}).
 enum class drop_reason : unsigned char {
     none,       ///< dropped by design (a role chunk, a usage chunk held back, a repeat) or not dropped at all
-    malformed,  ///< a data field that is neither "[DONE]" nor a JSON object baton can read: logged and counted
+    malformed,  ///< a data field that is neither "[DONE]" nor a JSON object baton can read: logged and
+                ///< counted
 };
 
 /// One decision of stream_state. `payload` views storage owned by the stream_state (or static storage) and

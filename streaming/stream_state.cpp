@@ -235,7 +235,7 @@ void append_text(std::string& out, std::string_view data, endpoint_kind endpoint
 // whether the chunk carries anything else than that text and a role (a finish_reason, tool calls, other
 // choices' output): such a chunk ends what the overlap guard may hold back.
 struct text_slot {
-    boost::json::value* text = nullptr;  // the string value, or null when the chunk has none
+    boost::json::value* text = nullptr;     // the string value, or null when the chunk has none
     boost::json::object* holder = nullptr;  // where a missing text would go (delta, or the choice)
     bool other_output = false;
 };
@@ -501,7 +501,8 @@ stream_action stream_state::guarded(boost::json::object* chunk, bool finishes)
         strip_role(*chunk);  // one message, one role: the client has it from the first hop
     }
     text_slot slot = find_text(*chunk, options_.endpoint);
-    const std::string_view piece = slot.text != nullptr ? std::string_view(slot.text->get_string()) : std::string_view{};
+    const std::string_view piece =
+        slot.text != nullptr ? std::string_view(slot.text->get_string()) : std::string_view{};
     overlap_guard::result r = guard_->feed(piece);
     if (r.what == overlap_guard::verdict::hold && (finishes || slot.other_output)) {
         r = guard_->finish();  // the hop's text is over: what it comes to goes out with this chunk
@@ -560,13 +561,14 @@ token_usage stream_state::usage() const noexcept
     return total;
 }
 
-boost::json::object stream_state::next_request(const boost::json::object& original, routing::continuation how) const
+boost::json::object stream_state::next_request(const boost::json::object& original,
+                                               routing::continuation how) const
 {
     // A cut inside a half-emitted tool call is restarted: a continuation would have the next model finish
     // (or repeat) arguments it never saw the start of.
     if (tool_call_relayed_) {
-        return next_hop_request(original, routing::stream_failover_mode::restart, options_.endpoint, partial_text(),
-                                routing::continuation::none);
+        return next_hop_request(original, routing::stream_failover_mode::restart, options_.endpoint,
+                                partial_text(), routing::continuation::none);
     }
     return next_hop_request(original, options_.mode, options_.endpoint, partial_text(), how);
 }

@@ -182,7 +182,8 @@ private:
     {
         if (const auto* e = info.find("supports_assistant_prefill")) {
             if (const auto v = reader_.boolean(e->value, e->path)) {
-                entry.base.continuation = *v ? routing::continuation::prefill : routing::continuation::instruct;
+                entry.base.continuation =
+                    *v ? routing::continuation::prefill : routing::continuation::instruct;
             }
         }
         if (const auto* e = info.find("stream_continuation")) {

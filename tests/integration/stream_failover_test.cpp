@@ -165,7 +165,7 @@ std::ostream& operator<<(std::ostream& os, const trigger& t)
 }
 
 const std::vector<trigger> triggers = {
-    {"cut_after", "connection_cut"},   {"stall_after", "idle_timeout"},     {"error_after", "error_event"},
+    {"cut_after", "connection_cut"},  {"stall_after", "idle_timeout"},      {"error_after", "error_event"},
     {"eof_after", "eof_before_done"}, {"endless_after", "oversized_event"},
 };
 
@@ -279,17 +279,21 @@ BOOST_AUTO_TEST_CASE(a_malformed_event_is_dropped_and_the_same_upstream_goes_on)
     BOOST_TEST(drops[0].at("reason").as_string() == "malformed");
 
     // Two in one stream: counted twice, logged once.
-    const std::string good = R"(data: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]})";
-    f.fake.set_script("A", json::object{{"body", "data: {not json\n\n" + good + "\n\ndata: <html>\n\n" +
-                                                     R"(data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})" +
-                                                     "\n\ndata: [DONE]\n\n"},
-                                        {"headers", json::object{{"content-type", "text/event-stream"}}}});
+    const std::string good =
+        R"(data: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]})";
+    f.fake.set_script(
+        "A",
+        json::object{{"body", "data: {not json\n\n" + good + "\n\ndata: <html>\n\n" +
+                                  R"(data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})" +
+                                  "\n\ndata: [DONE]\n\n"},
+                     {"headers", json::object{{"content-type", "text/event-stream"}}}});
     const auto t = f.chat(chat_request());
     BOOST_TEST(t.last_is_done);
     BOOST_TEST(t.content == "ok");
     BOOST_TEST(f.events_of(header(t.head, "x-baton-request-id"), "stream_event_dropped").size() == 1u);
     const auto m = f.metrics();
-    BOOST_TEST(m.value("baton_stream_events_dropped_total", {{"reason", "malformed"}}) == 3.0, "metrics:\n" << m.raw);
+    BOOST_TEST(m.value("baton_stream_events_dropped_total", {{"reason", "malformed"}}) == 3.0, "metrics:\n"
+                                                                                                   << m.raw);
     BOOST_TEST(m.sum("baton_stream_failovers_total", {}) == 0.0);
 }
 

@@ -80,12 +80,15 @@ json::object chat_request(std::string_view model_name, json::object extra = {})
 /// How the continuing deployment B continues, as model_info says (rejects: prefill, but its upstream
 /// refuses a prefill with a 400, as current Claude models do).
 struct strategy {
-    std::string name;         ///< prefill, instruct, none, rejects
-    std::string model_info;   ///< the model_info line; empty for the adapter's default (instruct)
+    std::string name;        ///< prefill, instruct, none, rejects
+    std::string model_info;  ///< the model_info line; empty for the adapter's default (instruct)
     bool reject_prefill = false;
 };
 
-std::ostream& operator<<(std::ostream& os, const strategy& s) { return os << s.name; }
+std::ostream& operator<<(std::ostream& os, const strategy& s)
+{
+    return os << s.name;
+}
 
 const std::vector<strategy> strategies = {
     {"prefill", "stream_continuation: prefill"},
@@ -101,10 +104,13 @@ struct trigger {
     std::string reason;
 };
 
-std::ostream& operator<<(std::ostream& os, const trigger& t) { return os << t.field; }
+std::ostream& operator<<(std::ostream& os, const trigger& t)
+{
+    return os << t.field;
+}
 
 const std::vector<trigger> triggers = {
-    {"cut_after", "connection_cut"},   {"stall_after", "idle_timeout"},       {"error_after", "error_event"},
+    {"cut_after", "connection_cut"},  {"stall_after", "idle_timeout"},      {"error_after", "error_event"},
     {"eof_after", "eof_before_done"}, {"endless_after", "oversized_event"},
 };
 
@@ -153,8 +159,9 @@ BOOST_AUTO_TEST_SUITE(stream_integrity)
 
 // The matrix: trigger × strategy × mode.
 BOOST_DATA_TEST_CASE(every_trigger_strategy_and_mode_gives_the_exact_answer_or_an_honest_error,
-                     bdata::make(triggers) * bdata::make(std::vector<std::string>{"continue", "restart", "off"}), trig,
-                     mode)
+                     bdata::make(triggers) *
+                         bdata::make(std::vector<std::string>{"continue", "restart", "off"}),
+                     trig, mode)
 {
     fixture f;
     for (const auto& s : strategies) {
@@ -198,7 +205,8 @@ BOOST_DATA_TEST_CASE(every_trigger_strategy_and_mode_gives_the_exact_answer_or_a
             BOOST_TEST_REQUIRE(b_calls.size() == (s.name == "rejects" ? 2u : 1u));
             if (s.name == "prefill" || s.name == "rejects") {
                 BOOST_TEST(last_role(b_calls[0]) == "assistant");
-                BOOST_TEST(b_calls[0].at("json").at("messages").as_array().back().at("content").as_string() == partial);
+                BOOST_TEST(b_calls[0].at("json").at("messages").as_array().back().at("content").as_string() ==
+                           partial);
                 BOOST_TEST(b_calls[0].at("json").at("continue_final_message") == json::value(true));
             }
             if (s.name == "rejects") {
@@ -219,11 +227,13 @@ BOOST_DATA_TEST_CASE(every_trigger_strategy_and_mode_gives_the_exact_answer_or_a
     }
     // Counted by trigger in every mode (with `off` the stream fails instead of failing over).
     const auto m = f.metrics();
-    BOOST_TEST(m.value("baton_stream_failovers_total", {{"reason", trig.reason}}) == 4.0, "metrics:\n" << m.raw);
+    BOOST_TEST(m.value("baton_stream_failovers_total", {{"reason", trig.reason}}) == 4.0, "metrics:\n"
+                                                                                              << m.raw);
 }
 
 // A malformed event is no trigger: whatever the mode, the same upstream answers it all.
-BOOST_DATA_TEST_CASE(a_malformed_event_never_fails_a_stream_over, bdata::make({"continue", "restart", "off"}), mode)
+BOOST_DATA_TEST_CASE(a_malformed_event_never_fails_a_stream_over, bdata::make({"continue", "restart", "off"}),
+                     mode)
 {
     fixture f;
     f.fake.set_script("A_instruct", model(json::object{{"garbage_after", cut_at}}));
@@ -258,7 +268,9 @@ BOOST_AUTO_TEST_CASE(a_drifting_restart_ends_with_stream_failover_failed_unless_
     fixture f;
     f.fake.set_script("A", model(json::object{{"cut_after", cut_at}}));
     // B starts over and drifts at its third word.
-    f.fake.set_script("B", json::object{{"stream", json::object{{"pieces", json::array{"word1 ", "word2 ", "WORD3 "}}}}});
+    f.fake.set_script("B",
+                      json::object{
+                          {"stream", json::object{{"pieces", json::array{"word1 ", "word2 ", "WORD3 "}}}}});
     f.fake.set_script("P", model());
     f.start({{"chat", "A", 1000000}, {"chat", "B", 1}}, {});
     const auto r = f.chat("chat");
@@ -266,22 +278,28 @@ BOOST_AUTO_TEST_CASE(a_drifting_restart_ends_with_stream_failover_failed_unless_
     BOOST_TEST(!r.done);
     BOOST_TEST_REQUIRE(r.final_error.has_value());
     BOOST_TEST(r.final_error->at("code").as_string() == "stream_failover_failed");
-    BOOST_TEST(std::string(r.final_error->at("message").as_string()).starts_with("stream failed (connection_cut"));
+    BOOST_TEST(
+        std::string(r.final_error->at("message").as_string()).starts_with("stream failed (connection_cut"));
 
     // The fallback group has C (instruct, nearly all the weight) and P (prefill): after B drifted only P is
     // asked, since C would start over as well.
     fixture g;
     g.fake.set_script("A", model(json::object{{"cut_after", cut_at}}));
-    g.fake.set_script("B", json::object{{"stream", json::object{{"pieces", json::array{"word1 ", "word2 ", "WORD3 "}}}}});
+    g.fake.set_script("B",
+                      json::object{
+                          {"stream", json::object{{"pieces", json::array{"word1 ", "word2 ", "WORD3 "}}}}});
     g.fake.set_script("C", model());
     g.fake.set_script("P", model());
-    g.start({{"chat", "A", 1000000}, {"chat", "B", 1}, {"fb", "C", 1000000},
+    g.start({{"chat", "A", 1000000},
+             {"chat", "B", 1},
+             {"fb", "C", 1000000},
              {.group = "fb", .id = "P", .weight = 1, .model_info = {"stream_continuation: prefill"}}},
             {"fallbacks: [{chat: [fb]}]"});
     const auto s = g.chat("chat");
     BOOST_TEST(s.content == full_answer);
     BOOST_TEST(s.last_is_done);
-    BOOST_TEST(names_of(ordered(g.fake.calls())) == (std::vector<std::string>{"A", "B", "P"}), tt::per_element());
+    BOOST_TEST(names_of(ordered(g.fake.calls())) == (std::vector<std::string>{"A", "B", "P"}),
+               tt::per_element());
     BOOST_TEST(g.metrics().value("baton_stream_failovers_total", {{"reason", "restart_drift"}}) == 1.0);
 }
 
@@ -292,7 +310,8 @@ BOOST_AUTO_TEST_CASE(a_continuation_repeating_the_last_words_has_its_overlap_dro
     fixture f;
     f.fake.set_script("A", model(json::object{{"cut_after", cut_at}}));
     json::array pieces;
-    for (int i = cut_at - 1; i <= words; ++i) pieces.emplace_back("word" + std::to_string(i) + (i < words ? " " : ""));
+    for (int i = cut_at - 1; i <= words; ++i)
+        pieces.emplace_back("word" + std::to_string(i) + (i < words ? " " : ""));
     f.fake.set_script("B", json::object{{"stream", json::object{{"pieces", std::move(pieces)}}}});
     f.start({{"chat", "A", 1000000}, {"chat", "B", 1}}, {});
     const auto r = f.chat("chat");
@@ -376,7 +395,8 @@ BOOST_AUTO_TEST_CASE(a_slow_first_token_is_hedged_and_the_first_event_wins)
     fixture f;
     f.fake.set_script("A", model(json::object{{"first_delay_ms", 20000}}));
     f.fake.set_script("B", model());
-    f.start({{.group = "chat", .id = "A", .weight = 1000000, .extra = {"stream_timeout: 30"}}, {"chat", "B", 1}},
+    f.start({{.group = "chat", .id = "A", .weight = 1000000, .extra = {"stream_timeout: 30"}},
+             {"chat", "B", 1}},
             {"stream_hedging: {enabled: true, min_delay: 0.1, max_delay: 0.3}"});
     const auto t0 = clock::now();
     const auto r = f.chat("chat");
@@ -415,7 +435,8 @@ BOOST_AUTO_TEST_CASE(the_original_wins_when_its_first_event_comes_first_and_only
     g.fake.set_script("A", model(json::object{{"first_delay_ms", 800}}));
     g.fake.set_script("B", model());
     g.start({{"chat", "A", 1000000}, {"chat", "B", 1}},
-            {"stream_hedging: {enabled: true, min_delay: 0.1, max_delay: 0.3, groups: {chat: {enabled: false}}}"});
+            {"stream_hedging: {enabled: true, min_delay: 0.1, max_delay: 0.3, groups: {chat: {enabled: "
+             "false}}}"});
     const auto s = g.chat("chat");
     BOOST_TEST(header(s.head, "x-baton-deployment-id") == "A");
     BOOST_TEST(g.fake.calls("B").size() == 0u);

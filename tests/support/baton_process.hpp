@@ -55,7 +55,8 @@ public:
     std::vector<boost::json::object> log_events() const;
     /// The log events named `event` of request `request_id`, in order. Waits (until `d`) for the request's
     /// access line first: batond writes it once the request is over. Empty when that line never came.
-    std::vector<boost::json::object> request_events(std::string_view request_id, std::string_view event, deadline d);
+    std::vector<boost::json::object> request_events(std::string_view request_id, std::string_view event,
+                                                    deadline d);
 
     /// SIGHUP: re-read the config file.
     void reload();

@@ -48,14 +48,15 @@ read_stream take_apart(http_response head, stream_result r)
         boost::system::error_code ec;
         auto v = json::parse(s.events.back().data, ec);
         if (!ec && v.is_object()) {
-            if (const auto* e = v.as_object().if_contains("error"); e && e->is_object()) s.final_error = e->as_object();
+            if (const auto* e = v.as_object().if_contains("error"); e && e->is_object())
+                s.final_error = e->as_object();
         }
     }
     return s;
 }
 
-read_stream stream_call(http_client& c, std::string_view target, const json::object& body, const header_list& headers,
-                        clock::duration limit)
+read_stream stream_call(http_client& c, std::string_view target, const json::object& body,
+                        const header_list& headers, clock::duration limit)
 {
     auto head = c.open_stream(target, body, deadline_after(limit), headers);
     return take_apart(std::move(head), c.read_events(deadline_after(limit)));

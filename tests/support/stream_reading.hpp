@@ -22,13 +22,13 @@ struct read_stream {
     std::vector<sse_event> events;
     stream_status final_status = stream_status::end;
     std::vector<boost::json::object> chunks;  ///< every data event that is a JSON object, in order
-    std::string content;                      ///< choices[0].delta.content (chat) or choices[0].text, concatenated
-    int role_chunks = 0;                      ///< chunks whose choices[0].delta has a role
-    std::vector<boost::json::object> usage;   ///< the `usage` objects (non-null) of the chunks
-    bool done = false;                        ///< a [DONE] event came
+    std::string content;  ///< choices[0].delta.content (chat) or choices[0].text, concatenated
+    int role_chunks = 0;  ///< chunks whose choices[0].delta has a role
+    std::vector<boost::json::object> usage;  ///< the `usage` objects (non-null) of the chunks
+    bool done = false;                       ///< a [DONE] event came
     bool last_is_done = false;
     std::optional<boost::json::object> final_error;  ///< the last event's `error`, when it is an error event
-    int unparsed = 0;                                 ///< data events that are neither [DONE] nor JSON
+    int unparsed = 0;                                ///< data events that are neither [DONE] nor JSON
     /// The `model` field of each chunk that carries text, with that text, in order.
     std::vector<std::pair<std::string, std::string>> text_by_model;
 };

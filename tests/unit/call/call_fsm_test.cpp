@@ -792,7 +792,8 @@ BOOST_AUTO_TEST_SUITE_END()
 // ---------------------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_SUITE(stream_integrity)
 
-const std::vector<std::string> answer = {"one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight"};
+const std::vector<std::string> answer = {"one ",  "two ", "three ", "four ",
+                                         "five ", "six ", "seven ", "eight"};
 
 std::string full_answer()
 {
@@ -816,7 +817,8 @@ reply model_reply(std::string_view body, const model_call& how)
     std::size_t from = 0;
     if (last.at("role") == "assistant") {
         if (how.refuse_prefill) {
-            return http(400, R"({"error":{"message":"prefill is not supported","type":"invalid_request_error"}})");
+            return http(400,
+                        R"({"error":{"message":"prefill is not supported","type":"invalid_request_error"}})");
         }
         const std::string prefix(last.at("content").as_string());
         std::string so_far;
@@ -884,7 +886,8 @@ BOOST_AUTO_TEST_CASE(the_cut_deployment_is_never_asked_again_whatever_the_retrie
 
 BOOST_AUTO_TEST_CASE(every_strategy_yields_exactly_the_answer)
 {
-    for (const auto how : {routing::continuation::prefill, routing::continuation::instruct, routing::continuation::none}) {
+    for (const auto how :
+         {routing::continuation::prefill, routing::continuation::instruct, routing::continuation::none}) {
         BOOST_TEST_CONTEXT("strategy " << routing::to_string(how))
         {
             bench b(routing::test::lenient_policy());
@@ -925,8 +928,8 @@ BOOST_AUTO_TEST_CASE(a_refused_prefill_falls_back_to_the_next_strategy_on_the_sa
     b.add("A", "g", 100);
     b.add("B", "g", 1);
     set_continuation(b, "B", routing::continuation::prefill);
-    const auto r = run(b, chat_body("g", true),
-                       models({{"A", {{.cut_after = 2}}}, {"B", {{.refuse_prefill = true}}}}));
+    const auto r =
+        run(b, chat_body("g", true), models({{"A", {{.cut_after = 2}}}, {"B", {{.refuse_prefill = true}}}}));
     BOOST_TEST(r.last == action_kind::finish);
     BOOST_TEST(r.text() == full_answer());
     BOOST_TEST(r.client.find("prefill is not supported") == std::string::npos);  // never the client's error
@@ -945,14 +948,14 @@ BOOST_AUTO_TEST_CASE(refusals_walk_down_to_a_restart_then_to_the_next_candidate)
     set_continuation(b, "B", routing::continuation::prefill);
     const std::string refusal = R"({"error":{"message":"no","type":"invalid_request_error"}})";
     // B refuses everything after the first byte (prefill, instruct and the original request alike).
-    const auto r = run(b, chat_body("g", true),
-                       [&](const call::send_order& o, int n) {
-                           if (o.attempt->target->id == "B") return http(400, refusal);
-                           return models({{"A", {{.cut_after = 2}}}})(o, n);
-                       });
+    const auto r = run(b, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return http(400, refusal);
+        return models({{"A", {{.cut_after = 2}}}})(o, n);
+    });
     BOOST_TEST(r.last == action_kind::finish);
     BOOST_TEST(r.text() == full_answer());
-    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "B", "B", "C"}), boost::test_tools::per_element());
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "B", "B", "C"}),
+               boost::test_tools::per_element());
     BOOST_TEST(messages_of(r.bodies[3]).size() == 1u);  // none: the original request
 }
 
@@ -965,13 +968,12 @@ BOOST_AUTO_TEST_CASE(a_drifting_restart_is_never_glued_and_only_a_prefill_candid
     b.add("P", "g", 1);
     set_continuation(b, "P", routing::continuation::prefill);
     // B restarts and drifts after two words; C (instruct) would restart too: skipped; P continues.
-    const auto drifting = http(200, chunk("", true) + chunk("one ") + chunk("two ") + chunk("TWELVE ") + finish_chunk() +
-                                        "data: [DONE]\n\n");
-    const auto r = run(b, chat_body("g", true),
-                       [&](const call::send_order& o, int n) {
-                           if (o.attempt->target->id == "B") return drifting;
-                           return models({{"A", {{.cut_after = 3}}}})(o, n);
-                       });
+    const auto drifting = http(200, chunk("", true) + chunk("one ") + chunk("two ") + chunk("TWELVE ") +
+                                        finish_chunk() + "data: [DONE]\n\n");
+    const auto r = run(b, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return drifting;
+        return models({{"A", {{.cut_after = 3}}}})(o, n);
+    });
     BOOST_TEST(r.last == action_kind::finish);
     BOOST_TEST(r.text() == full_answer());
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "P"}), boost::test_tools::per_element());
@@ -984,11 +986,10 @@ BOOST_AUTO_TEST_CASE(a_drifting_restart_is_never_glued_and_only_a_prefill_candid
     c.add("A", "g", 1000);
     c.add("B", "g", 100);
     c.add("C", "g", 10);
-    const auto s = run(c, chat_body("g", true),
-                       [&](const call::send_order& o, int n) {
-                           if (o.attempt->target->id == "B") return drifting;
-                           return models({{"A", {{.cut_after = 3}}}})(o, n);
-                       });
+    const auto s = run(c, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return drifting;
+        return models({{"A", {{.cut_after = 3}}}})(o, n);
+    });
     BOOST_TEST(s.last == action_kind::end_stream);
     BOOST_TEST(s.sent == (std::vector<std::string>{"A", "B"}), boost::test_tools::per_element());
     BOOST_TEST(s.text() == "one two three ");
@@ -1001,13 +1002,16 @@ BOOST_AUTO_TEST_CASE(a_malformed_event_is_dropped_and_the_same_upstream_goes_on)
     bench b(routing::test::lenient_policy());
     b.add("A", "g", 100);
     b.add("B", "g", 1);
-    const auto r = run(b, chat_body("g", true),
-                       per_deployment({{"A", {http(200, chunk("", true) + chunk("one ") + "data: {not json\n\n" +
-                                                            chunk("two") + finish_chunk() + "data: [DONE]\n\n")}}}));
+    const auto r =
+        run(b, chat_body("g", true),
+            per_deployment({{"A",
+                             {http(200, chunk("", true) + chunk("one ") + "data: {not json\n\n" +
+                                            chunk("two") + finish_chunk() + "data: [DONE]\n\n")}}}));
     BOOST_TEST(r.last == action_kind::finish);
     BOOST_TEST(r.text() == "one two");
     BOOST_TEST(r.sent == (std::vector<std::string>{"A"}), boost::test_tools::per_element());
-    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A stream_hop 0", "dropped A malformed 1", "end A none 200"}),
+    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A stream_hop 0", "dropped A malformed 1",
+                                                        "end A none 200"}),
                boost::test_tools::per_element());
 }
 
@@ -1070,7 +1074,8 @@ struct race {
         b.add("F", "fb");
         b.w.table.settings.fallbacks["g"] = {"fb"};
         fsm.emplace(b.context(), rec);
-        first = fsm->start(parse(chat_body("g", stream)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+        first = fsm->start(parse(chat_body("g", stream)), nullptr, routing::stream_failover_mode::continue_,
+                           at(0), 0.0);
     }
 };
 
@@ -1082,7 +1087,8 @@ std::string relay(call::call_fsm& fsm, const std::string& sse)
     while (auto ev = fsm.next_event(in)) {
         const auto a = fsm.on_event(*ev);
         if (a.kind == stream_action_kind::forward) client.append(in.substr(0, ev->size));
-        if (a.kind == stream_action_kind::replace || a.kind == stream_action_kind::done) client.append(a.payload);
+        if (a.kind == stream_action_kind::replace || a.kind == stream_action_kind::done)
+            client.append(a.payload);
         in.remove_prefix(ev->size);
     }
     return client;
@@ -1137,7 +1143,8 @@ BOOST_AUTO_TEST_CASE(the_hedge_wins_and_the_original_is_forgotten)
     BOOST_TEST(r.fsm->attempts_sent() == 2);
     BOOST_TEST(r.b.w.cell("B").in_flight() == 0);
     BOOST_TEST(r.b.w.cell("B").ttft_ms() == 2000.0);  // from its send at 10 s to its first event at 12 s
-    BOOST_TEST(r.rec.lines == (std::vector<std::string>{"start A", "start B hedge", "hedge B won", "end B none"}),
+    BOOST_TEST(r.rec.lines ==
+                   (std::vector<std::string>{"start A", "start B hedge", "hedge B won", "end B none"}),
                boost::test_tools::per_element());
 }
 
@@ -1151,7 +1158,8 @@ BOOST_AUTO_TEST_CASE(the_original_wins_after_its_hop_opened_and_the_hedge_is_aba
     BOOST_TEST(relay(*r.fsm, whole_stream({"hi"})) == whole_stream({"hi"}));
     BOOST_TEST(r.fsm->on_hop_end(at(12), 0.0) == action_kind::finish);
     BOOST_TEST(r.fsm->served()->target->id == "A");
-    BOOST_TEST(r.rec.lines == (std::vector<std::string>{"start A", "start B hedge", "hedge B lost", "end A none"}),
+    BOOST_TEST(r.rec.lines ==
+                   (std::vector<std::string>{"start A", "start B hedge", "hedge B lost", "end A none"}),
                boost::test_tools::per_element());
 }
 
@@ -1160,7 +1168,7 @@ BOOST_AUTO_TEST_CASE(the_hedge_wins_over_an_original_whose_stream_had_opened)
     race r;
     BOOST_TEST_REQUIRE(r.fsm->on_hedge_due(at(10), 0.0));
     BOOST_TEST(r.fsm->on_stream_open(at(11)) == action_kind::relay);  // A's head, no event yet
-    r.fsm->on_race_won(1, at(12));                                     // B's event came first
+    r.fsm->on_race_won(1, at(12));                                    // B's event came first
     BOOST_TEST(r.fsm->on_stream_open(at(12)) == action_kind::relay);
     BOOST_TEST(relay(*r.fsm, whole_stream({"hi"})) == whole_stream({"hi"}));
     BOOST_TEST(r.fsm->on_hop_end(at(13), 0.0) == action_kind::finish);

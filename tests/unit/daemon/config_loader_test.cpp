@@ -781,7 +781,8 @@ BOOST_AUTO_TEST_CASE(stream_integrity_settings_are_read_and_validated)
     BOOST_TEST(!d.routes.deployments()[0].continuation.has_value());
 
     loader l;
-    const auto c = l.ok(with_echo(R"(
+    const auto c = l.ok(
+        with_echo(R"(
 router_settings:
   retry_after_max_wait: 5
   stream_hedging:
@@ -791,12 +792,12 @@ router_settings:
       slow: {max_delay: 30}
       echo: {enabled: false}
 )",
-                                  "  - model_name: slow\n    litellm_params: {model: openai/x, api_base: http://h/v1}\n"
-                                  "    model_info: {id: s1, stream_continuation: prefill}\n"
-                                  "  - model_name: slow\n    litellm_params: {model: openai/y, api_base: http://h/v1}\n"
-                                  "    model_info: {id: s2, supports_assistant_prefill: false}\n"
-                                  "  - model_name: slow\n    litellm_params: {model: openai/z, api_base: http://h/v1}\n"
-                                  "    model_info: {id: s3, supports_assistant_prefill: true, stream_continuation: none}\n"));
+                  "  - model_name: slow\n    litellm_params: {model: openai/x, api_base: http://h/v1}\n"
+                  "    model_info: {id: s1, stream_continuation: prefill}\n"
+                  "  - model_name: slow\n    litellm_params: {model: openai/y, api_base: http://h/v1}\n"
+                  "    model_info: {id: s2, supports_assistant_prefill: false}\n"
+                  "  - model_name: slow\n    litellm_params: {model: openai/z, api_base: http://h/v1}\n"
+                  "    model_info: {id: s3, supports_assistant_prefill: true, stream_continuation: none}\n"));
     const auto& r = c.routes.settings;
     BOOST_TEST(r.retry_after_max_wait == 5.0);
     BOOST_TEST(r.hedging.min_delay == 0.5);
@@ -808,13 +809,15 @@ router_settings:
     using baton::routing::continuation;
     BOOST_TEST((c.routes.find_deployment("s1")->continuation == continuation::prefill));
     BOOST_TEST((c.routes.find_deployment("s2")->continuation == continuation::instruct));
-    BOOST_TEST((c.routes.find_deployment("s3")->continuation == continuation::none));  // the explicit key wins
+    BOOST_TEST(
+        (c.routes.find_deployment("s3")->continuation == continuation::none));  // the explicit key wins
     const std::string no_auth =
         "general_settings.master_key: not set and no keys configured: clients are not authenticated";
     BOOST_TEST(c.warnings == strings{no_auth}, boost::test_tools::per_element());
 
     loader off;
-    BOOST_TEST(!off.ok(with_echo("router_settings: {stream_hedging: false}\n")).routes.settings.hedging.enabled);
+    BOOST_TEST(
+        !off.ok(with_echo("router_settings: {stream_hedging: false}\n")).routes.settings.hedging.enabled);
 
     const std::vector<std::pair<std::string, std::string>> cases{
         {"router_settings: {retry_after_max_wait: -1}", "router_settings.retry_after_max_wait: must be >= 0"},
@@ -829,20 +832,26 @@ router_settings:
         loader bad;
         BOOST_TEST_CONTEXT(settings)
         {
-            BOOST_TEST(bad.errors(with_echo(settings + "\n")) == strings{message}, boost::test_tools::per_element());
+            BOOST_TEST(bad.errors(with_echo(settings + "\n")) == strings{message},
+                       boost::test_tools::per_element());
         }
     }
     loader bad;
-    BOOST_TEST(bad.errors(with_echo("", "  - model_name: g\n    litellm_params: {model: baton/echo}\n"
-                                        "    model_info: {stream_continuation: sometimes}\n")) ==
-                   strings{"model_list[1].model_info.stream_continuation: must be one of prefill, instruct, none"},
-               boost::test_tools::per_element());
+    BOOST_TEST(
+        bad.errors(with_echo("",
+                             "  - model_name: g\n    litellm_params: {model: baton/echo}\n"
+                             "    model_info: {stream_continuation: sometimes}\n")) ==
+            strings{"model_list[1].model_info.stream_continuation: must be one of prefill, instruct, none"},
+        boost::test_tools::per_element());
     // A group of its own naming nothing is only warned about.
     loader warn;
-    const auto w = warn.ok(with_echo("router_settings: {stream_hedging: {groups: {nope: {enabled: false}}}}\n"));
-    BOOST_TEST(w.warnings == (strings{"router_settings.stream_hedging.groups.nope: names no model group or alias; never used",
-                                      no_auth}),
-               boost::test_tools::per_element());
+    const auto w =
+        warn.ok(with_echo("router_settings: {stream_hedging: {groups: {nope: {enabled: false}}}}\n"));
+    BOOST_TEST(
+        w.warnings ==
+            (strings{"router_settings.stream_hedging.groups.nope: names no model group or alias; never used",
+                     no_auth}),
+        boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(fallback_targets_may_be_groups_aliases_renames_or_wildcard_matches)

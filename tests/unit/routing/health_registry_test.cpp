@@ -204,8 +204,8 @@ BOOST_AUTO_TEST_CASE(retry_after_sets_the_cooldown_when_longer_and_is_capped)
     BOOST_TEST((negative->cooldown_remaining(at(0)) == duration(5s)));
 }
 
-// Issue #10, point 6: a Retry-After within retry_after_max_wait (3 s by default) is the cooldown itself, so the
-// request that got it can wait it out and retry; cooldown_time would otherwise stretch it to 5 s.
+// Issue #10, point 6: a Retry-After within retry_after_max_wait (3 s by default) is the cooldown itself, so
+// the request that got it can wait it out and retry; cooldown_time would otherwise stretch it to 5 s.
 BOOST_AUTO_TEST_CASE(a_short_retry_after_is_the_cooldown_exactly)
 {
     health_registry reg(policy_with(3, 5s, 300s));

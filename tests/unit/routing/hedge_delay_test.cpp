@@ -1,5 +1,5 @@
-#include "routing/deployment_health.hpp"
 #include "routing/hedge_delay.hpp"
+#include "routing/deployment_health.hpp"
 #include "routing/plan.hpp"
 
 #include "unit/routing/routing_fixture.hpp"

@@ -1596,8 +1596,8 @@ BOOST_AUTO_TEST_CASE(least_busy_and_latency_strategies_drive_the_first_pick)
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------------------------
-// Issue #10, point 1: deployments banned for the rest of the request — a timeout, a failure while the client's
-// stream runs, a long Retry-After — are never brought back by a retry round or a later stage.
+// Issue #10, point 1: deployments banned for the rest of the request — a timeout, a failure while the
+// client's stream runs, a long Retry-After — are never brought back by a retry round or a later stage.
 // ---------------------------------------------------------------------------------------------------------
 BOOST_AUTO_TEST_SUITE(plan_bans)
 
@@ -1636,7 +1636,8 @@ BOOST_AUTO_TEST_CASE(every_failure_of_the_request_is_banned_once_the_stream_runs
     w.table.settings.num_retries = 1;
     w.table.settings.fallbacks["g"] = {"h"};
     plan p = w.make("g");
-    const auto r = drive(p, in_order({server_error(), mid_stream(), mid_stream(failure_reason::timeout), ok()}));
+    const auto r =
+        drive(p, in_order({server_error(), mid_stream(), mid_stream(failure_reason::timeout), ok()}));
     BOOST_TEST((r.ids() == strings{"A", "B", "C"}));
     BOOST_TEST(p.banned("A"));
     BOOST_TEST(p.banned("B"));

@@ -337,7 +337,8 @@ BOOST_AUTO_TEST_CASE(an_oversized_event_fails_the_hop_unless_the_answer_is_compl
     const stream_action a = st.on_oversized_event();
     BOOST_TEST(a.kind == stream_action_kind::fail);
     BOOST_TEST(a.trigger == stream_trigger::oversized_event);
-    BOOST_TEST((to_failure_reason(stream_trigger::oversized_event) == baton::routing::failure_reason::bad_response));
+    BOOST_TEST(
+        (to_failure_reason(stream_trigger::oversized_event) == baton::routing::failure_reason::bad_response));
 
     stream_state done(chat(stream_failover_mode::continue_));
     done.begin_hop();
@@ -573,12 +574,11 @@ BOOST_AUTO_TEST_CASE(trigger_names_and_failure_classes)
     BOOST_TEST((to_failure_reason(stream_trigger::restart_drift) == failure_reason::format));
 }
 
-
 // Issue #10, point 3: the overlap guard on every continue hop, through the stream state.
 BOOST_AUTO_TEST_CASE(a_hop_that_starts_over_relays_only_what_follows_the_delivered_text)
 {
-    const std::string primary = sse(chat_role("p")) + sse(chat_chunk("Alpha ", false, "p")) +
-                                sse(chat_chunk("beta ", false, "p"));
+    const std::string primary =
+        sse(chat_role("p")) + sse(chat_chunk("Alpha ", false, "p")) + sse(chat_chunk("beta ", false, "p"));
     // The next deployment restarts the answer (a model given an instruction, or a `none` continuation).
     const std::string restart = sse(chat_role("b")) + sse(chat_chunk("Alpha ", false, "b")) +
                                 sse(chat_chunk("beta ", false, "b")) + sse(chat_chunk("gamma ", false, "b")) +
@@ -592,8 +592,8 @@ BOOST_AUTO_TEST_CASE(a_hop_that_starts_over_relays_only_what_follows_the_deliver
                    boost::test_tools::per_element());
         BOOST_TEST(st.partial_text() == "Alpha beta gamma delta");
         // The repeat went nowhere; "gamma " came in its own chunk, rewritten from the upstream's.
-        BOOST_TEST(r.client == primary + sse(chat_chunk("gamma ", false, "b")) + sse(chat_chunk("delta", false, "b")) +
-                                   sse(chat_finish("b")) + done_bytes);
+        BOOST_TEST(r.client == primary + sse(chat_chunk("gamma ", false, "b")) +
+                                   sse(chat_chunk("delta", false, "b")) + sse(chat_finish("b")) + done_bytes);
     }
 }
 
@@ -609,11 +609,12 @@ BOOST_AUTO_TEST_CASE(a_restart_that_drifts_fails_the_hop_and_names_the_original_
     BOOST_TEST((st.hops()[1].failure == stream_trigger::restart_drift));
     // Nothing of the drifting hop reached the client; the stream ends with the error event.
     BOOST_TEST(r.client == primary + st.final_error());
-    BOOST_TEST(st.final_error() ==
-               "data: {\"error\":{\"message\":\"stream failed (connection_cut: the upstream connection was cut "
-               "mid-stream) and the deployment that took over started the answer over and drifted from it; no "
-               "deployment is left that can continue it by prefill\",\"type\":\"server_error\",\"param\":null,"
-               "\"code\":\"stream_failover_failed\"}}\n\n");
+    BOOST_TEST(
+        st.final_error() ==
+        "data: {\"error\":{\"message\":\"stream failed (connection_cut: the upstream connection was cut "
+        "mid-stream) and the deployment that took over started the answer over and drifted from it; no "
+        "deployment is left that can continue it by prefill\",\"type\":\"server_error\",\"param\":null,"
+        "\"code\":\"stream_failover_failed\"}}\n\n");
     BOOST_TEST(st.partial_text() == "Alpha beta gamma ");
 }
 
@@ -638,7 +639,8 @@ BOOST_AUTO_TEST_CASE(an_overlap_with_the_last_words_is_dropped_and_a_held_hop_th
     // "br" is the overlap: dropped, and the guard has decided; the rest is forwarded as it is.
     BOOST_TEST(st.on_event(data_event(chat_chunk("br", false, "c"))).kind == stream_action_kind::drop);
     BOOST_TEST(!st.guarding());
-    BOOST_TEST(st.on_event(data_event(chat_chunk("own fox", false, "c"))).kind == stream_action_kind::forward);
+    BOOST_TEST(st.on_event(data_event(chat_chunk("own fox", false, "c"))).kind ==
+               stream_action_kind::forward);
     BOOST_TEST(st.partial_text() == "the quick brown fox");
 }
 
@@ -651,13 +653,15 @@ BOOST_AUTO_TEST_CASE(a_finish_or_done_while_held_decides_and_carries_the_text)
         st.on_event(data_event(chat_chunk("Alpha beta gamma", false, "p")));
         st.on_upstream_end(false);
         st.begin_hop();
-        BOOST_TEST(st.on_event(data_event(chat_chunk("Alpha beta", false, "b"))).kind == stream_action_kind::drop);
+        BOOST_TEST(st.on_event(data_event(chat_chunk("Alpha beta", false, "b"))).kind ==
+                   stream_action_kind::drop);
         const std::string last =
             R"({"id":"b","choices":[{"index":0,"delta":{"content":" gamma delta"},"finish_reason":"stop"}]})";
         const stream_action a = st.on_event(data_event(last));
         BOOST_TEST(a.kind == stream_action_kind::replace);
-        BOOST_TEST(a.payload ==
-                   sse(R"({"id":"b","choices":[{"index":0,"delta":{"content":" delta"},"finish_reason":"stop"}]})"));
+        BOOST_TEST(
+            a.payload ==
+            sse(R"({"id":"b","choices":[{"index":0,"delta":{"content":" delta"},"finish_reason":"stop"}]})"));
         BOOST_TEST(st.finish_reason_seen());
     }
     // [DONE] with text held back: it goes out in a chunk shaped like the hop's, then [DONE].
@@ -707,9 +711,9 @@ BOOST_AUTO_TEST_CASE(the_original_failure_is_named_when_a_later_hop_fails_otherw
     st.on_idle_timeout();  // the original failure
     st.begin_hop();
     st.on_upstream_end(true);
-    BOOST_TEST(st.final_error() ==
-               final_error_event(stream_failure{stream_trigger::idle_timeout, stream_trigger::eof_before_done, false},
-                                 stream_failover_mode::continue_));
+    BOOST_TEST(st.final_error() == final_error_event(stream_failure{stream_trigger::idle_timeout,
+                                                                    stream_trigger::eof_before_done, false},
+                                                     stream_failover_mode::continue_));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
