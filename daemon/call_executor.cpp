@@ -127,7 +127,11 @@ net::task<void> call_executor::run(std::string body)
     } watch{sink_};
     sink_.watch(&call_executor::on_gone, this);
     co_await perform(first);
-    co_await join_hedge();  // a hedge still running uses this call's members
+    if (hedge_) {
+        co_await join_hedge();  // a hedge still running uses this call's members
+    } else {
+        disarm_hedge();  // no coroutine frame for the common case: no hedge was started
+    }
     if (gone_ && sink_.stopping()) {
         // The drain period ended: the answer ends now with an error the client can read (as a stream's last
         // event when the stream had begun), and the call is logged like any other.

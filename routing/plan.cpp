@@ -199,6 +199,8 @@ std::optional<plan::try_deployment> plan::hedge(time_point now, double draw, con
         return std::nullopt;
     }
     // The attempt in flight is no candidate beside itself (nor later, if it loses the race: it was slow).
+    // Its stage is recorded: the scan below may move the plan on before it reports.
+    handed_.emplace(&in_flight, current_);
     excluded_[handed_stage(in_flight)].insert(in_flight.id);
     // A hedge that finds nothing must leave the plan where it was: the attempt in flight may still fail
     // and deserve its group's retry rounds.
@@ -292,7 +294,12 @@ std::variant<std::monostate, plan::try_deployment, plan::wait> plan::scan(time_p
                 }
                 last_stage_ = current_;
                 ++sent_in_round_;
-                handed_[target] = current_;
+                if (!rounds) {
+                    // Only a hedge moves the plan on while an attempt is in flight: a sequential attempt
+                    // reports at current_ (handed_stage's default), so only racers are recorded (no
+                    // allocation per request).
+                    handed_[target] = current_;
+                }
                 return t;
             }
         }
