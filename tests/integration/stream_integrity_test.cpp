@@ -145,7 +145,11 @@ struct fixture {
         client = std::make_unique<http_client>(baton->port());
         return stream_call(*client, "/v1/chat/completions", chat_request(group, std::move(extra)), {}, limit);
     }
-    prom_text metrics() { return scrape(*client); }
+    prom_text metrics()
+    {
+        client = std::make_unique<http_client>(baton->port());  // the last stream may have closed the old one
+        return scrape(*client);
+    }
 };
 
 std::string last_role(const json::value& call)
