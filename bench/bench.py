@@ -172,6 +172,25 @@ def sse_events(body):
     return [e for e in body.decode().split("\n\n") if e.strip()]
 
 
+def stream_text(resp):
+    """The assistant text of a chat stream: its chunks' choices[0].delta.content, concatenated."""
+    out = []
+    for ev in sse_events(resp):
+        data = "\n".join(l[5:].lstrip(" ") for l in ev.splitlines() if l.startswith("data:"))
+        if not data or data == "[DONE]":
+            continue
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            continue
+        for c in doc.get("choices") or []:
+            if c.get("index", 0) == 0:
+                content = (c.get("delta") or {}).get("content")
+                if isinstance(content, str):
+                    out.append(content)
+    return "".join(out)
+
+
 def check(url, body_file, kind, chunks):
     with open(body_file, "rb") as f:
         body = f.read()
@@ -330,6 +349,11 @@ def ttft(args):
     host, port, req = build_request(opts["url"], body)
     n = int(opts["requests"])
     warm = int(opts.get("warmup", "10"))
+    # --words N: every answer must be the fake's model-like answer, "word1 ... wordN", exactly.
+    expect_text = None
+    if "words" in opts:
+        w = int(opts["words"])
+        expect_text = " ".join(f"word{i}" for i in range(1, w + 1))
     first, total, head = [], [], []
     errors = 0
     deadline = time.monotonic() + float(opts.get("max-seconds", "120"))
@@ -352,6 +376,11 @@ def ttft(args):
             continue
         if status != 200 or not resp.rstrip().endswith(b"data: [DONE]"):
             errors += 1
+            continue
+        if expect_text is not None and stream_text(resp) != expect_text:
+            errors += 1
+            print(f"bench: ttft {opts['name']}: request {i}: the text is not the answer: "
+                  f"{stream_text(resp)[:200]!r}", file=sys.stderr)
             continue
         if i >= warm:
             head.append((t_head - t_sent) / 1e3)
@@ -491,6 +520,9 @@ def meta(out):
         "paced_interval_ms": int(e.get("BENCH_PACED_INTERVAL_MS", "0")),
         "ttft_requests": int(e["BENCH_TTFT_REQUESTS"]), "ttft_chunks": int(e["BENCH_TTFT_CHUNKS"]),
         "ttft_interval_ms": int(e["BENCH_TTFT_INTERVAL_MS"]),
+        "rescue_requests": int(e.get("BENCH_RESCUE_REQUESTS", "0")), "rescue_words": int(e.get("BENCH_RESCUE_WORDS", "0")),
+        "rescue_interval_ms": int(e.get("BENCH_RESCUE_INTERVAL_MS", "0")),
+        "rescue_idle_timeout": e.get("BENCH_RESCUE_IDLE_TIMEOUT", "?"),
         "failed": [x for x in e.get("BENCH_FAILED", "").split() if x],
     }
     with open(out, "w") as f:
@@ -596,7 +628,7 @@ def report(d, out_md, max_errors="5"):
                      f"{v['errors']} |")
         if "nginx" in per and "baton" in per:
             ratios.append((scen, per["nginx"], per["baton"]))
-    if ttfts:
+    if any(k in ttfts for k in ("direct", "nginx", "baton")):
         direct = ttfts.get("direct")
         L.append("")
         L.append(f"Time to first token: {meta['ttft_requests']} sequential streamed requests per target on one kept-alive "
@@ -639,22 +671,27 @@ def report(d, out_md, max_errors="5"):
     for base in ("stream", "paced"):
         on = cpu_summary(runs, f"{base}-baton")
         off = cpu_summary(runs, f"{base}-off-baton")
+        nohedge = cpu_summary(runs, f"{base}-nohedge-baton")
         if on and off:
-            off_rows.append((base, on, off))
+            off_rows.append((base, on, off, nohedge))
     if off_rows:
         L.append("")
         L.append("baton's stream failover bookkeeping on streams that never fail: the same streams with "
-                 "`stream_failover: continue` (the default: the relayed text is kept for a continuation) and "
-                 "`off` (nothing kept), per-request override in the body, median of the rounds:")
+                 "`stream_failover: continue` (the default: the relayed text is kept for a continuation, the "
+                 "overlap guard is ready, a hedge timer is armed until the first event) and `off` (nothing kept; "
+                 "per-request override in the body), and `continue` in a group with `stream_hedging` off (no "
+                 "timer), median of the rounds:")
         L.append("")
-        L.append("| scenario | CPU µs/req continue | CPU µs/req off | continue / off | CPU µs/event continue | "
-                 "CPU µs/event off | p50 ms continue | p50 ms off |")
-        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-        for base, on, off in off_rows:
+        L.append("| scenario | CPU µs/req continue | CPU µs/req off | continue / off | CPU µs/req no hedge | "
+                 "continue / no hedge | CPU µs/event continue | p50 ms continue | p50 ms off | p50 ms no hedge |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for base, on, off, nh in off_rows:
             r = on["cpu"] / off["cpu"] if on["cpu"] and off["cpu"] else None
+            rh = on["cpu"] / nh["cpu"] if nh and on["cpu"] and nh["cpu"] else None
             L.append(f"| {base} | {fmt(on['cpu'])} | {fmt(off['cpu'])} | {fmt(r, 3)}× | "
-                     f"{fmt(on['cpu'] / on['events'], 2)} | {fmt(off['cpu'] / off['events'], 2)} | "
-                     f"{fmt(on['p50'], 2)} | {fmt(off['p50'], 2)} |")
+                     f"{fmt(nh['cpu'] if nh else None)} | {fmt(rh, 3)}× | "
+                     f"{fmt(on['cpu'] / on['events'], 2)} | {fmt(on['p50'], 2)} | {fmt(off['p50'], 2)} | "
+                     f"{fmt(nh['p50'] if nh else None, 2)} |")
     # The Anthropic dialect: the same requests through an anthropic/ deployment (translated both ways)
     # against the OpenAI passthrough (issue #13: within 1.3x per request and per streamed event).
     dialect_rows = []
@@ -679,6 +716,28 @@ def report(d, out_md, max_errors="5"):
             L.append(f"| {base} | {fmt(o['cpu'])} | {fmt(a['cpu'])} | {fmt(r, 3)}× | "
                      f"{fmt(o['cpu'] / o['events'], 2)} | {fmt(a['cpu'] / a['events'], 2)} | "
                      f"{fmt(o['p50'], 2)} | {fmt(a['p50'], 2)} | {verdict} |")
+    rescues = {k[len("rescue-"):]: v for k, v in ttfts.items() if k.startswith("rescue-")}
+    if rescues:
+        ok = rescues.get("ok")
+        L.append("")
+        L.append(f"Rescued answers (baton only): {meta['rescue_requests']} sequential streams per case of the fake's "
+                 f"model-like answer ({meta['rescue_words']} words, {meta['rescue_interval_ms']} ms apart), checked word "
+                 f"for word; the first deployment cuts or stalls after half the words, the second continues "
+                 f"(`instruct`: it starts over and the overlap guard drops the repeat; `prefill`: it goes on from "
+                 f"the cut); stream_idle_timeout {meta['rescue_idle_timeout']} s. 'added' = the case's p50 − the "
+                 f"uninterrupted stream's p50.")
+        L.append("")
+        L.append("| case | whole answer p50 ms | p99 ms | added p50 ms | TTFT p50 ms | errors |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        for case in ("ok", "cut", "cut-prefill", "stall", "stall-prefill"):
+            t = rescues.get(case)
+            if not t:
+                continue
+            if t["errors"] > max_errors:
+                bad.append(f"rescue-{case}: {t['errors']} errors")
+            added = (t["total_us"]["p50"] - ok["total_us"]["p50"]) / 1000 if ok and case != "ok" else None
+            L.append(f"| {case} | {fmt(t['total_us']['p50'] / 1000, 2)} | {fmt(t['total_us']['p99'] / 1000, 2)} | "
+                     f"{fmt(added, 2)} | {fmt(t['ttft_us']['p50'] / 1000, 3)} | {t['errors']} |")
     reuses = load(d, "reuse-")
     if reuses:
         parts = []

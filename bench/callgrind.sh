@@ -44,6 +44,8 @@
 #                               with the baseline; a-chat and a-stream with chat and stream)
 #   BENCH_CG_DIALECT_MAX=1.3    the most a translated scenario may cost, as a multiple of its passthrough
 #   BENCH_CG_BASELINE=bench/callgrind-baseline.txt
+#   BENCH_CG_ROUTER_SETTINGS=   a flow mapping for batond's router_settings, to measure what a feature costs,
+#                               e.g. '{stream_hedging: false}' or '{stream_failover: off}' (default: none)
 #   BENCH_CG_OUT=bench/results/callgrind-latest.md   (the figures also go to the same name with .txt, in the
 #                               baseline's format: `cp bench/results/callgrind-latest.txt bench/callgrind-baseline.txt`
 #                               records a new baseline)
@@ -161,6 +163,7 @@ model_list:
     litellm_params: {model: anthropic/chat-model, api_base: "$fake/a-chat/v1", api_key: sk-bench}
   - model_name: a-stream
     litellm_params: {model: anthropic/stream-model, api_base: "$fake/a-stream/v1", api_key: sk-bench}
+${BENCH_CG_ROUTER_SETTINGS:+router_settings: $BENCH_CG_ROUTER_SETTINGS}
 general_settings:
   listen: 127.0.0.1:$baton_port
   threads: 1

@@ -17,11 +17,16 @@
 #           event is read and written on its own, so CPU per event is what a real stream costs
 #   stream-off, paced-off   baton only: the same streams with `"stream_failover": "off"` in the body, to
 #           show what the failover bookkeeping (keeping the relayed text) costs a stream that never fails
+#   stream-nohedge, paced-nohedge   baton only: the same streams in a group with stream_hedging off, to show
+#           what arming the hedge timer costs
 #   anthropic, anthropic-stream, anthropic-paced   baton only: chat, stream and paced through an
 #           `anthropic/` deployment on the same fake upstream (its Messages API dialect): the request is
 #           translated, and the answer or every stream event back; the report sets each against its OpenAI
 #           passthrough (goal: within 1.3× per request and per event, issue #13)
 #   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
+#   rescue  baton only: the time to a whole answer that a failover rescued (issue #10): the fake's model-like
+#           answer, its first deployment cutting or stalling half way, the second continuing (instruct, and
+#           prefill), against the same answer uninterrupted; every answer is checked word for word
 #
 # Knobs (environment):
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=16 BENCH_WRK_THREADS=1
@@ -29,7 +34,10 @@
 #                             the report shows the median (the machine is shared: one round can be unlucky)
 #   BENCH_STREAM_CHUNKS=20 BENCH_STREAM_INTERVAL_MS=0 BENCH_PACED_INTERVAL_MS=2 BENCH_PROMPT_BYTES=256
 #   BENCH_TTFT_REQUESTS=200 BENCH_TTFT_CHUNKS=3 BENCH_TTFT_INTERVAL_MS=5
-#   BENCH_SCENARIOS="chat stream stream-off paced paced-off ttft" BENCH_TARGETS="direct nginx baton"
+#   BENCH_RESCUE_REQUESTS=20 BENCH_RESCUE_WORDS=40 BENCH_RESCUE_INTERVAL_MS=2 BENCH_RESCUE_IDLE_TIMEOUT=1
+#   BENCH_SCENARIOS="chat stream stream-off stream-nohedge paced paced-off paced-nohedge anthropic anthropic-stream
+#                   anthropic-paced ttft rescue"
+#   BENCH_TARGETS="direct nginx baton"
 #   BENCH_MAX_ERRORS=5        errors (non-2xx, socket errors) tolerated per run before the exit status is 1
 #   BENCH_OUT=bench/results/latest.md
 #   BATOND=path FAKE_UPSTREAM=path   use these binaries (nothing is built); default: build/batond and
@@ -59,13 +67,18 @@ repo=$(pwd)
 : "${BENCH_TTFT_REQUESTS:=200}"
 : "${BENCH_TTFT_CHUNKS:=3}"
 : "${BENCH_TTFT_INTERVAL_MS:=5}"
-: "${BENCH_SCENARIOS:=chat stream stream-off paced paced-off anthropic anthropic-stream anthropic-paced ttft}"
+: "${BENCH_RESCUE_REQUESTS:=20}"
+: "${BENCH_RESCUE_WORDS:=40}"
+: "${BENCH_RESCUE_INTERVAL_MS:=2}"
+: "${BENCH_RESCUE_IDLE_TIMEOUT:=1}"
+: "${BENCH_SCENARIOS:=chat stream stream-off stream-nohedge paced paced-off paced-nohedge anthropic anthropic-stream anthropic-paced ttft rescue}"
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
 export BENCH_ROUNDS BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_STREAM_CHUNKS BENCH_STREAM_INTERVAL_MS \
     BENCH_PACED_INTERVAL_MS \
-    BENCH_TTFT_REQUESTS BENCH_TTFT_CHUNKS BENCH_TTFT_INTERVAL_MS
+    BENCH_TTFT_REQUESTS BENCH_TTFT_CHUNKS BENCH_TTFT_INTERVAL_MS \
+    BENCH_RESCUE_REQUESTS BENCH_RESCUE_WORDS BENCH_RESCUE_INTERVAL_MS BENCH_RESCUE_IDLE_TIMEOUT
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -160,6 +173,13 @@ fake="http://$fake_addr"
 helper put-script "$fake" bench "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_STREAM_INTERVAL_MS}}"
 helper put-script "$fake" paced "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_PACED_INTERVAL_MS}}"
 helper put-script "$fake" ttft "{\"stream\":{\"chunks\":$BENCH_TTFT_CHUNKS,\"interval_ms\":$BENCH_TTFT_INTERVAL_MS}}"
+# rescue: the model-like answer, whole (ok, b), or cut / stalled after half its words.
+rescue_model="\"model\":{\"words\":$BENCH_RESCUE_WORDS}"
+half=$((BENCH_RESCUE_WORDS / 2))
+helper put-script "$fake" rescue-ok "{$rescue_model,\"stream\":{\"interval_ms\":$BENCH_RESCUE_INTERVAL_MS}}"
+helper put-script "$fake" rescue-b "{$rescue_model,\"stream\":{\"interval_ms\":$BENCH_RESCUE_INTERVAL_MS}}"
+helper put-script "$fake" rescue-cut "{$rescue_model,\"stream\":{\"interval_ms\":$BENCH_RESCUE_INTERVAL_MS,\"cut_after\":$half}}"
+helper put-script "$fake" rescue-stall "{$rescue_model,\"stream\":{\"interval_ms\":$BENCH_RESCUE_INTERVAL_MS,\"stall_after\":$half}}"
 log "fake upstream on $fake_addr (pid $fake_pid)"
 
 # --- batond --------------------------------------------------------------------------------------------------
@@ -181,6 +201,25 @@ model_list:
     litellm_params: {model: anthropic/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
   - model_name: a-paced
     litellm_params: {model: anthropic/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
+  - model_name: bench-nohedge
+    litellm_params: {model: openai/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
+  - model_name: paced-nohedge
+    litellm_params: {model: openai/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
+  - model_name: rescue-ok
+    litellm_params: {model: openai/m, api_base: "$fake/rescue-ok/v1", api_key: sk-bench}
+$(for kind in cut stall; do for how in instruct prefill; do
+    g="rescue-$kind"; [ "$how" = prefill ] && g="$g-prefill"
+    echo "  - model_name: $g"
+    echo "    litellm_params: {model: openai/m, api_base: \"$fake/rescue-$kind/v1\", api_key: sk-bench, weight: 1000000}"
+    echo "  - model_name: $g"
+    echo "    litellm_params: {model: openai/m, api_base: \"$fake/rescue-b/v1\", api_key: sk-bench, weight: 1}"
+    [ "$how" = prefill ] && echo "    model_info: {id: $g-b, stream_continuation: prefill}" || echo "    model_info: {id: $g-b}"
+done; done)
+router_settings:
+  # rescue: the first deployment fails on every request and must not cool down; a stall is found this fast.
+  allowed_fails: 1000000
+  stream_idle_timeout: $BENCH_RESCUE_IDLE_TIMEOUT
+  stream_hedging: {groups: {bench-nohedge: {enabled: false}, paced-nohedge: {enabled: false}}}
 general_settings:
   listen: 127.0.0.1:$baton_port
   threads: 1
@@ -250,7 +289,12 @@ helper body "$tmp/stream.json" bench 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/paced.json" paced 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/stream-off.json" bench 1 "$BENCH_PROMPT_BYTES" off
 helper body "$tmp/paced-off.json" paced 1 "$BENCH_PROMPT_BYTES" off
+helper body "$tmp/stream-nohedge.json" bench-nohedge 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/paced-nohedge.json" paced-nohedge 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
+for case in ok cut cut-prefill stall stall-prefill; do
+    helper body "$tmp/rescue-$case.json" "rescue-$case" 1 "$BENCH_PROMPT_BYTES"
+done
 helper body "$tmp/anthropic.json" a-bench 0 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/anthropic-stream.json" a-bench 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/anthropic-paced.json" a-paced 1 "$BENCH_PROMPT_BYTES"
@@ -326,20 +370,18 @@ wrk_common=(-t "$BENCH_WRK_THREADS" -c "$BENCH_CONNECTIONS" --timeout 10s -s "$r
 events_stream=$((BENCH_STREAM_CHUNKS + 3))
 for round in $(seq "$BENCH_ROUNDS"); do
     for scen in $BENCH_SCENARIOS; do
-        [ "$scen" = ttft ] && continue
+        [ "$scen" = ttft ] || [ "$scen" = rescue ] && continue
         body="$tmp/$scen.json"
         model=bench
-        [ "${scen%-off}" = paced ] && model=paced
-        [ "$scen" = anthropic-paced ] && model=paced
+        case "$scen" in paced* | anthropic-paced) model=paced ;; esac
         events=1
         [ "$scen" != chat ] && [ "$scen" != anthropic ] && events=$events_stream
         log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
         for t in $BENCH_TARGETS; do
             is_failed "$t" && continue
-            # stream_failover is baton's own field: the -off scenarios measure baton only; so do the
-            # anthropic ones (only baton translates).
-            [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
-            [ "$scen" != "${scen#anthropic}" ] && [ "$t" != baton ] && continue
+            # stream_failover and stream_hedging are baton's own: the -off and -nohedge scenarios measure baton
+            # only; so do the anthropic ones (only baton translates).
+            case "$scen" in *-off | *-nohedge | anthropic*) [ "$t" != baton ] && continue ;; esac
             u=$(url "$t" "$model")
             if [ "$round" = 1 ]; then
                 BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
@@ -369,6 +411,16 @@ if [[ " $BENCH_SCENARIOS " == *" ttft "* ]]; then
     done
 fi
 
+if [[ " $BENCH_SCENARIOS " == *" rescue "* ]] && [[ " $BENCH_TARGETS " == *" baton "* ]] && ! is_failed baton; then
+    log "scenario rescue: $BENCH_RESCUE_REQUESTS sequential streams per case ($BENCH_RESCUE_WORDS words, cut or stalled half way)"
+    for case in ok cut cut-prefill stall stall-prefill; do
+        fg timeout 300 python3 "$repo/bench/bench.py" ttft --name "rescue-$case" --out "$tmp/results" \
+            --url "$(url baton "rescue-$case")" --body "$tmp/rescue-$case.json" --requests "$BENCH_RESCUE_REQUESTS" \
+            --warmup 2 --words "$BENCH_RESCUE_WORDS" || fail_target baton "rescue run $case failed"
+        alive baton || fail_target baton "process exited during rescue"
+    done
+fi
+
 if [[ " $BENCH_TARGETS " == *" baton "* ]] && ! is_failed baton; then
     helper metrics --out "$tmp/results" --url "http://127.0.0.1:$baton_port/metrics" || true
 fi
@@ -379,7 +431,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
     perf_dir=$(dirname "$BENCH_OUT")
     mkdir -p "$perf_dir"
     for scen in $BENCH_SCENARIOS; do
-        [ "$scen" = ttft ] && continue
+        [ "$scen" = ttft ] || [ "$scen" = rescue ] && continue
         for t in nginx baton; do
             [[ " $BENCH_TARGETS " == *" $t "* ]] && ! is_failed "$t" || continue
             if [ "$t" = nginx ]; then ppids=$workers; else ppids=$baton_pid; fi
@@ -387,10 +439,10 @@ if [ -n "${BENCH_PERF:-}" ]; then
             perf record -q -e cpu-clock -F 999 --call-graph dwarf,16384 -p "$ppids" -o "$tmp/perf-$scen-$t.data" \
                 -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
             perf_pid=$!
-            [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
-            [ "$scen" != "${scen#anthropic}" ] && [ "$t" != baton ] && continue
+            case "$scen" in *-off | *-nohedge | anthropic*) [ "$t" != baton ] && continue ;; esac
             pm=bench
-            [ "${scen%-off}" = paced ] && pm=paced
+            case "$scen" in paced*) pm=paced ;; esac
+            case "$scen" in *-nohedge) pm=$pm-nohedge ;; esac
             BENCH_BODY_FILE="$tmp/$scen.json" fg timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \
                 "$(url "$t" "$pm")" >/dev/null 2>&1 || true
             wait "$perf_pid" || true

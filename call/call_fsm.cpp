@@ -2,6 +2,7 @@
 
 #include "call/errc.hpp"
 #include "providers/registry.hpp"
+#include "routing/hedge_delay.hpp"
 #include "streaming/stream_trigger.hpp"
 
 #include <algorithm>
@@ -65,6 +66,12 @@ void call_observer::stream_failed_over(const routing::plan::try_deployment&, str
 {
 }
 
+void call_observer::event_dropped(const routing::plan::try_deployment&, streaming::drop_reason, std::size_t)
+{
+}
+
+void call_observer::hedge_ended(const routing::plan::try_deployment&, std::string_view) {}
+
 call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), observer_(observer)
 {
 }
@@ -72,6 +79,9 @@ call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), obser
 call_fsm::~call_fsm()
 {
     end_in_flight();
+    if (other_.in_flight != nullptr) {
+        other_.in_flight->health->end_request();  // a race's other attempt, abandoned with the call
+    }
 }
 
 action_kind call_fsm::start(routed_request request, const key_scope* scope,
@@ -158,9 +168,19 @@ action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time
     }
     const providers::deployment_route& route = ctx_.providers[d.index];
     via_ = route.via;
+    strategy_ = routing::continuation::none;
     if (stream_ && stream_->committed()) {
-        // The next candidate continues (or restarts) the answer the client already has part of (SPEC §6).
-        auto next_body = stream_->next_request(request_->body);
+        // The next candidate continues (or restarts) the answer the client already has part of (SPEC §6), the
+        // way this deployment continues (issue #10, point 2); a half-emitted tool call is restarted.
+        if (mode_ == routing::stream_failover_mode::continue_ && !stream_->partial_text().empty() &&
+            !stream_->tool_call_relayed()) {
+            strategy_ = strategy_for(d);
+        }
+        auto next_body = stream_->next_request(request_->body, strategy_);
+        if (strategy_ == routing::continuation::prefill &&
+            stream_->options().endpoint == streaming::endpoint_kind::chat) {
+            via_->mark_prefill(next_body);
+        }
         via_->write_body(route, next_body, t.upstream_model, endpoint_, body_text_, dropped_);
     } else {
         via_->write_body(route, request_->body, t.upstream_model, endpoint_, body_text_, dropped_);
@@ -178,6 +198,13 @@ action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time
     if (!via_->local()) {
         d.health->begin_request();
         in_flight_ = &d;
+        if (stream_ && !stream_->committed() && !hedged_) {
+            // A streamed request whose first event is late may be hedged (issue #10, point 5).
+            const routing::hedge_settings& hs = ctx_.routes->settings.hedging_for(t.group);
+            if (hs.enabled) {
+                order_.hedge_after = routing::hedge_delay(*d.health, hs);
+            }
+        }
     }
     return action_kind::send;
 }
@@ -202,6 +229,23 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
         usage_ = {reading.usage.prompt_tokens, reading.usage.completion_tokens};
         answer_ = {success_.status, success_.content_type, reading.body};
         return action_kind::respond;
+    }
+    if (reason == failure_reason::format && strategy_ != routing::continuation::none) {
+        // A continuation request refused (a 400 for prefill, say): the deployment is asked again with the
+        // next strategy; the refusal never becomes the client's error (issue #10, point 2).
+        const routing::deployment& d = *current_->target;
+        const routing::continuation next_strategy =
+            stream_->options().endpoint == streaming::endpoint_kind::text
+                ? routing::continuation::none  // a prompt is continued one way only: the other is a restart
+                : routing::next_continuation(strategy_).value_or(routing::continuation::none);
+        downgraded_.emplace_back(d.id, next_strategy);
+        observer_.attempt_ended(*current_, reason, status, now - sent_at_,
+                                std::string("continuation by ") + std::string(routing::to_string(strategy_)) +
+                                    " refused; asking again by " +
+                                    std::string(routing::to_string(next_strategy)));
+        routing::plan::try_deployment again = *current_;
+        again.hop.reset();
+        return send(again, now);
     }
     const auto retry_after = parse_retry_after(a.retry_after);
     // A 2xx for a stream comes through on_stream_open; here it could only be a broken exchange.
@@ -232,6 +276,14 @@ action_kind call_fsm::on_stream_open(routing::time_point)
     return action_kind::relay;
 }
 
+stream_action call_fsm::observed(const stream_action& a)
+{
+    if (a.dropped != streaming::drop_reason::none) {
+        observer_.event_dropped(*current_, a.dropped, stream_->events_dropped());
+    }
+    return a;
+}
+
 stream_action call_fsm::on_event(const streaming::sse_event& ev)
 {
     if (!translator_) {
@@ -247,6 +299,8 @@ stream_action call_fsm::on_event(const streaming::sse_event& ev)
             }
         } else if (a.kind == stream_action_kind::fail) {
             hop_failed_ = true;
+        } else if (a.dropped != streaming::drop_reason::none) {
+            return observed(a);
         }
         return a;
     }
@@ -268,6 +322,7 @@ stream_action call_fsm::on_event(const streaming::sse_event& ev)
             translated_out_.append(a.payload);
             break;
         case stream_action_kind::drop:
+            observed(a);
             break;
         case stream_action_kind::done:
             hop_done_ = true;
@@ -302,6 +357,17 @@ stream_action call_fsm::on_upstream_end(bool clean_eof)
     return a;
 }
 
+stream_action call_fsm::on_oversized_event()
+{
+    const stream_action a = stream_->on_oversized_event();
+    hop_done_ = hop_done_ || a.kind == stream_action_kind::done;
+    hop_failed_ = hop_failed_ || a.kind == stream_action_kind::fail;
+    if (a.kind == stream_action_kind::done && !served_) {
+        served_ = current_;
+    }
+    return a;
+}
+
 stream_action call_fsm::on_idle_timeout()
 {
     const stream_action a = stream_->on_idle_timeout();
@@ -323,6 +389,18 @@ action_kind call_fsm::on_hop_end(routing::time_point now, double draw)
         usage_ = {total.prompt_tokens, total.completion_tokens};
         return action_kind::finish;
     }
+    const streaming::stream_trigger trigger = record_hop_failure(now);
+    if (trigger == streaming::stream_trigger::restart_drift && !prefill_only_) {
+        // A restart did not match what the client has: another restart (or an instruction a model may answer
+        // by starting over) could drift as well; only a candidate that extends the text by prefill can help.
+        prefill_only_ = true;
+        plan_->restrict([this](const routing::deployment& d) { return continues_by_prefill(d); });
+    }
+    return next(now, draw);
+}
+
+streaming::stream_trigger call_fsm::record_hop_failure(routing::time_point now)
+{
     const streaming::stream_trigger trigger =
         hop_failed_ ? stream_->last_failure().value_or(streaming::stream_trigger::connection_cut)
                     : streaming::stream_trigger::connection_cut;
@@ -339,7 +417,144 @@ action_kind call_fsm::on_hop_end(routing::time_point now, double draw)
     if (stream_->committed()) {
         observer_.stream_failed_over(*current_, trigger, stream_->chunks_relayed());
     }
-    return next(now, draw);
+    return trigger;
+}
+
+void call_fsm::on_first_event(routing::time_point now)
+{
+    if (current_ && current_->target->health) {
+        current_->target->health->record_ttft(
+            std::chrono::duration<double, std::milli>(now - sent_at_).count());
+    }
+}
+
+bool call_fsm::on_hedge_due(routing::time_point now, double draw)
+{
+    if (hedged_ || !stream_ || stream_->committed() || !current_ || !plan_ || racing()) {
+        return false;
+    }
+    std::optional<routing::plan::try_deployment> t = plan_->hedge(now, draw, *current_->target);
+    if (!t) {
+        return false;
+    }
+    const routing::deployment& d = *t->target;
+    if (d.index >= ctx_.providers.size() || ctx_.providers[d.index].via == nullptr ||
+        ctx_.providers[d.index].via->local()) {
+        plan_->abandon(
+            d);  // cannot happen with a snapshot built by the daemon (a local adapter is never slow)
+        return false;
+    }
+    hedged_ = true;
+    hedge_attempt_ = *t;
+    swap_attempts();  // the original waits in other_ while send() prepares the hedge in the primary fields
+    send(*t, now);
+    order_.hedge_after.reset();
+    swap_attempts();  // back: the hedge waits in other_
+    order_.attempt = &*other_.attempt;
+    racing_[0] = true;
+    racing_[1] = true;
+    return true;
+}
+
+void call_fsm::on_race_won(int x, routing::time_point)
+{
+    x &= 1;
+    if (x != primary_exchange_) {
+        if (stream_->hop_running()) {
+            stream_->abandon_hop();  // the original had opened its stream; nothing of it reached the client
+        }
+        swap_attempts();
+    }
+    if (racing_[x ^ 1] && other_.attempt) {
+        // The loser: cancelled by the executor; counted as sent, no health change.
+        if (other_.in_flight != nullptr) {
+            other_.in_flight->health->end_request();
+            other_.in_flight = nullptr;
+        }
+        plan_->abandon(*other_.attempt->target);
+    }
+    racing_[0] = false;
+    racing_[1] = false;
+    race_over(x == 1 ? "won" : "lost");
+}
+
+std::optional<action_kind> call_fsm::on_racer_response(int x, upstream_answer a, routing::time_point now,
+                                                       double draw)
+{
+    x &= 1;
+    racing_[x] = false;
+    if (x != primary_exchange_) {
+        swap_attempts();
+    }
+    if (!racing_[x ^ 1]) {
+        race_over("failed");
+        return on_response(std::move(a), now, draw);
+    }
+    // The other exchange still runs: record this failure and go on with it alone.
+    end_in_flight();
+    const int status = static_cast<int>(a.status);
+    const failure_reason reason = via_->classify(status, a.body);
+    const auto retry_after = parse_retry_after(a.retry_after);
+    last_ = std::move(a);
+    report(reason == failure_reason::none ? failure_reason::bad_response : reason, status, retry_after, now);
+    swap_attempts();
+    return std::nullopt;
+}
+
+std::optional<action_kind> call_fsm::on_racer_transport_error(int x, net::upstream_errc e,
+                                                              std::string_view detail,
+                                                              routing::time_point now, double draw)
+{
+    x &= 1;
+    racing_[x] = false;
+    if (x != primary_exchange_) {
+        swap_attempts();
+    }
+    if (!racing_[x ^ 1]) {
+        race_over("failed");
+        return on_transport_error(e, detail, now, draw);
+    }
+    end_in_flight();
+    last_ = call_error{.ec = e};
+    report(routing::classify(e), 0, std::nullopt, now, 0, detail);
+    swap_attempts();
+    return std::nullopt;
+}
+
+std::optional<action_kind> call_fsm::on_racer_hop_end(int x, routing::time_point now, double draw)
+{
+    x &= 1;
+    racing_[x] = false;
+    if (x != primary_exchange_) {
+        swap_attempts();
+    }
+    if (!racing_[x ^ 1]) {
+        race_over("failed");
+        return on_hop_end(now, draw);
+    }
+    end_in_flight();
+    translator_.reset();
+    record_hop_failure(now);
+    swap_attempts();
+    return std::nullopt;
+}
+
+void call_fsm::swap_attempts() noexcept
+{
+    std::swap(current_, other_.attempt);
+    std::swap(via_, other_.via);
+    std::swap(in_flight_, other_.in_flight);
+    std::swap(sent_at_, other_.sent_at);
+    body_text_.swap(other_.body);
+    target_scratch_.swap(other_.target_scratch);
+    primary_exchange_ ^= 1;
+}
+
+void call_fsm::race_over(std::string_view outcome)
+{
+    if (hedge_attempt_) {
+        observer_.hedge_ended(*hedge_attempt_, outcome);
+    }
 }
 
 action_kind call_fsm::on_wait_over(routing::time_point now, double draw)
@@ -375,6 +590,28 @@ action_kind call_fsm::end_stream()
     return action_kind::end_stream;
 }
 
+routing::continuation call_fsm::strategy_for(const routing::deployment& d) const
+{
+    for (auto it = downgraded_.rbegin(); it != downgraded_.rend(); ++it) {
+        if (it->first == d.id) {
+            return it->second;
+        }
+    }
+    if (d.continuation) {
+        return *d.continuation;
+    }
+    const providers::adapter* via = d.index < ctx_.providers.size() ? ctx_.providers[d.index].via : nullptr;
+    return via != nullptr ? via->default_continuation() : routing::continuation::instruct;
+}
+
+bool call_fsm::continues_by_prefill(const routing::deployment& d) const
+{
+    const routing::continuation c = strategy_for(d);
+    // A prompt is always extended, never answered anew, unless the deployment restarts.
+    return stream_kind(endpoint_) == streaming::endpoint_kind::text ? c != routing::continuation::none
+                                                                    : c == routing::continuation::prefill;
+}
+
 void call_fsm::report(failure_reason reason, int status, std::optional<routing::duration> retry_after,
                       routing::time_point now, std::uint64_t tokens, std::string_view detail)
 {
@@ -383,6 +620,7 @@ void call_fsm::report(failure_reason reason, int status, std::optional<routing::
     o.status = status;
     o.retry_after = retry_after;
     o.latency = now - sent_at_;
+    o.mid_stream = stream_ && stream_->committed();
     plan_->report(*current_->target, o, now);
     // rpm/tpm use of this minute, for usage-based routing (tokens are known only for a success).
     if (reason != failure_reason::cooling_down) {

@@ -61,6 +61,14 @@ public:
     /// A committed stream lost its upstream (`trigger`) after `chunks_relayed` chunks: a stream failover.
     virtual void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
                                     std::size_t chunks_relayed);
+    /// The upstream of `t` sent an event the stream dropped for `why` (a malformed one); `dropped` counts
+    /// them over the stream so far (1 for the first).
+    virtual void event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason why,
+                               std::size_t dropped);
+    /// The hedge race of a streamed request ended (issue #10, point 5): `hedge` is the attempt started beside
+    /// the original; `outcome` is "won" (the hedge serves), "lost" (the original does) or "failed" (neither
+    /// produced an event).
+    virtual void hedge_ended(const routing::plan::try_deployment& hedge, std::string_view outcome);
 };
 
 /// What the executor must do next (Boost.Redis's run_fsm shape: the machine answers, the shell performs).
@@ -84,6 +92,9 @@ struct send_order {
     std::string_view headers;                                ///< provider header lines (secrets)
     std::string_view body;                                   ///< the upstream body
     bool streamed = false;
+    /// Set on a streamed call's first attempt when it may be hedged: call on_hedge_due() when no event came
+    /// this long after the send (the deployment's hedge delay, routing::hedge_delay).
+    std::optional<routing::duration> hedge_after;
 };
 
 /// A whole answer to write to the client.
@@ -138,8 +149,40 @@ public:
     streaming::stream_action on_upstream_end(bool clean_eof);
     /// Nothing arrived within the first-event or idle deadline.
     streaming::stream_action on_idle_timeout();
+    /// The relay holds more than stream()->options().max_event_bytes of one incomplete event.
+    streaming::stream_action on_oversized_event();
     /// The hop is over (it completed, failed, or its events ran out): reports it and returns what next.
     action_kind on_hop_end(routing::time_point now, double draw);
+    /// The running hop's first event reached the client at `now` (or, for a hedge that won, was read then):
+    /// its deployment's time to first event is recorded (routing::deployment_health::record_ttft).
+    void on_first_event(routing::time_point now);
+
+    // The hedge race (issue #10, point 5). The original attempt is exchange 0; a hedge, exchange 1. The
+    // executor reports every end of either before its first event with the on_racer_* calls, and the first
+    // event with on_race_won; outside a race, the plain calls above.
+    /// The original attempt's order().hedge_after passed with no event: true when a hedge starts beside it
+    /// (order() then describes it: exchange 1), false when there is none (a hedge was started already, the
+    /// stream committed, no candidate). At most one hedge per request.
+    bool on_hedge_due(routing::time_point now, double draw);
+    /// Exchange `x` produced the first event: it serves the call. The other, when still running, must be
+    /// cancelled at once; the machine forgets it (counted as sent, its in-flight count ended, no health
+    /// change) and abandons a hop it had opened. Then on_stream_open() for `x`, unless it was opened already.
+    void on_race_won(int x, routing::time_point now);
+    /// Exchange `x` ended with an HTTP answer before its first event. While the other exchange runs the
+    /// failure is only recorded (nullopt: keep racing); when it was the last, this is on_response().
+    std::optional<action_kind> on_racer_response(int x, upstream_answer a, routing::time_point now,
+                                                 double draw);
+    /// As on_racer_response, for a failure without a status (a stream that ended or timed out before its
+    /// first event is reported as `connection` / `first_event_timeout`).
+    std::optional<action_kind> on_racer_transport_error(int x, net::upstream_errc e, std::string_view detail,
+                                                        routing::time_point now, double draw);
+    /// Exchange `x` (whose stream was opened with on_stream_open) failed before its first event: as
+    /// on_hop_end(), but nullopt while the other exchange still runs.
+    std::optional<action_kind> on_racer_hop_end(int x, routing::time_point now, double draw);
+    /// True from on_hedge_due() == true until on_race_won() or both exchanges failed.
+    bool racing() const noexcept { return racing_[0] || racing_[1]; }
+    /// True while exchange `x` of a race has not ended.
+    bool racer_running(int x) const noexcept { return racing_[x & 1]; }
     /// The wait is over.
     action_kind on_wait_over(routing::time_point now, double draw);
 
@@ -180,6 +223,13 @@ private:
     void report(routing::failure_reason reason, int status, std::optional<routing::duration> retry_after,
                 routing::time_point now, std::uint64_t tokens = 0, std::string_view detail = {});
     void end_in_flight() noexcept;
+    /// How a continuation to `d` is asked for in this request: a strategy it refused is not asked again.
+    routing::continuation strategy_for(const routing::deployment& d) const;
+    /// Whether `d` can still continue by prefill (after a restart drifted, nothing else can help).
+    bool continues_by_prefill(const routing::deployment& d) const;
+    streaming::stream_action observed(const streaming::stream_action& a);
+    /// Reports the running hop's failure (plan, observer); the trigger it failed with.
+    streaming::stream_trigger record_hop_failure(routing::time_point now);
 
     call_context ctx_;
     call_observer& observer_;
@@ -217,6 +267,30 @@ private:
     std::string translated_out_;    // what a translated event stands for, relayed as a replacement
     bool hop_failed_ = false;       // the running hop's outcome, once known
     bool hop_done_ = false;
+    /// The continuation strategy of the attempt in flight (a committed continue stream's hop); none for a
+    /// restart or the original request.
+    routing::continuation strategy_ = routing::continuation::none;
+    /// Strategies refused in this request, by deployment: the next one is used instead (issue #10, point 2).
+    std::vector<std::pair<std::string, routing::continuation>> downgraded_;
+    bool prefill_only_ = false;  // a restart drifted: the plan is restricted to prefill candidates
+
+    // Hedging: the other attempt of a race lives here, swapped with the primary fields above whenever the
+    // machine works on it (so every other member function sees the attempt it works on as current_).
+    struct other_attempt {
+        std::optional<routing::plan::try_deployment> attempt;
+        const providers::adapter* via = nullptr;
+        const routing::deployment* in_flight = nullptr;
+        routing::time_point sent_at{};
+        std::string body;
+        std::string target_scratch;
+    };
+    void swap_attempts() noexcept;
+    void race_over(std::string_view outcome);
+    other_attempt other_;
+    int primary_exchange_ = 0;  // the exchange the primary fields describe
+    bool racing_[2] = {false, false};
+    bool hedged_ = false;                                         // at most one hedge per request
+    std::optional<routing::plan::try_deployment> hedge_attempt_;  // for hedge_ended
 };
 
 }  // namespace baton::call

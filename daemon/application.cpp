@@ -26,6 +26,7 @@ routing::cooldown_policy policy_of(const routing::router_settings& s)
     p.allowed_fails = s.allowed_fails;
     p.cooldown_time = routing::seconds_to_duration(s.cooldown_time);
     p.retry_after_cap = routing::seconds_to_duration(s.retry_after_cap);
+    p.retry_after_max_wait = routing::seconds_to_duration(s.retry_after_max_wait);
     return p;
 }
 

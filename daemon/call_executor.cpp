@@ -5,6 +5,8 @@
 #include "net/http_errc.hpp"
 #include "streaming/stream_trigger.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/object.hpp>
 
@@ -36,6 +38,25 @@ call::call_context context_of(const snapshot& s, routing::health_registry& healt
 }
 
 }  // namespace
+
+struct call_executor::hedge_watch {
+    explicit hedge_watch(const net::executor& ex) : timer(ex) {}
+    net::steady_timer timer;
+    call_executor* owner = nullptr;  // null once disarmed: a handler already queued then does nothing
+    std::uint64_t generation = 0;
+};
+
+struct call_executor::hedge_exchange {
+    exchange x;
+    clock::time_point t0;
+    net::upstream_abort abort;
+    std::unique_ptr<upstream_body> body;
+    boost::beast::flat_buffer buffer;
+    bool done = false;                            // run_hedge has returned
+    bool ready = false;                           // a first event is in `buffer`
+    std::optional<call::upstream_answer> answer;  // failed with an HTTP answer
+    std::optional<net::upstream_error> error;     // failed without one
+};
 
 call_executor::call_executor(call_services services, std::shared_ptr<const snapshot> snap,
                              providers::api_endpoint endpoint, response_sink& sink, std::string_view request_id,
@@ -106,6 +127,11 @@ net::task<void> call_executor::run(std::string body)
     } watch{sink_};
     sink_.watch(&call_executor::on_gone, this);
     co_await perform(first);
+    if (hedge_) {
+        co_await join_hedge();  // a hedge still running uses this call's members
+    } else {
+        disarm_hedge();  // no coroutine frame for the common case: no hedge was started
+    }
     if (gone_ && sink_.stopping()) {
         // The drain period ended: the answer ends now with an error the client can read (as a stream's last
         // event when the stream had begun), and the call is logged like any other.
@@ -130,6 +156,13 @@ void call_executor::cancel() noexcept
     if (backoff_ != nullptr) {
         backoff_->cancel();
     }
+    if (hedge_) {
+        hedge_->abort.abort();
+    }
+    if (hedge_wait_ != nullptr) {
+        hedge_wait_->cancel();
+    }
+    disarm_hedge();
 }
 
 void call_executor::on_gone(void* self)
@@ -224,12 +257,24 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
     const bool local = x.via->local();
     const auto t0 = clock::now();
     buffer_.clear();
+    if (const auto& after = fsm_.order().hedge_after) {
+        // A hedge starts if no event came by then (issue #10); the timer only costs something if it fires.
+        arm_hedge(co_await asio::this_coro::executor, t0 + *after);
+    }
     auto opened = co_await (local ? *services_.local : *services_.network).open(x, &abort_);
     if (!opened) {
         upstream_time_ += clock::now() - t0;
         if (opened.error().code == net::upstream_errc::cancelled) {
-            co_return action_kind::finish;
+            co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
         }
+        if (fsm_.racing()) {
+            if (auto a = fsm_.on_racer_transport_error(0, opened.error().code, opened.error().detail,
+                                                       clock::now(), draw())) {
+                co_return *a;
+            }
+            co_return co_await await_hedge();
+        }
+        disarm_hedge();
         co_return fsm_.on_transport_error(opened.error().code, opened.error().detail, clock::now(), draw());
     }
     body_ = std::move(*opened);
@@ -237,7 +282,8 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
         auto rest = co_await body_->read_rest(x.request.timeouts.total);
         upstream_time_ += clock::now() - t0;
         if (!rest && rest.error().code == net::upstream_errc::cancelled) {
-            co_return action_kind::finish;
+            body_.reset();
+            co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
         }
         call::upstream_answer a;
         a.status = body_->status();
@@ -245,43 +291,98 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
         a.retry_after = std::string(body_->retry_after());
         a.body = rest ? std::move(*rest) : std::string{};
         body_.reset();
+        if (fsm_.racing()) {
+            if (auto next = fsm_.on_racer_response(0, std::move(a), clock::now(), draw())) {
+                co_return *next;
+            }
+            co_return co_await await_hedge();
+        }
+        disarm_hedge();
         co_return fsm_.on_response(std::move(a), clock::now(), draw());
     }
 
     fsm_.on_stream_open(clock::now());
+    co_return co_await relay_stream(x, t0);
+}
+
+net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::time_point t0)
+{
+    const bool local = x.via->local();
+    const std::size_t max_event = fsm_.stream()->options().max_event_bytes;
+    // stream_timeout runs from the request to the first event, stream_idle_timeout from one event to the
+    // next: bytes that make no event (a drip, comments, a malformed event) move neither (issue #11).
+    auto deadline = t0 + x.request.timeouts.first_event;
+    bool first_event = true;
     bool ended = false;
-    bool first_read = true;
+    // A hedge's bytes, read before it won: relayed before anything more is read.
+    bool relay_first = buffer_.size() != 0;
     while (!ended) {
-        const auto wait_start = clock::now();
-        // First bytes within stream_timeout, then stream_idle_timeout between events.
-        auto n = co_await body_->read_some(buffer_, first_read ? x.request.timeouts.first_event : x.request.timeouts.idle,
-                                           first_read ? net::upstream_errc::first_event_timeout
-                                                      : net::upstream_errc::idle_timeout);
-        if (!local) {
-            upstream_time_ += clock::now() - wait_start;
-        }
-        first_read = false;
-        if (!n || *n == 0) {
-            // The upstream body ended (cleanly, or cut), or nothing came in time.
-            if (!n && n.error().code == net::upstream_errc::cancelled) {
-                co_return action_kind::finish;
+        if (!relay_first) {
+            const auto wait_start = clock::now();
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - wait_start);
+            const auto timeout_kind =
+                first_event ? net::upstream_errc::first_event_timeout : net::upstream_errc::idle_timeout;
+            boost::system::result<std::size_t, net::upstream_error> n =
+                net::upstream_error{timeout_kind, "deadline"};
+            if (left > std::chrono::milliseconds::zero()) {
+                // Suspension: until bytes, the end of the body, this event's deadline, or an abort (the
+                // client left, or a hedge won the race for the first event).
+                n = co_await body_->read_some(buffer_, left, timeout_kind);
             }
-            const bool timed_out = !n && (n.error().code == net::upstream_errc::idle_timeout ||
-                                          n.error().code == net::upstream_errc::first_event_timeout);
-            const auto a = timed_out ? fsm_.on_idle_timeout() : fsm_.on_upstream_end(n.has_value());
+            if (!local) {
+                upstream_time_ += clock::now() - wait_start;
+            }
+            if (!n || *n == 0) {
+                // The upstream body ended (cleanly, or cut), or no event came in time.
+                if (!n && n.error().code == net::upstream_errc::cancelled) {
+                    co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
+                }
+                const bool timed_out = !n && n.error().code == timeout_kind;
+                const auto a = timed_out ? fsm_.on_idle_timeout() : fsm_.on_upstream_end(n.has_value());
+                if (a.kind == stream_action_kind::done) {
+                    begin_stream_head();
+                    co_await sink_.stream_end({}, a.payload);
+                }
+                break;
+            }
+        }
+        relay_first = false;
+        bool progress = false;
+        if (!co_await relay_buffered(&ended, &progress)) {
+            if (race_winner_ == 1 && !gone_) {
+                co_return co_await serve_hedge();  // the hedge's first event came first
+            }
+            // The client is gone (a write failed): stop at once; the upstream is closed with its body.
+            cancel();
+            co_return action_kind::finish;
+        }
+        if (progress) {
+            if (first_event) {
+                fsm_.on_first_event(clock::now());
+            }
+            deadline = clock::now() + x.request.timeouts.idle;
+            first_event = false;
+        } else if (!ended && buffer_.size() > max_event) {
+            // One event outgrew the limit: the hop fails rather than buffer without bound.
+            const auto a = fsm_.on_oversized_event();
             if (a.kind == stream_action_kind::done) {
                 begin_stream_head();
                 co_await sink_.stream_end({}, a.payload);
             }
             break;
         }
-        if (!co_await relay_buffered(&ended)) {
-            // The client is gone (a write failed): stop at once; the upstream is closed with its body.
-            cancel();
-            co_return action_kind::finish;
-        }
     }
 
+    if (fsm_.racing()) {
+        // The original's stream failed before its first event while its hedge still runs.
+        if (auto next = fsm_.on_racer_hop_end(0, clock::now(), draw())) {
+            body_.reset();
+            co_return *next;
+        }
+        body_.reset();
+        co_return co_await await_hedge();
+    }
+    disarm_hedge();
     const action_kind next = fsm_.on_hop_end(clock::now(), draw());
     if (next == action_kind::finish) {
         // The client has its answer; read the upstream body's end (the chunked terminator after [DONE]) so
@@ -299,7 +400,229 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
     co_return next;
 }
 
-net::task<bool> call_executor::relay_buffered(bool* ended)
+// --- The hedged first token (issue #10, point 5)
+// ------------------------------------------------------------ The original attempt runs in
+// send_stream/relay_stream; a hedge runs in run_hedge, on the same reactor. The hedge only reads until its
+// first event and records how it went; the main coroutine alone talks to the machine. Whichever exchange has
+// an event first wins: the main coroutine resolves the race before it gives the machine the original's first
+// event (relay_buffered), and run_hedge aborts the original when the hedge's comes first (the main coroutine
+// then wakes with `cancelled` and serves the hedge).
+
+void call_executor::arm_hedge(const net::executor& ex, clock::time_point at)
+{
+    if (hedge_ || race_winner_ != -1) {
+        return;  // at most one hedge per request
+    }
+    if (!hedge_watch_) {
+        hedge_watch_ = std::make_shared<hedge_watch>(ex);
+    }
+    auto& w = *hedge_watch_;
+    w.owner = this;
+    const std::uint64_t generation = ++w.generation;
+    w.timer.expires_at(at);
+    w.timer.async_wait([watch = hedge_watch_, generation](const boost::system::error_code& ec) {
+        if (!ec && watch->owner != nullptr && watch->generation == generation) {
+            watch->owner->hedge_due();
+        }
+    });
+}
+
+void call_executor::disarm_hedge() noexcept
+{
+    if (hedge_watch_ && hedge_watch_->owner != nullptr) {
+        hedge_watch_->owner = nullptr;
+        hedge_watch_->timer.cancel();
+    }
+}
+
+void call_executor::hedge_due()
+{
+    // Runs from the timer while the main coroutine waits on the original attempt.
+    hedge_watch_->owner = nullptr;
+    if (gone_ || hedge_ || race_winner_ != -1 || !fsm_.on_hedge_due(clock::now(), draw())) {
+        return;
+    }
+    hedge_ = std::make_unique<hedge_exchange>();
+    hedge_->x = exchange_for(fsm_.order());
+    hedge_->t0 = clock::now();
+    asio::co_spawn(hedge_watch_->timer.get_executor(), run_hedge(), asio::detached);
+}
+
+net::task<void> call_executor::run_hedge()
+{
+    hedge_exchange& h = *hedge_;
+    auto done = [&] {
+        h.done = true;
+        if (h.ready && race_winner_ == -1) {
+            race_winner_ = 1;
+            abort_.abort();  // the original loses at once
+        }
+        if (hedge_wait_ != nullptr) {
+            hedge_wait_->cancel();  // the main coroutine waits for this result
+        }
+    };
+    co_await asio::this_coro::throw_if_cancelled(false);
+    auto opened = co_await services_.network->open(h.x, &h.abort);
+    if (!opened) {
+        if (opened.error().code != net::upstream_errc::cancelled) {
+            h.error = opened.error();
+        }
+        done();
+        co_return;
+    }
+    h.body = std::move(*opened);
+    if (h.body->status() < 200 || h.body->status() >= 300) {
+        auto rest = co_await h.body->read_rest(h.x.request.timeouts.total);
+        if (rest || rest.error().code != net::upstream_errc::cancelled) {
+            call::upstream_answer a;
+            a.status = h.body->status();
+            a.content_type = std::string(h.body->content_type());
+            a.retry_after = std::string(h.body->retry_after());
+            a.body = rest ? std::move(*rest) : std::string{};
+            h.answer = std::move(a);
+        }
+        h.body.reset();
+        done();
+        co_return;
+    }
+    // Read until the first complete event with data (the machine sees these bytes only if the hedge wins).
+    streaming::sse_parser parser;
+    std::size_t scanned = 0;
+    const std::size_t max_event = fsm_.stream()->options().max_event_bytes;
+    const auto deadline = h.t0 + h.x.request.timeouts.first_event;
+    while (!h.ready && race_winner_ == -1) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+        if (left <= std::chrono::milliseconds::zero()) {
+            h.error = net::upstream_error{net::upstream_errc::first_event_timeout,
+                                          "no event within stream_timeout"};
+            break;
+        }
+        // Suspension: until bytes, the end, the first-event deadline, or an abort (the original won, or the
+        // client left).
+        auto n = co_await h.body->read_some(h.buffer, left, net::upstream_errc::first_event_timeout);
+        if (!n) {
+            if (n.error().code != net::upstream_errc::cancelled) {
+                h.error = n.error();
+            }
+            break;
+        }
+        if (*n == 0) {
+            h.error = net::upstream_error{net::upstream_errc::connection,
+                                          "the stream ended before its first event"};
+            break;
+        }
+        const auto data = h.buffer.data();
+        const std::string_view in(static_cast<const char*>(data.data()), data.size());
+        while (auto ev = parser.next(in.substr(scanned))) {
+            scanned += ev->size;
+            if (ev->has_data) {
+                h.ready = true;
+                break;
+            }
+        }
+        if (!h.ready && in.size() - scanned > max_event) {
+            h.error = net::upstream_error{net::upstream_errc::bad_response, "an event larger than the limit"};
+            break;
+        }
+    }
+    if (!h.ready || race_winner_ == 0) {
+        h.body.reset();  // lost or failed: the connection is closed (or pooled, when read to its end)
+    }
+    done();
+}
+
+std::optional<action_kind> call_executor::report_hedge_failure()
+{
+    hedge_exchange& h = *hedge_;
+    if (h.answer) {
+        return fsm_.on_racer_response(1, std::move(*h.answer), clock::now(), draw());
+    }
+    const net::upstream_error e =
+        h.error.value_or(net::upstream_error{net::upstream_errc::connection, "cancelled"});
+    return fsm_.on_racer_transport_error(1, e.code, e.detail, clock::now(), draw());
+}
+
+net::task<action_kind> call_executor::await_hedge()
+{
+    // The original failed before its first event; the hedge decides the race alone.
+    while (!hedge_->done && !gone_) {
+        net::steady_timer wake{co_await asio::this_coro::executor, clock::time_point::max()};
+        hedge_wait_ = &wake;
+        // Suspension: until run_hedge ends (it cancels `wake`) or the client leaves (cancel()).
+        co_await wake.async_wait(net::use_tuple);
+        hedge_wait_ = nullptr;
+    }
+    if (gone_) {
+        co_return action_kind::finish;
+    }
+    if (hedge_->ready) {
+        race_winner_ = 1;
+        co_return co_await serve_hedge();
+    }
+    auto next = report_hedge_failure();
+    co_return next.value_or(action_kind::finish);
+}
+
+net::task<action_kind> call_executor::serve_hedge()
+{
+    // The hedge's first event came first: it serves the call from here on, the original is gone.
+    disarm_hedge();
+    body_.reset();
+    abort_ = net::upstream_abort{};
+    while (!hedge_->done && !gone_) {
+        // run_hedge is finishing (it set the winner and aborted the original just before it returns).
+        net::steady_timer wake{co_await asio::this_coro::executor, clock::time_point::max()};
+        hedge_wait_ = &wake;
+        co_await wake.async_wait(net::use_tuple);
+        hedge_wait_ = nullptr;
+    }
+    if (gone_) {
+        co_return action_kind::finish;
+    }
+    fsm_.on_race_won(1, clock::now());
+    body_ = std::move(hedge_->body);
+    buffer_ = std::move(hedge_->buffer);
+    fsm_.on_stream_open(clock::now());
+    co_return co_await relay_stream(hedge_->x, hedge_->t0);
+}
+
+bool call_executor::settle_race_for_original()
+{
+    // The original's first event is about to be given to the machine: the race is decided here.
+    if (race_winner_ == 1) {
+        return false;  // the hedge's came first (its abort of the original has not been seen yet)
+    }
+    race_winner_ = 0;
+    disarm_hedge();
+    if (hedge_ && !hedge_->ready) {
+        hedge_->abort.abort();
+    }
+    if (fsm_.racing()) {
+        if (hedge_ && hedge_->done && !hedge_->ready) {
+            report_hedge_failure();  // it failed first: recorded against its deployment
+        }
+        fsm_.on_race_won(0, clock::now());
+    }
+    return true;
+}
+
+net::task<void> call_executor::join_hedge()
+{
+    disarm_hedge();
+    if (!hedge_) {
+        co_return;
+    }
+    hedge_->abort.abort();
+    while (!hedge_->done) {
+        net::steady_timer wake{co_await asio::this_coro::executor, clock::time_point::max()};
+        hedge_wait_ = &wake;
+        // Suspension: until run_hedge, aborted, returns: it uses this call's members.
+        co_await wake.async_wait(net::use_tuple);
+        hedge_wait_ = nullptr;
+    }
+}
+
+net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
 {
     const auto data = buffer_.data();
     const std::string_view input(static_cast<const char*>(data.data()), data.size());
@@ -335,7 +658,13 @@ net::task<bool> call_executor::relay_buffered(bool* ended)
         if (!ev) {
             break;
         }
+        if (race_winner_ == -1 && ev->has_data && hedge_watch_ && !settle_race_for_original()) {
+            buffer_.consume(offset);
+            co_return false;  // the hedge won: the caller serves it
+        }
         const auto action = fsm_.on_event(*ev);
+        // An event with data that was not malformed is progress: it moves the idle deadline.
+        *progress = *progress || (ev->has_data && action.dropped == streaming::drop_reason::none);
         switch (action.kind) {
         case stream_action_kind::forward:
             begin_stream_head();
@@ -522,6 +851,10 @@ void call_executor::attempt_started(const routing::plan::try_deployment& t, std:
                               {"reason", reason},
                               {"deployment", t.target->id}});
     }
+    if (t.hedge) {
+        log.info("hedge_start",
+                 {{"request_id", request_id_}, {"deployment", t.target->id}, {"model_group", t.group}});
+    }
     if (stream_hop) {
         log.info("stream_start", {{"request_id", request_id_},
                                   {"provider", t.target->provider},
@@ -546,6 +879,28 @@ void call_executor::attempt_ended(const routing::plan::try_deployment& t, routin
                                                  {"detail", detail},
                                                  {"latency_ms", ms_of(latency)}});
     }
+}
+
+void call_executor::event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason,
+                                  std::size_t dropped)
+{
+    services_.metrics->stream_event_dropped("malformed");
+    if (dropped == 1) {
+        // Once per stream: an upstream that sends many would otherwise flood the log.
+        services_.log->warning("stream_event_dropped", {{"request_id", request_id_},
+                                                        {"deployment", t.target->id},
+                                                        {"model_group", t.group},
+                                                        {"reason", "malformed"}});
+    }
+}
+
+void call_executor::hedge_ended(const routing::plan::try_deployment& hedge, std::string_view outcome)
+{
+    services_.metrics->hedge(outcome);
+    services_.log->info("hedge_end", {{"request_id", request_id_},
+                                      {"deployment", hedge.target->id},
+                                      {"model_group", hedge.group},
+                                      {"outcome", outcome}});
 }
 
 void call_executor::stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,

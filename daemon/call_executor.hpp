@@ -58,8 +58,23 @@ private:
     net::task<void> perform(call::action_kind next);
     net::task<call::action_kind> send_unary(const exchange& x);
     net::task<call::action_kind> send_stream(const exchange& x);
-    /// Relays the complete events now in buffer_. False when the client is gone (a write failed).
-    net::task<bool> relay_buffered(bool* ended);
+    /// Relays an opened stream (body_, with bytes already in buffer_ for a hedge that won) to its hop's end.
+    net::task<call::action_kind> relay_stream(const exchange& x, clock::time_point t0);
+    // The hedged first token (issue #10): a timer, a second exchange, the race between them.
+    struct hedge_watch;
+    struct hedge_exchange;
+    void arm_hedge(const net::executor& ex, clock::time_point at);
+    void disarm_hedge() noexcept;
+    void hedge_due();
+    net::task<void> run_hedge();
+    net::task<call::action_kind> await_hedge();
+    net::task<call::action_kind> serve_hedge();
+    net::task<void> join_hedge();
+    bool settle_race_for_original();
+    std::optional<call::action_kind> report_hedge_failure();
+    /// Relays the complete events now in buffer_; `progress` is set when one of them was an event with data
+    /// that was not dropped as malformed. False when the client is gone (a write failed).
+    net::task<bool> relay_buffered(bool* ended, bool* progress);
     net::task<bool> wait(routing::duration d);
     exchange exchange_for(const call::send_order& o) const;
     answer_meta meta(bool attempt_in_flight = false) const;
@@ -74,6 +89,9 @@ private:
                        routing::duration latency, std::string_view detail) override;
     void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
                             std::size_t chunks_relayed) override;
+    void event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason why,
+                       std::size_t dropped) override;
+    void hedge_ended(const routing::plan::try_deployment& hedge, std::string_view outcome) override;
 
     static void on_gone(void* self);
     double draw();
@@ -103,6 +121,10 @@ private:
     boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
     std::string replaced_;              ///< replaced events of the read being relayed, written together
     std::unique_ptr<upstream_body> body_;
+    std::shared_ptr<hedge_watch> hedge_watch_;  ///< the hedge timer, shared with its pending handler
+    std::unique_ptr<hedge_exchange> hedge_;     ///< the hedge, once started (at most one per call)
+    int race_winner_ = -1;                      ///< -1 undecided; 0 the original; 1 the hedge
+    net::steady_timer* hedge_wait_ = nullptr;   ///< the main coroutine waiting for run_hedge
 };
 
 }  // namespace baton::daemon

@@ -195,6 +195,13 @@ std::string render_metrics(const metrics_shard& merged, std::span<const deployme
     w.counter<1>("baton_stream_failovers_total", "Streams that failed over after their first byte, by failure class.",
                  {"reason"}, merged.stream_failovers());
 
+    w.counter<1>("baton_stream_events_dropped_total",
+                 "Upstream stream events dropped while the same upstream went on, by reason.", {"reason"},
+                 merged.stream_events_dropped());
+
+    w.counter<1>("baton_hedges_total", "Hedged first tokens of streamed requests, by outcome.", {"outcome"},
+                 merged.hedges());
+
     w.family("baton_streams_active", "gauge", "SSE streams being relayed to clients.");
     w.sample("baton_streams_active", {}, std::to_string(merged.streams_active()));
 

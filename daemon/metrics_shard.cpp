@@ -51,6 +51,16 @@ void metrics_shard::stream_failover(std::string_view reason) {
     stream_failovers_.add({reason});
 }
 
+void metrics_shard::stream_event_dropped(std::string_view reason)
+{
+    stream_events_dropped_.add({reason});
+}
+
+void metrics_shard::hedge(std::string_view outcome)
+{
+    hedges_.add({outcome});
+}
+
 void metrics_shard::batch_request(batch_outcome outcome) noexcept {
     ++(outcome == batch_outcome::completed ? batch_completed_ : batch_failed_);
 }
@@ -71,6 +81,8 @@ void metrics_shard::merge(const metrics_shard& other) {
     alias_resolutions_.merge(other.alias_resolutions_);
     tokens_.merge(other.tokens_);
     stream_failovers_.merge(other.stream_failovers_);
+    stream_events_dropped_.merge(other.stream_events_dropped_);
+    hedges_.merge(other.hedges_);
     streams_active_ += other.streams_active_;
     batch_completed_ += other.batch_completed_;
     batch_failed_ += other.batch_failed_;

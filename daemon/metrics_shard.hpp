@@ -65,6 +65,15 @@ public:
     /// A stream failed over after its first byte (§6): baton_stream_failovers_total{reason}.
     void stream_failover(std::string_view reason);
 
+    /// A stream dropped an upstream event for `reason` ("malformed": neither [DONE] nor a JSON object baton
+    /// can read) and went on relaying the same upstream: baton_stream_events_dropped_total{reason}.
+    void stream_event_dropped(std::string_view reason);
+
+    /// A hedged first token ended (issue #10): baton_hedges_total{outcome}, `outcome` one of "won" (the hedge
+    /// produced the first event and served the stream), "lost" (the original attempt did first), "failed"
+    /// (neither produced an event: the request went on failing over).
+    void hedge(std::string_view outcome);
+
     /// A stream's headers went out: baton_streams_active += 1 on this shard.
     void stream_started() noexcept { ++streams_active_; }
     /// That stream ended, however: baton_streams_active -= 1. Normally on the shard that counted its
@@ -99,6 +108,10 @@ public:
     const labelled_counter<2>& token_counts() const noexcept { return tokens_; }
     /// baton_stream_failovers_total, label (reason).
     const labelled_counter<1>& stream_failovers() const noexcept { return stream_failovers_; }
+    /// baton_stream_events_dropped_total, label (reason).
+    const labelled_counter<1>& stream_events_dropped() const noexcept { return stream_events_dropped_; }
+    /// baton_hedges_total, label (outcome).
+    const labelled_counter<1>& hedges() const noexcept { return hedges_; }
     /// Streams started minus streams ended on this shard (negative only on a shard that saw ends of
     /// streams started elsewhere; the sum over all shards is the gauge).
     std::int64_t streams_active() const noexcept { return streams_active_; }
@@ -115,6 +128,8 @@ private:
     labelled_counter<2> alias_resolutions_;  // alias, target
     labelled_counter<2> tokens_;             // model_group, type
     labelled_counter<1> stream_failovers_;   // reason
+    labelled_counter<1> stream_events_dropped_;  // reason
+    labelled_counter<1> hedges_;                 // outcome
     std::int64_t streams_active_ = 0;
     std::uint64_t batch_completed_ = 0;
     std::uint64_t batch_failed_ = 0;

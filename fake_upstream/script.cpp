@@ -69,29 +69,40 @@ stream_spec parse_stream(const json::value& v, const std::string& path) {
     const auto& o = get_object(v, path);
     check_keys(o,
                {"chunks", "pieces", "first_delay_ms", "interval_ms", "cut_after", "error_after",
-                "stall_after", "garbage_after", "eof_after", "no_done"},
+                "stall_after", "garbage_after", "eof_after", "no_done", "drip_ms", "endless_after"},
                path);
     auto field = [&](std::string_view key) { return path + "." + std::string(key); };
     stream_spec s;
     for (auto [key, target] : {std::pair{"chunks", &s.chunks}, std::pair{"first_delay_ms", &s.first_delay_ms},
-                               std::pair{"interval_ms", &s.interval_ms}})
+                               std::pair{"interval_ms", &s.interval_ms}, std::pair{"drip_ms", &s.drip_ms}})
         if (const auto* x = o.if_contains(key)) *target = get_int(*x, field(key), 0);
     for (auto [key, target] :
          {std::pair{"cut_after", &s.cut_after}, std::pair{"error_after", &s.error_after},
           std::pair{"stall_after", &s.stall_after}, std::pair{"garbage_after", &s.garbage_after},
-          std::pair{"eof_after", &s.eof_after}})
+          std::pair{"eof_after", &s.eof_after}, std::pair{"endless_after", &s.endless_after}})
         if (const auto* x = o.if_contains(key)) *target = get_int(*x, field(key), 0);
     if (const auto* x = o.if_contains("pieces")) s.pieces = get_strings(*x, field("pieces"));
     if (const auto* x = o.if_contains("no_done")) s.no_done = get_bool(*x, field("no_done"));
     return s;
 }
 
+model_spec parse_model(const json::value& v, const std::string& path)
+{
+    const auto& o = get_object(v, path);
+    check_keys(o, {"words", "reject_prefill"}, path);
+    model_spec m;
+    if (const auto* x = o.if_contains("words")) m.words = get_int(*x, path + ".words", 1);
+    if (const auto* x = o.if_contains("reject_prefill"))
+        m.reject_prefill = get_bool(*x, path + ".reject_prefill");
+    return m;
+}
+
 response_spec parse_response(const json::value& v, const std::string& path) {
     const auto& o = get_object(v, path);
-    check_keys(
-        o,
-        {"status", "headers", "error", "body", "delay_ms", "hang", "close", "garbage", "content", "stream"},
-        path);
+    check_keys(o,
+               {"status", "headers", "error", "body", "delay_ms", "hang", "close", "garbage", "content",
+                "stream", "model"},
+               path);
     auto field = [&](std::string_view key) { return path + "." + std::string(key); };
     response_spec r;
     if (const auto* x = o.if_contains("status")) {
@@ -119,6 +130,7 @@ response_spec parse_response(const json::value& v, const std::string& path) {
         if (const auto* x = o.if_contains(key)) *target = get_bool(*x, field(key));
     if (const auto* x = o.if_contains("content")) r.content = get_string(*x, field("content"));
     if (const auto* x = o.if_contains("stream")) r.stream = parse_stream(*x, field("stream"));
+    if (const auto* x = o.if_contains("model")) r.model = parse_model(*x, field("model"));
     return r;
 }
 

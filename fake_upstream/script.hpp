@@ -1,6 +1,8 @@
 #pragma once
 // The scripted behaviour of one fake deployment: what each successive call gets back.
 
+#include "fake_upstream/model_answer.hpp"
+
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
 
@@ -26,6 +28,10 @@ struct stream_spec {
     std::optional<int> garbage_after;                ///< send "data: {not json" once, then go on
     std::optional<int> eof_after;  ///< end the response cleanly, no finish_reason, no [DONE]
     bool no_done = false;          ///< finish_reason (and usage) sent, [DONE] not
+    int drip_ms = 0;  ///< write every event one byte at a time (one HTTP chunk each), this far apart
+    /// After this many content chunks, start one event that never ends: "data: xxxx..." in 64 KiB writes
+    /// until the peer closes (at most 1 GiB).
+    std::optional<int> endless_after;
 };
 
 /// One scripted answer. Precedence when several are set: delay_ms first, then hang, close, garbage,
@@ -42,6 +48,9 @@ struct response_spec {
     bool garbage = false;                      ///< 200 with an unparseable body
     std::optional<std::string> content;        ///< assistant text of the default non-stream body
     stream_spec stream;
+    /// Model-like answers (model_answer.hpp): the pieces (and the non-stream content) follow a prefill, and
+    /// a prefill can be refused with a 400.
+    std::optional<model_spec> model;
 };
 
 /// `steps[i]` answers the i-th call since the script was installed, `then` every later call.

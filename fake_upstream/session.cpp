@@ -1,6 +1,7 @@
 #include "fake_upstream/session.hpp"
 
 #include "fake_upstream/anthropic_bodies.hpp"
+#include "fake_upstream/model_answer.hpp"
 #include "fake_upstream/openai_bodies.hpp"
 
 #include <boost/asio.hpp>
@@ -136,9 +137,38 @@ public:
         if (!co_await pause(first_ ? spec_.first_delay_ms : spec_.interval_ms)) co_return false;
         first_ = false;
         line += "\n\n";
+        if (spec_.drip_ms > 0) co_return co_await drip(line);
         auto [ec, n] = co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(line)), use_tuple);
         if (is_peer_gone(ec)) x_.peer_closed = true;
         co_return !ec;
+    }
+
+    // One byte per HTTP chunk, drip_ms apart: bytes keep coming, an event does not (issue #11).
+    awaitable<bool> drip(const std::string& line)
+    {
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            if (i > 0 && !co_await pause(spec_.drip_ms)) co_return false;
+            auto [ec, n] =
+                co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(&line[i], 1)), use_tuple);
+            if (is_peer_gone(ec)) x_.peer_closed = true;
+            if (ec) co_return false;
+        }
+        co_return true;
+    }
+
+    // An event that never ends: "data: " and then 'x' in 64 KiB chunks until the peer goes (1 GiB at most).
+    awaitable<void> endless()
+    {
+        std::string block = "data: ";
+        block.resize(64 * 1024, 'x');
+        for (std::size_t sent = 0; sent < (std::size_t{1} << 30); sent += block.size()) {
+            auto [ec, n] =
+                co_await asio::async_write(c_.socket, http::make_chunk(asio::buffer(block)), use_tuple);
+            if (is_peer_gone(ec)) x_.peer_closed = true;
+            if (ec) co_return;
+            block.assign(block.size(), 'x');
+        }
+        co_await wait_forever();
     }
 
     awaitable<bool> data(std::string payload) { co_return co_await event("data: " + payload); }
@@ -167,7 +197,9 @@ private:
 };
 
 awaitable<void> write_stream(connection& c, const request& req, const response_spec& r,
-                             const body_context& ctx, bool include_usage, exchange& x) {
+                             const body_context& ctx, const json::value& body, bool include_usage,
+                             exchange& x)
+{
     http::response<http::empty_body> head{static_cast<http::status>(r.status.value_or(200)), req.version()};
     head.set(http::field::content_type, "text/event-stream");
     head.set(http::field::cache_control, "no-cache");
@@ -184,7 +216,9 @@ awaitable<void> write_stream(connection& c, const request& req, const response_s
 
     const stream_spec& s = r.stream;
     std::vector<std::string> pieces;
-    if (s.pieces)
+    if (r.model)
+        pieces = model_pieces(*r.model, body, ctx.ep);
+    else if (s.pieces)
         pieces = *s.pieces;
     else
         for (int i = 0; i < s.chunks; ++i) pieces.push_back(ctx.name + "-" + std::to_string(i) + " ");
@@ -221,6 +255,7 @@ awaitable<void> write_stream(connection& c, const request& req, const response_s
             co_return;
         }
         if (at(s.stall_after, i)) co_return co_await wait_forever();  // until the peer closes
+        if (at(s.endless_after, i)) co_return co_await w.endless();
         if (at(s.eof_after, i)) co_return co_await w.end();
         if (i == count) break;
         const std::string& piece = pieces[static_cast<std::size_t>(i)];
@@ -303,9 +338,21 @@ awaitable<void> respond(connection& c, const request& req, const call_ticket& t,
                req.target().find("api-version=") == std::string_view::npos) {
         // Azure OpenAI refuses a deployment call without its api-version.
         res = error_response(req, http::status::bad_request, "fake upstream: azure path without api-version");
+    } else if (r.model && r.model->reject_prefill && ctx.ep != endpoint::completions &&
+               prefill_of(body, ctx.ep)) {
+        // As current Claude models answer a trailing assistant message.
+        res.result(http::status::bad_request);
+        const json::object fields{{"message",
+                                   "This model does not support assistant message prefill. The "
+                                   "conversation must end with a user message."}};
+        res.body() = anthropic ? anthropic_error_body(400, fields) : error_body(400, fields);
     } else if (wants(body, "stream") &&
                (ctx.ep == endpoint::chat_completions || ctx.ep == endpoint::completions || anthropic)) {
-        co_return co_await write_stream(c, req, r, ctx, wants_usage(body), x);
+        co_return co_await write_stream(c, req, r, ctx, body, wants_usage(body), x);
+    } else if (r.model) {
+        std::string text;
+        for (const auto& piece : model_pieces(*r.model, body, ctx.ep)) text += piece;
+        res.body() = anthropic ? anthropic_message_body(ctx, text) : default_body(ctx, body, text);
     } else if (anthropic) {
         res.body() = anthropic_message_body(ctx, r.content);
     } else {

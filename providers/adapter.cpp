@@ -58,6 +58,12 @@ void adapter::write_body(const deployment_route& r, boost::json::object& body, s
     out = boost::json::serialize(body);
 }
 
+void adapter::mark_prefill(boost::json::object& body) const
+{
+    body["continue_final_message"] = true;
+    body["add_generation_prompt"] = false;
+}
+
 routing::failure_reason adapter::classify(int status, std::string_view body) const
 {
     return routing::classify(status, body);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "providers/api_endpoint.hpp"
+#include "routing/continuation.hpp"
 #include "routing/deployment.hpp"
 #include "routing/failure_reason.hpp"
 #include "streaming/sse_parser.hpp"
@@ -61,10 +62,9 @@ public:
     virtual void translate(const streaming::sse_event& ev, std::string& out) = 0;
 };
 
-/// How a stream cut mid-answer is continued on a provider (SPEC §6, issue #10): `prefill` gives the partial
-/// answer as a trailing assistant message for the model to extend; `instruct` adds a trailing user turn
-/// asking to continue without repeating; `none` restarts the answer.
-enum class continuation { prefill, instruct, none };
+/// How a stream cut mid-answer is continued on a provider (SPEC §6, issue #10): routing::continuation, where
+/// a deployment's model_info can override its adapter's default.
+using continuation = routing::continuation;
 
 /// One provider's dialect (issue #9: "one interface"): how a request is addressed and written, how a
 /// response and a stream are read, and what its errors mean. Adapters are stateless singletons, found
@@ -116,9 +116,16 @@ public:
     /// for byte; the default). `created` as for read().
     virtual std::unique_ptr<stream_translator> translator(api_endpoint endpoint, std::int64_t created) const;
 
-    /// How this provider continues a cut stream unless the deployment says otherwise (instruct unless an
-    /// adapter says otherwise).
+    /// How this provider continues a cut stream unless the deployment says otherwise (model_info's
+    /// stream_continuation): instruct by default, the one every chat model accepts.
     virtual continuation default_continuation() const noexcept { return continuation::instruct; }
+
+    /// Marks a chat body whose last message is the partial assistant answer (a prefill continuation) with
+    /// the provider's own switch for "extend this message", where it has one. The OpenAI dialect sets vLLM's
+    /// and SGLang's `continue_final_message: true` with `add_generation_prompt: false` (a server that rejects
+    /// unknown fields answers 400, and baton falls back to instruct); a native dialect whose trailing
+    /// assistant message is a prefill by definition (Anthropic's Messages API) overrides it to do nothing.
+    virtual void mark_prefill(boost::json::object& body) const;
 
     /// For local() adapters: the answer to `request_body` (the body write_body produced). Non-local
     /// adapters are never asked (the default answers 500).

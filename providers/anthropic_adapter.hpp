@@ -25,6 +25,9 @@ public:
     void rewrite_error(std::string& body) const override;
     std::unique_ptr<stream_translator> translator(api_endpoint endpoint, std::int64_t created) const override;
     continuation default_continuation() const noexcept override { return continuation::instruct; }
+    /// Nothing to add: a trailing assistant message is the Messages API's own prefill (models that accept
+    /// one continue it), and vLLM's switches would be unknown fields there.
+    void mark_prefill(boost::json::object&) const override {}
 };
 
 }  // namespace baton::providers

@@ -13,6 +13,9 @@ class echo_adapter final : public adapter {
 public:
     std::string_view name() const noexcept override { return "baton"; }
     bool local() const noexcept override { return true; }
+    /// The echo answers the last user message: an instruction would be echoed; a restart gives the same
+    /// answer again, which the overlap guard drops.
+    continuation default_continuation() const noexcept override { return continuation::none; }
     local_answer answer(api_endpoint endpoint, std::string_view request_body, bool stream) const override;
 };
 

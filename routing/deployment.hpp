@@ -1,5 +1,7 @@
 #pragma once
 
+#include "routing/continuation.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -30,6 +32,9 @@ struct deployment {
     double stream_timeout_seconds = 30;  ///< to the first streamed event
     int max_parallel_requests = 0;       ///< 0 = unlimited
     bool ssl_verify = true;              ///< verify the upstream's TLS certificate
+    /// model_info.stream_continuation (or LiteLLM's supports_assistant_prefill): how a stream cut
+    /// mid-answer is continued on this deployment; nullopt = its provider adapter's default.
+    std::optional<routing::continuation> continuation;
     /// litellm_params request parameters (temperature, max_tokens, stop, ...) sent with every request
     /// unless the client set them, as the text of one JSON object; empty for none. The adapter parses it
     /// once per config (providers::deployment_route::defaults).

@@ -47,6 +47,24 @@ void deployment_health::record_latency(double ms) noexcept
     } while (!latency_ewma_ms_.compare_exchange_weak(current, next, std::memory_order_relaxed));
 }
 
+void deployment_health::record_ttft(double ms)
+{
+    if (std::isnan(ms)) {
+        return;
+    }
+    ms = std::max(ms, 0.0);
+    const std::lock_guard lock(mutex_);  // the two values move together
+    const double ttft = ttft_ms_.load(std::memory_order_relaxed);
+    if (ttft < 0) {
+        ttft_dev_ms_.store(ms / 2, std::memory_order_relaxed);
+        ttft_ms_.store(ms, std::memory_order_relaxed);
+        return;
+    }
+    const double dev = ttft_dev_ms_.load(std::memory_order_relaxed);
+    ttft_dev_ms_.store(dev + (std::abs(ttft - ms) - dev) / 4, std::memory_order_relaxed);
+    ttft_ms_.store(ttft + (ms - ttft) / 8, std::memory_order_relaxed);
+}
+
 std::uint64_t deployment_health::requests_this_minute(time_point now) const noexcept
 {
     if (usage_minute_.load(std::memory_order_acquire) != minute_of(now)) {

@@ -47,6 +47,17 @@ public:
     /// samples count as 0, NaN is ignored. Lock-free (compare-and-swap).
     void record_latency(double ms) noexcept;
 
+    /// Smoothed time to the first event of this deployment's streams, in ms; < 0 when never measured.
+    /// Lock-free.
+    double ttft_ms() const noexcept { return ttft_ms_.load(std::memory_order_relaxed); }
+    /// Mean deviation of that time, in ms (0 when never measured). Lock-free.
+    double ttft_deviation_ms() const noexcept { return ttft_dev_ms_.load(std::memory_order_relaxed); }
+    /// Adds a time-to-first-event sample in ms, as TCP estimates its round trip (RFC 6298): the first sets
+    /// ttft = ms and deviation = ms / 2, later ones deviation += (|ttft - ms| - deviation) / 4 and
+    /// ttft += (ms - ttft) / 8. Negative samples count as 0, NaN is ignored. Takes the cell's mutex (once per
+    /// stream hop); the reads stay lock-free.
+    void record_ttft(double ms);
+
     /// Requests and tokens used in the minute that contains `now` (usage-based routing, rpm/tpm limits); 0
     /// when nothing was recorded in that minute. A minute is a whole 60 s span of `now`'s nanoseconds since
     /// the clock's epoch. Only the latest minute is kept. Lock-free.
@@ -78,6 +89,8 @@ private:
     std::atomic<std::int64_t> cooldown_until_ns_{0};
     std::atomic<int> in_flight_{0};
     std::atomic<double> latency_ewma_ms_{-1.0};
+    std::atomic<double> ttft_ms_{-1.0};
+    std::atomic<double> ttft_dev_ms_{0.0};
     std::atomic<std::int64_t> usage_minute_{-1};
     std::atomic<std::uint64_t> usage_requests_{0};
     std::atomic<std::uint64_t> usage_tokens_{0};

@@ -58,7 +58,11 @@ void health_registry::record_failure(deployment_health& h, failure_reason r, tim
             // The cap bounds what the upstream asks for, never the configured cooldown_time.
             const duration asked = std::clamp(retry_after.value_or(duration::zero()), duration::zero(),
                                               std::max(p.retry_after_cap, duration::zero()));
-            cooldown = std::max(asked, p.cooldown_time);
+            // A short Retry-After is what the request waits before retrying this deployment (plan): a
+            // longer cooldown would make that retry impossible.
+            const bool short_wait =
+                r == failure_reason::rate_limit && retry_after && asked <= p.retry_after_max_wait;
+            cooldown = short_wait ? asked : std::max(asked, p.cooldown_time);
         } else {
             // Only failures within the window count: drop older ones, then add this one.
             while (!h.recent_failures_.empty() && now - h.recent_failures_.front() >= p.window) {

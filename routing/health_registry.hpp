@@ -21,6 +21,10 @@ struct cooldown_policy {
     duration window = std::chrono::seconds(60);            ///< how far back counted failures count
     duration cooldown_time = std::chrono::seconds(5);      ///< cooldown length, and the minimum for a 429
     duration retry_after_cap = std::chrono::seconds(300);  ///< cap on an honoured Retry-After
+    /// A rate limit whose Retry-After (after the cap) is at most this cools down for exactly that long:
+    /// cooldown_time does not stretch a wait the request itself may take
+    /// (router_settings.retry_after_max_wait).
+    duration retry_after_max_wait = std::chrono::seconds(3);
 };
 
 /// A health transition, as told to listeners.
@@ -58,10 +62,12 @@ public:
 
     /// Records a failed attempt. rate_limit/auth/billing cool down at once for
     /// max(min(retry_after, retry_after_cap), cooldown_time) (the cap bounds what the upstream asks for, not
-    /// cooldown_time; a negative retry_after counts as 0); counted reasons cool down once `allowed_fails` of
-    /// them fall within the window (now - t < window), after which the count starts afresh. A new cooldown
-    /// never shortens a running one. format/context_window/content_policy/cooling_down/none change nothing.
-    /// Fires {healthy=false} when this starts a cooldown on a cell last announced healthy.
+    /// cooldown_time; a negative retry_after counts as 0) — except a rate_limit whose capped Retry-After is
+    /// at most retry_after_max_wait, which cools down for exactly that Retry-After; counted reasons cool down
+    /// once `allowed_fails` of them fall within the window (now - t < window), after which the count starts
+    /// afresh. A new cooldown never shortens a running one.
+    /// format/context_window/content_policy/cooling_down/none change nothing. Fires {healthy=false} when this
+    /// starts a cooldown on a cell last announced healthy.
     void record_failure(deployment_health& h, failure_reason r, time_point now,
                         std::optional<duration> retry_after = std::nullopt);
     /// Records a success: resets the consecutive-failure count (not the window of counted failures, so a

@@ -162,6 +162,11 @@ const std::vector<std::string>* plan::lookup(
     return nullptr;
 }
 
+bool plan::eligible(const deployment& d) const
+{
+    return banned_.find(d.id) == banned_.end() && (!allowed_ || allowed_(d));
+}
+
 std::shared_ptr<deployment_health> plan::health_of(const deployment& d) const
 {
     return d.health ? d.health : health_->cell(d.id, d.group);
@@ -178,7 +183,65 @@ plan::step plan::next(time_point now, double draw)
     case ending::exhausted:
         return exhausted{exhausted_why()};
     }
+    auto found = scan(now, draw, true);
+    if (auto* t = std::get_if<try_deployment>(&found)) {
+        return std::move(*t);
+    }
+    if (auto* w = std::get_if<wait>(&found)) {
+        return *w;
+    }
+    return finish(ending::exhausted);
+}
 
+std::optional<plan::try_deployment> plan::hedge(time_point now, double draw, const deployment& in_flight)
+{
+    if (ending_ != ending::running || !last_stage_) {
+        return std::nullopt;
+    }
+    // The attempt in flight is no candidate beside itself (nor later, if it loses the race: it was slow).
+    // Its stage is recorded: the scan below may move the plan on before it reports.
+    handed_.emplace(&in_flight, current_);
+    excluded_[handed_stage(in_flight)].insert(in_flight.id);
+    // A hedge that finds nothing must leave the plan where it was: the attempt in flight may still fail
+    // and deserve its group's retry rounds.
+    const std::size_t current = current_;
+    const int rounds_used = rounds_used_;
+    const int sent_in_round = sent_in_round_;
+    const bool round_over = round_over_;
+    const auto round_retry_after = round_retry_after_;
+    const int fallbacks_taken = fallbacks_taken_;
+    const auto last_stage = last_stage_;
+    auto found = scan(now, draw, false);
+    if (auto* t = std::get_if<try_deployment>(&found)) {
+        t->hop.reset();  // not a failover: nothing failed
+        t->hedge = true;
+        return std::move(*t);
+    }
+    current_ = current;
+    rounds_used_ = rounds_used;
+    sent_in_round_ = sent_in_round;
+    round_over_ = round_over;
+    round_retry_after_ = round_retry_after;
+    fallbacks_taken_ = fallbacks_taken;
+    last_stage_ = last_stage;
+    return std::nullopt;
+}
+
+void plan::abandon(const deployment& target)
+{
+    handed_.erase(&target);
+    ++abandoned_;
+}
+
+std::size_t plan::handed_stage(const deployment& target) const
+{
+    const auto it = handed_.find(&target);
+    return it != handed_.end() ? it->second : current_;
+}
+
+std::variant<std::monostate, plan::try_deployment, plan::wait> plan::scan(time_point now, double draw,
+                                                                          bool rounds)
+{
     const picker choose(table_->settings.strategy);
     const int max_fallbacks = std::max(table_->settings.max_fallbacks, 0);
     while (current_ < groups_.size()) {
@@ -199,6 +262,9 @@ plan::step plan::next(time_point now, double draw)
             }
             std::vector<const deployment*> candidates;
             for (const deployment* d : picker::without(members, excluded_[current_])) {
+                if (!eligible(*d)) {
+                    continue;
+                }
                 if (health_of(*d)->cooling(now)) {
                     if (skipped_.insert(d->id).second) {
                         attempts_.push_back({d->id, stage.name, failure_reason::cooling_down, 0, true, 0});
@@ -228,16 +294,24 @@ plan::step plan::next(time_point now, double draw)
                 }
                 last_stage_ = current_;
                 ++sent_in_round_;
+                if (!rounds) {
+                    // Only a hedge moves the plan on while an attempt is in flight: a sequential attempt
+                    // reports at current_ (handed_stage's default), so only racers are recorded (no
+                    // allocation per request).
+                    handed_[target] = current_;
+                }
                 return t;
             }
         }
         // Nothing eligible is left in this group for this round.
-        if (const auto delay = retry_delay(now, draw)) {
-            return wait{*delay};
+        if (rounds) {
+            if (const auto delay = retry_delay(now, draw)) {
+                return wait{*delay};
+            }
         }
         advance();
     }
-    return finish(ending::exhausted);
+    return std::monostate{};
 }
 
 std::optional<duration> plan::retry_delay(time_point now, double draw)
@@ -252,9 +326,8 @@ std::optional<duration> plan::retry_delay(time_point now, double draw)
     const double backoff = std::min(backoff_base_seconds * std::exp2(rounds_used_), backoff_cap_seconds);
     duration delay = seconds_to_duration(backoff * (0.5 + 0.5 * draw));
     if (round_retry_after_) {
-        const duration cap =
-            std::max(seconds_to_duration(table_->settings.retry_after_cap), duration::zero());
-        delay = std::max(delay, std::min(*round_retry_after_, cap));
+        // Only Retry-Afters within retry_after_max_wait get here (report() bans the others' deployments).
+        delay = std::max(delay, *round_retry_after_);
     }
     if (options_.deadline != time_point::max() &&
         (options_.deadline <= now || delay > options_.deadline - now)) {
@@ -274,7 +347,7 @@ std::optional<duration> plan::retry_delay(time_point now, double draw)
     bool any_ready = false;
     for (const std::size_t index : *members) {
         const deployment& d = table_->deployments()[index];
-        any_ready = any_ready || !health_of(d)->cooling(now + delay);
+        any_ready = any_ready || (eligible(d) && !health_of(d)->cooling(now + delay));
     }
     if (!any_ready) {
         return std::nullopt;
@@ -301,7 +374,10 @@ void plan::report(const deployment& target, const outcome& o, time_point now)
     if (ending_ != ending::running || current_ >= groups_.size()) {
         return;  // the plan is over; nothing more can change it
     }
-    const stage_group& stage = groups_[current_];
+    // The stage the attempt was handed out for: a hedge may have moved the plan on meanwhile.
+    const std::size_t stage_index = handed_stage(target);
+    handed_.erase(&target);
+    const stage_group& stage = groups_[std::min(stage_index, groups_.size() - 1)];
     const double latency_ms = std::chrono::duration<double, std::milli>(o.latency).count();
     // The caller found it cooling at the last moment and did not send: a skip, not an attempt.
     const bool skipped = o.reason == failure_reason::cooling_down;
@@ -321,14 +397,40 @@ void plan::report(const deployment& target, const outcome& o, time_point now)
     }
 
     health_->record_failure(*h, o.reason, now, o.retry_after);
-    excluded_[current_].insert(target.id);
+    excluded_[stage_index].insert(target.id);
     last_reason_ = o.reason;
     if (o.retry_after) {
-        round_retry_after_ = std::max(round_retry_after_.value_or(duration::zero()), *o.retry_after);
+        // Worth waiting for within the request only when short; a longer one takes the deployment out of it.
+        const auto& settings = table_->settings;
+        const duration cap = std::max(seconds_to_duration(settings.retry_after_cap), duration::zero());
+        const duration asked = std::clamp(*o.retry_after, duration::zero(), cap);
+        if (asked <= std::max(seconds_to_duration(settings.retry_after_max_wait), duration::zero())) {
+            round_retry_after_ = std::max(round_retry_after_.value_or(duration::zero()), asked);
+        } else {
+            banned_.insert(target.id);
+        }
+    }
+    if (o.reason == failure_reason::timeout) {
+        banned_.insert(target.id);  // it would make the client wait as long again
+    }
+    if (o.mid_stream || stream_committed_) {
+        if (!stream_committed_) {
+            // The client's stream is running: no retry round brings back anything that failed in it.
+            stream_committed_ = true;
+            for (const auto& a : attempts_) {
+                if (!a.skipped && a.reason != failure_reason::none) {
+                    banned_.insert(a.deployment_id);
+                }
+            }
+        }
+        banned_.insert(target.id);
     }
 
     switch (o.reason) {
     case failure_reason::format:
+        if (o.mid_stream) {
+            break;  // a refused continuation or a drifted restart: the next candidate may still continue
+        }
         ending_ = ending::gave_back;
         break;
     case failure_reason::context_window:
@@ -402,8 +504,8 @@ plan::step plan::finish(ending e)
 
 int plan::attempts_sent() const noexcept
 {
-    return static_cast<int>(
-        std::count_if(attempts_.begin(), attempts_.end(), [](const attempt& a) { return !a.skipped; }));
+    return abandoned_ + static_cast<int>(std::count_if(attempts_.begin(), attempts_.end(),
+                                                       [](const attempt& a) { return !a.skipped; }));
 }
 
 std::optional<duration> plan::earliest_cooldown_end(time_point now) const

@@ -7,6 +7,7 @@
 #include "routing/route_table.hpp"
 #include "routing/time.hpp"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,10 @@ struct outcome {
     int status = 0;                                ///< upstream HTTP status, 0 when none
     std::optional<duration> retry_after;           ///< parsed Retry-After, when given (any status)
     duration latency = duration::zero();           ///< time spent on this attempt
+    /// The attempt was a hop of a stream the client already reads (committed, SPEC §6): the deployment is
+    /// never tried again in this request, and a format failure (a refused continuation, a restart that
+    /// drifted) moves on to the next candidate instead of ending the request.
+    bool mid_stream = false;
 };
 
 /// The routing plan of one request (SPEC §5): which deployment to try next given what happened so far.
@@ -86,7 +91,11 @@ struct outcome {
 /// Within a group, a retryable failure excludes the deployment for the request and re-picks among the rest
 /// (router_settings.strategy; when enable_weighted_failover is off the group ends instead), for every
 /// strategy. When nothing is eligible, the next group at once. A group that failed for real gets up to
-/// num_retries more rounds, each after a `wait`. Every move to another group counts against max_fallbacks.
+/// num_retries more rounds, each after a `wait`; a round brings back the group's deployments except those
+/// *banned* for the request: one that timed out (no head, no first event, a stall), one that failed while
+/// the client's stream was running (outcome::mid_stream; once that happens every deployment that failed in
+/// the request is banned), and one whose Retry-After (capped by retry_after_cap) is longer than
+/// router_settings.retry_after_max_wait. Every move to another group counts against max_fallbacks.
 /// context_window / content_policy failures drop the rest of the plan for the matching *_fallbacks of M
 /// (looked up as in 3), and give_back when there are none; format failures give_back at once.
 class plan {
@@ -102,11 +111,16 @@ public:
         std::string group;
         std::string upstream_model;
         std::optional<transition> hop;
+        /// Started beside the attempt in flight (a hedged first token, hedge()), not after a failure; `hop`
+        /// is then unset.
+        bool hedge = false;
     };
     /// Wait `delay`, then call next() again. Comes before another num_retries round over the same group:
     /// 0.25 s doubling per round, capped at 8 s, times (0.5 + 0.5 × draw) for jitter; at least the largest
-    /// Retry-After of the round (capped by router_settings.retry_after_cap). Never offered when it would end
-    /// after request_options::deadline, or when every deployment of the group would still be cooling down.
+    /// Retry-After of the round that is no longer than retry_after_max_wait (after retry_after_cap; a
+    /// longer one bans its deployment instead). Never offered when it would end after
+    /// request_options::deadline, or when every deployment of the group is banned or would still be cooling
+    /// down when it ends.
     struct wait {
         duration delay = duration::zero();
     };
@@ -143,6 +157,26 @@ public:
     /// per-minute usage: the caller brackets each upstream call with begin_request()/end_request() and
     /// calls record_usage() when it knows the tokens.
     void report(const deployment& target, const outcome& o, time_point now);
+
+    /// A second candidate to run beside `in_flight` (the attempt the last next() handed out, not reported
+    /// yet) whose first event is late: a hedge (issue #10, point 5). Picked as the next failover would be —
+    /// the same group first, then the next groups (a move to another group counts against max_fallbacks) —
+    /// but never after a wait; `in_flight` is excluded from then on. nullopt when there is none (the plan is
+    /// left as it was). Each of the two attempts is then report()ed, or abandon()ed when it lost the race;
+    /// either may end first.
+    std::optional<try_deployment> hedge(time_point now, double draw, const deployment& in_flight);
+    /// The attempt at `target` was cancelled unanswered (it lost a hedge race): it counts as sent and
+    /// changes nothing else (no health update, no exclusion beyond the hedge's).
+    void abandon(const deployment& target);
+
+    /// From now on, only deployments `allowed` accepts are tried (the restriction applies to every later
+    /// next(), rounds and stages included; a later call replaces it; an empty function lifts it). The
+    /// request's machine uses it after a restarted stream drifted: only a candidate that continues by
+    /// prefill can still help.
+    void restrict(std::function<bool(const deployment&)> allowed) { allowed_ = std::move(allowed); }
+
+    /// True when `id` will never be tried again in this request (see the class comment).
+    bool banned(std::string_view id) const { return banned_.find(id) != banned_.end(); }
 
     /// Every attempt so far, in order (skips included, the successful one last).
     const std::vector<attempt>& attempts() const noexcept { return attempts_; }
@@ -185,6 +219,11 @@ private:
     const std::vector<std::string>* lookup(
         const std::map<std::string, std::vector<std::string>, std::less<>>& fallbacks) const;
     std::shared_ptr<deployment_health> health_of(const deployment& d) const;
+    bool eligible(const deployment& d) const;  // neither banned nor left out by restrict()
+    // The next candidate from the current stage on: a try, a wait before another round (only when `rounds`),
+    // or nothing left.
+    std::variant<std::monostate, try_deployment, wait> scan(time_point now, double draw, bool rounds);
+    std::size_t handed_stage(const deployment& target) const;  // the stage `target` was handed out for
     std::optional<duration> retry_delay(time_point now, double draw);
     void advance();
     void take_special_path(failure_reason r);
@@ -204,6 +243,12 @@ private:
     // by a later stage is another target; every other deployment belongs to exactly one stage.
     std::map<std::size_t, std::set<std::string, std::less<>>> excluded_;
     std::set<std::string> skipped_;  // ids already recorded as skipped
+    // Ids never to try again in this request, whatever the round or stage (see the class comment).
+    std::set<std::string, std::less<>> banned_;
+    bool stream_committed_ = false;                    // a mid_stream outcome was reported
+    std::function<bool(const deployment&)> allowed_;   // restrict(): candidates must pass it
+    std::map<const deployment*, std::size_t> handed_;  // attempts handed out and not reported: their stage
+    int abandoned_ = 0;                                // attempts that lost a hedge race
     std::vector<attempt> attempts_;
     std::vector<std::string> notes_;
     int fallbacks_taken_ = 0;

@@ -27,6 +27,16 @@ std::optional<routing_strategy> routing_strategy_from_string(std::string_view s)
 /// Inverse of to_string(stream_failover_mode); nullopt for an unknown spelling.
 std::optional<stream_failover_mode> stream_failover_mode_from_string(std::string_view s) noexcept;
 
+/// router_settings.stream_hedging, globally or for one group (issue #10, point 5): a streamed request with no
+/// first event after a deployment's hedge delay starts the next candidate beside it; the first to produce an
+/// event serves. The delay is the deployment's smoothed time to first event plus four deviations (TCP's
+/// retransmission timeout, RFC 6298), within [min_delay, max_delay]; max_delay before any was measured.
+struct hedge_settings {
+    bool enabled = true;    ///< hedge streamed requests at all
+    double min_delay = 1;   ///< seconds: never sooner (a hedge costs a second upstream request)
+    double max_delay = 10;  ///< seconds: never later (no stream waits longer for its first event unhedged)
+};
+
 /// router_settings of the config (SPEC §3), with its defaults.
 struct router_settings {
     routing_strategy strategy = routing_strategy::simple_shuffle;  ///< how a group's deployment is picked
@@ -36,6 +46,11 @@ struct router_settings {
     int allowed_fails = 3;                 ///< counted failures within 60 s that start a cooldown
     double cooldown_time = 5;              ///< seconds
     double retry_after_cap = 300;          ///< seconds; cap on an honoured Retry-After (waits and cooldowns)
+    /// Seconds: a Retry-After (after retry_after_cap) no longer than this, on a group's last eligible
+    /// deployment, is waited out and that deployment retried within num_retries before any cross-group
+    /// fallback; a rate limit's cooldown is then exactly that Retry-After (cooldown_time does not stretch
+    /// it). A longer one is not waited for in the request: its deployment is not retried in it.
+    double retry_after_max_wait = 3;
     /// Model (group or alias name, or "*" for every model without its own entry) → fallback groups/aliases.
     std::map<std::string, std::vector<std::string>, std::less<>> fallbacks;
     /// As `fallbacks`, used instead of the rest of the plan after a context_window failure.
@@ -51,6 +66,17 @@ struct router_settings {
     /// A request's whole budget for retries, backoff waits and fallbacks, in seconds (no backoff wait is
     /// taken past it). baton's own key; LiteLLM's default request timeout.
     double request_budget = 600;
+    /// stream_hedging: the default for every group.
+    hedge_settings hedging;
+    /// stream_hedging.groups: a group's own settings (fields it left out come from `hedging`).
+    std::map<std::string, hedge_settings, std::less<>> group_hedging;
+
+    /// The hedge settings of `group`: its own, else the default.
+    const hedge_settings& hedging_for(std::string_view group) const
+    {
+        const auto it = group_hedging.find(group);
+        return it != group_hedging.end() ? it->second : hedging;
+    }
 };
 
 /// A named chain of model groups (SPEC §5.5).

@@ -3,6 +3,8 @@
 #include "routing/route_table.hpp"
 #include "streaming/endpoint_kind.hpp"
 
+#include <cstddef>
+
 namespace baton::streaming {
 
 /// What a stream_state needs to know about its request; fixed for the stream's life.
@@ -14,6 +16,10 @@ struct stream_options {
     bool client_wants_usage = false;
     /// Chat or text completions.
     endpoint_kind endpoint = endpoint_kind::chat;
+    /// The largest upstream event the relay holds while waiting for its end: an event still incomplete past
+    /// it fails the hop (stream_trigger::oversized_event), so no upstream can make baton buffer without
+    /// bound (issue #11). 1 MiB: a chat or completions chunk is a few hundred bytes.
+    std::size_t max_event_bytes = std::size_t{1} << 20;
 };
 
 }  // namespace baton::streaming

@@ -231,6 +231,57 @@ void append_text(std::string& out, std::string_view data, endpoint_kind endpoint
     }
 }
 
+// The text of choice 0 of a chunk (chat: delta.content; text completions: text) as a settable slot, and
+// whether the chunk carries anything else than that text and a role (a finish_reason, tool calls, other
+// choices' output): such a chunk ends what the overlap guard may hold back.
+struct text_slot {
+    boost::json::value* text = nullptr;     // the string value, or null when the chunk has none
+    boost::json::object* holder = nullptr;  // where a missing text would go (delta, or the choice)
+    bool other_output = false;
+};
+
+text_slot find_text(boost::json::object& chunk, endpoint_kind endpoint)
+{
+    text_slot slot;
+    boost::json::value* choices = chunk.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) {
+        return slot;
+    }
+    for (boost::json::value& choice : choices->get_array()) {
+        boost::json::object* c = choice.if_object();
+        if (c == nullptr) {
+            continue;
+        }
+        const boost::json::value* index = c->if_contains("index");
+        const bool first = index == nullptr || (index->is_number() && index->to_number<double>() == 0);
+        if (const boost::json::value* fr = c->if_contains("finish_reason"); fr != nullptr && !fr->is_null()) {
+            slot.other_output = true;
+        }
+        boost::json::object* holder = c;
+        if (endpoint == endpoint_kind::chat) {
+            boost::json::value* delta = c->if_contains("delta");
+            holder = delta != nullptr ? delta->if_object() : nullptr;
+        }
+        if (holder == nullptr) {
+            continue;
+        }
+        for (auto& kv : *holder) {
+            const bool is_text = kv.key() == (endpoint == endpoint_kind::chat ? "content" : "text");
+            if (is_text && first && slot.holder == nullptr) {
+                slot.text = kv.value().is_string() ? &kv.value() : nullptr;
+            } else if (!is_text && kv.key() != "role" && kv.key() != "logprobs") {
+                slot.other_output = slot.other_output || carries_output(kv.value());
+            } else if (is_text && !first) {
+                slot.other_output = slot.other_output || carries_output(kv.value());
+            }
+        }
+        if (first && slot.holder == nullptr) {
+            slot.holder = holder;
+        }
+    }
+    return slot;
+}
+
 std::string as_event(const boost::json::object& chunk)
 {
     std::string out = "data: ";
@@ -254,11 +305,32 @@ void stream_state::begin_hop()
         throw std::logic_error("stream_state::begin_hop: the stream is complete");
     }
     hops_.emplace_back();
+    before_hop_ = phase_;
     phase_ = phase::running;
     finish_seen_ = false;
     hop_continues_output_ = committed_;
     hop_data_events_ = 0;
     error_data_.clear();
+    guard_.reset();
+    guard_frame_.reset();
+    if (committed_ && options_.mode == routing::stream_failover_mode::continue_) {
+        // Whatever the hop was asked (prefill, instruct, a restart), its first text is held back until it is
+        // clear how it relates to what the client has.
+        guard_.emplace(partial_text());
+    }
+}
+
+void stream_state::abandon_hop()
+{
+    if (phase_ != phase::running || committed_) {
+        throw std::logic_error("stream_state::abandon_hop: no hop to abandon");
+    }
+    hops_.pop_back();
+    phase_ = before_hop_;
+    finish_seen_ = false;
+    held_usage_.reset();  // a usage chunk held back before the first byte came from the abandoned hop
+    guard_.reset();
+    guard_frame_.reset();
 }
 
 stream_action stream_state::on_event(const sse_event& ev)
@@ -277,10 +349,27 @@ stream_action stream_state::on_event(const sse_event& ev)
     }
     const std::string_view data = trim(ev.data);
     if (data == "[DONE]") {
+        if (guarding()) {
+            // The hop ends while its text is held back: decide now; what is left of it goes out first.
+            const overlap_guard::result r = guard_->finish();
+            if (r.what == overlap_guard::verdict::drift) {
+                return fail_hop(stream_trigger::restart_drift);
+            }
+            if (!r.text.empty() && guard_frame_) {
+                text_slot slot = find_text(*guard_frame_, options_.endpoint);
+                if (slot.holder != nullptr) {
+                    (*slot.holder)[options_.endpoint == endpoint_kind::chat ? "content" : "text"] = r.text;
+                    recorded_ = boost::json::serialize(*guard_frame_);
+                    std::string before = "data: " + recorded_ + "\n\n";
+                    relay(recorded_, {}, false);
+                    return finish(before);
+                }
+            }
+        }
         return finish();
     }
     if (data.size() < 2 || data.front() != '{' || data.back() != '}') {
-        return fail_hop(stream_trigger::malformed_event);
+        return malformed();
     }
 
     boost::json::value parsed;  // parsed only for rare chunks
@@ -300,7 +389,7 @@ stream_action stream_state::on_event(const sse_event& ev)
     if (facts.error_token) {
         const boost::json::object* chunk = parse();
         if (chunk == nullptr) {
-            return fail_hop(stream_trigger::malformed_event);
+            return malformed();
         }
         if (const boost::json::value* err = chunk->if_contains("error"); err != nullptr && !err->is_null()) {
             error_data_.assign(data);
@@ -318,7 +407,7 @@ stream_action stream_state::on_event(const sse_event& ev)
     if (facts.usage_object) {
         usage_chunk = parse();
         if (usage_chunk == nullptr) {
-            return fail_hop(stream_trigger::malformed_event);
+            return malformed();
         }
         if (const boost::json::value* u = usage_chunk->if_contains("usage");
             u == nullptr || !u->is_object()) {
@@ -356,12 +445,15 @@ stream_action stream_state::on_event(const sse_event& ev)
         return relay(data, out_, finishes);
     }
 
+    if (guarding()) {
+        return guarded(parse(), finishes);
+    }
     if (hop_data_events_ == 1 && hop_continues_output_ && options_.endpoint == endpoint_kind::chat &&
         options_.mode == routing::stream_failover_mode::continue_) {
         // The client already has the assistant's role from the first hop: one message, one role.
         boost::json::object* chunk = parse();
         if (chunk == nullptr) {
-            return fail_hop(stream_trigger::malformed_event);
+            return malformed();
         }
         switch (strip_role(*chunk)) {
         case role_chunk::role_only:
@@ -392,6 +484,63 @@ stream_action stream_state::on_idle_timeout()
     return fail_hop(stream_trigger::idle_timeout);
 }
 
+stream_action stream_state::on_oversized_event()
+{
+    if (phase_ != phase::running) {
+        return {};
+    }
+    return fail_hop(stream_trigger::oversized_event);
+}
+
+stream_action stream_state::guarded(boost::json::object* chunk, bool finishes)
+{
+    if (chunk == nullptr) {
+        return malformed();
+    }
+    if (options_.endpoint == endpoint_kind::chat) {
+        strip_role(*chunk);  // one message, one role: the client has it from the first hop
+    }
+    text_slot slot = find_text(*chunk, options_.endpoint);
+    const std::string_view piece =
+        slot.text != nullptr ? std::string_view(slot.text->get_string()) : std::string_view{};
+    overlap_guard::result r = guard_->feed(piece);
+    if (r.what == overlap_guard::verdict::hold && (finishes || slot.other_output)) {
+        r = guard_->finish();  // the hop's text is over: what it comes to goes out with this chunk
+    }
+    switch (r.what) {
+    case overlap_guard::verdict::drift:
+        return fail_hop(stream_trigger::restart_drift);
+    case overlap_guard::verdict::hold:
+        if (!guard_frame_) {
+            guard_frame_ = *chunk;  // the shape of a chunk that can carry the text at [DONE]
+        }
+        return {};
+    case overlap_guard::verdict::relay:
+        break;
+    }
+    if (r.text.empty() && !slot.other_output && !finishes) {
+        return {};
+    }
+    if (slot.text != nullptr) {
+        *slot.text = r.text;
+    } else if (!r.text.empty() && slot.holder != nullptr) {
+        (*slot.holder)[options_.endpoint == endpoint_kind::chat ? "content" : "text"] = r.text;
+    }
+    recorded_ = boost::json::serialize(*chunk);
+    out_ = "data: ";
+    out_ += recorded_;
+    out_ += "\n\n";
+    return relay(recorded_, out_, finishes);
+}
+
+stream_action stream_state::malformed()
+{
+    ++events_dropped_;
+    stream_action a;
+    a.dropped = drop_reason::malformed;
+    return a;
+}
+
 bool stream_state::can_fail_over() const noexcept
 {
     return !committed_ || options_.mode != routing::stream_failover_mode::off;
@@ -412,26 +561,31 @@ token_usage stream_state::usage() const noexcept
     return total;
 }
 
-boost::json::object stream_state::next_request(const boost::json::object& original) const
+boost::json::object stream_state::next_request(const boost::json::object& original,
+                                               routing::continuation how) const
 {
     // A cut inside a half-emitted tool call is restarted: a continuation would have the next model finish
     // (or repeat) arguments it never saw the start of.
-    const auto mode = tool_call_relayed_ ? routing::stream_failover_mode::restart : options_.mode;
-    return next_hop_request(original, mode, options_.endpoint, partial_text());
+    if (tool_call_relayed_) {
+        return next_hop_request(original, routing::stream_failover_mode::restart, options_.endpoint,
+                                partial_text(), routing::continuation::none);
+    }
+    return next_hop_request(original, options_.mode, options_.endpoint, partial_text(), how);
 }
 
 std::string stream_state::final_error() const
 {
-    return final_error_event(last_failure_.value_or(stream_trigger::connection_cut), options_.mode);
+    const stream_trigger last = last_failure_.value_or(stream_trigger::connection_cut);
+    return final_error_event(stream_failure{original_failure_.value_or(last), last, drifted_}, options_.mode);
 }
 
-stream_action stream_state::relay(std::string_view data, std::string_view replacement, bool finishes)
+stream_action stream_state::relay(std::string_view recorded, std::string_view replacement, bool finishes)
 {
     committed_ = true;
     finish_seen_ = finish_seen_ || finishes;
     ++chunks_relayed_;
     ++hops_.back().chunks_relayed;
-    pending_.append(data);
+    pending_.append(recorded);
     pending_ends_.push_back(pending_.size());
     if (replacement.empty()) {
         return {stream_action_kind::forward};
@@ -449,10 +603,15 @@ stream_action stream_state::fail_hop(stream_trigger trigger)
     phase_ = phase::failed;
     hops_.back().failure = trigger;
     last_failure_ = trigger;
+    if (committed_ && !original_failure_) {
+        original_failure_ = trigger;
+    }
+    drifted_ = drifted_ || trigger == stream_trigger::restart_drift;
+    guard_.reset();
     return {stream_action_kind::fail, trigger};
 }
 
-stream_action stream_state::finish()
+stream_action stream_state::finish(std::string_view before)
 {
     phase_ = phase::finished;
     committed_ = true;
@@ -464,9 +623,15 @@ stream_action stream_state::finish()
         u["prompt_tokens"] = total.prompt_tokens;
         u["completion_tokens"] = total.completion_tokens;
         u["total_tokens"] = total.total_tokens;
-        out_ = as_event(*held_usage_);
+        out_.assign(before);
+        out_ += as_event(*held_usage_);
         out_ += done_event;
         held_usage_.reset();
+        return {stream_action_kind::done, stream_trigger::connection_cut, out_};
+    }
+    if (!before.empty()) {
+        out_.assign(before);
+        out_ += done_event;
         return {stream_action_kind::done, stream_trigger::connection_cut, out_};
     }
     return {stream_action_kind::done, stream_trigger::connection_cut, done_event};

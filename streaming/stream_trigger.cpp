@@ -11,12 +11,14 @@ std::string_view to_string(stream_trigger t) noexcept
         return "connection_cut";
     case stream_trigger::idle_timeout:
         return "idle_timeout";
-    case stream_trigger::malformed_event:
-        return "malformed_event";
+    case stream_trigger::oversized_event:
+        return "oversized_event";
     case stream_trigger::error_event:
         return "error_event";
     case stream_trigger::eof_before_done:
         return "eof_before_done";
+    case stream_trigger::restart_drift:
+        return "restart_drift";
     }
     return "unknown";
 }
@@ -29,10 +31,12 @@ routing::failure_reason to_failure_reason(stream_trigger t) noexcept
         return routing::failure_reason::connection;
     case stream_trigger::idle_timeout:
         return routing::failure_reason::timeout;
-    case stream_trigger::malformed_event:
+    case stream_trigger::oversized_event:
         return routing::failure_reason::bad_response;
     case stream_trigger::error_event:
         return routing::failure_reason::server_error;
+    case stream_trigger::restart_drift:
+        return routing::failure_reason::format;
     }
     return routing::failure_reason::bad_response;
 }

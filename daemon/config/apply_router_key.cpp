@@ -144,6 +144,67 @@ void read_optional_seconds(yaml_reader& reader, const map_entry& e, std::optiona
     }
 }
 
+// One stream_hedging block (the global one, or a group's): fields it leaves out keep `into`'s values.
+void read_hedging(yaml_reader& reader, const yaml_map& m, routing::hedge_settings& into)
+{
+    if (const auto* e = m.find("enabled")) {
+        if (const auto v = reader.boolean(e->value, e->path)) {
+            into.enabled = *v;
+        }
+    }
+    if (const auto* e = m.find("min_delay")) {
+        read_seconds(reader, *e, bound::non_negative, into.min_delay);
+    }
+    if (const auto* e = m.find("max_delay")) {
+        read_seconds(reader, *e, bound::non_negative, into.max_delay);
+    }
+}
+
+// router_settings.stream_hedging: {enabled, min_delay, max_delay, groups: {<group>: {enabled, min_delay,
+// max_delay}}}; `false` alone turns hedging off. A group's block starts from the global values, whatever
+// the order of the keys.
+void parse_stream_hedging(yaml_reader& reader, const map_entry& e, config_draft& draft)
+{
+    routing::router_settings& r = draft.router;
+    if (e.value.IsScalar()) {
+        if (const auto v = reader.boolean(e.value, e.path)) {
+            r.hedging.enabled = *v;
+        }
+        return;
+    }
+    const auto m = reader.map(e.value, e.path);
+    if (!m) {
+        return;
+    }
+    m->warn_unknown(reader.diag(), {"enabled", "min_delay", "max_delay", "groups"});
+    read_hedging(reader, *m, r.hedging);
+    if (r.hedging.min_delay > r.hedging.max_delay) {
+        reader.diag().error(e.path.key("min_delay"), "must be <= max_delay");
+    }
+    const auto* groups = m->find("groups");
+    if (groups == nullptr) {
+        return;
+    }
+    const auto gm = reader.map(groups->value, groups->path);
+    if (!gm) {
+        return;
+    }
+    for (const auto& g : gm->entries()) {
+        const auto one = reader.map(g.value, g.path);
+        if (!one) {
+            continue;
+        }
+        one->warn_unknown(reader.diag(), {"enabled", "min_delay", "max_delay"});
+        routing::hedge_settings h = r.hedging;
+        read_hedging(reader, *one, h);
+        if (h.min_delay > h.max_delay) {
+            reader.diag().error(g.path.key("min_delay"), "must be <= max_delay");
+        }
+        draft.references.push_back({g.path, g.key, model_reference::kind::fallback_source});
+        r.group_hedging[g.key] = h;
+    }
+}
+
 }  // namespace
 
 bool apply_router_key(yaml_reader& reader, std::string_view key, const map_entry& e, config_draft& draft)
@@ -174,6 +235,8 @@ bool apply_router_key(yaml_reader& reader, std::string_view key, const map_entry
         read_seconds(reader, e, bound::non_negative, r.cooldown_time);
     } else if (key == "retry_after_cap") {
         read_seconds(reader, e, bound::non_negative, r.retry_after_cap);
+    } else if (key == "retry_after_max_wait") {
+        read_seconds(reader, e, bound::non_negative, r.retry_after_max_wait);
     } else if (key == "fallbacks") {
         if (auto v = parse_fallbacks(reader, e, draft, true)) {
             r.fallbacks = std::move(*v);
@@ -201,6 +264,8 @@ bool apply_router_key(yaml_reader& reader, std::string_view key, const map_entry
                                            {"restart", stream_failover_mode::restart},
                                            {"off", stream_failover_mode::off}},
                                           "continue, restart, off", r.stream_failover);
+    } else if (key == "stream_hedging") {
+        parse_stream_hedging(reader, e, draft);
     } else if (key == "stream_idle_timeout") {
         read_seconds(reader, e, bound::positive, r.stream_idle_timeout);
     } else if (key == "request_budget") {

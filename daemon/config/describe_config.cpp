@@ -86,11 +86,16 @@ std::string describe_config(const config& c)
         if (!d.api_version.empty()) {
             out << "  api_version=" << d.api_version;
         }
-        out << "  weight=" << (d.weight ? number(*d.weight) : std::string("unset")) << "  rpm=" << number(d.rpm)
-            << "  tpm=" << number(d.tpm) << "  timeout=" << number(d.timeout_seconds)
+        out << "  weight=" << (d.weight ? number(*d.weight) : std::string("unset"))
+            << "  rpm=" << number(d.rpm) << "  tpm=" << number(d.tpm)
+            << "  timeout=" << number(d.timeout_seconds)
             << "s  stream_timeout=" << number(d.stream_timeout_seconds)
             << "s  max_parallel_requests=" << d.max_parallel_requests
-            << "  ssl_verify=" << (d.ssl_verify ? "true" : "false") << "\n";
+            << "  ssl_verify=" << (d.ssl_verify ? "true" : "false");
+        if (d.continuation) {
+            out << "  stream_continuation=" << routing::to_string(*d.continuation);
+        }
+        out << "\n";
     }
 
     out << "groups: " << t.group_names().size() << "\n";
@@ -137,8 +142,15 @@ std::string describe_config(const config& c)
         << "  allowed_fails: " << r.allowed_fails << "\n"
         << "  cooldown_time: " << number(r.cooldown_time) << "s\n"
         << "  retry_after_cap: " << number(r.retry_after_cap) << "s\n"
+        << "  retry_after_max_wait: " << number(r.retry_after_max_wait) << "s\n"
         << "  stream_failover: " << routing::to_string(r.stream_failover) << "\n"
-        << "  stream_idle_timeout: " << number(r.stream_idle_timeout) << "s\n";
+        << "  stream_idle_timeout: " << number(r.stream_idle_timeout) << "s\n"
+        << "  stream_hedging: " << (r.hedging.enabled ? "on" : "off") << ", delay "
+        << number(r.hedging.min_delay) << "s.." << number(r.hedging.max_delay) << "s\n";
+    for (const auto& [group, h] : r.group_hedging) {
+        out << "    " << group << ": " << (h.enabled ? "on" : "off") << ", delay " << number(h.min_delay)
+            << "s.." << number(h.max_delay) << "s\n";
+    }
 
     std::vector<std::string> listen;
     for (const auto& a : g.listen) {

@@ -155,7 +155,8 @@ private:
 
         if (const auto* info = m.find("model_info")) {
             if (const auto im = reader_.map(info->value, info->path)) {
-                im->warn_unknown(diag_, {"id"});
+                im->warn_unknown(diag_, {"id", "stream_continuation", "supports_assistant_prefill"});
+                read_continuation(*im, entry);
                 if (const auto* id = im->find("id")) {
                     if (auto v = reader_.non_empty_string(id->value, id->path)) {
                         if (!is_valid_id(*v)) {
@@ -173,6 +174,27 @@ private:
         read_entry_budget(m, "rpm", params_rpm_set_, entry.base.rpm);
         read_entry_budget(m, "tpm", params_tpm_set_, entry.base.tpm);
         return group;
+    }
+
+    // model_info.stream_continuation (baton: prefill | instruct | none), or LiteLLM's
+    // supports_assistant_prefill (true: prefill; false: instruct); the former wins when both are given.
+    void read_continuation(const yaml_map& info, entry_draft& entry)
+    {
+        if (const auto* e = info.find("supports_assistant_prefill")) {
+            if (const auto v = reader_.boolean(e->value, e->path)) {
+                entry.base.continuation =
+                    *v ? routing::continuation::prefill : routing::continuation::instruct;
+            }
+        }
+        if (const auto* e = info.find("stream_continuation")) {
+            if (const auto v = reader_.string(e->value, e->path)) {
+                if (const auto c = routing::continuation_from_string(*v)) {
+                    entry.base.continuation = *c;
+                } else {
+                    diag_.error(e->path, "must be one of prefill, instruct, none");
+                }
+            }
+        }
     }
 
     void read_entry_budget(const yaml_map& m, std::string_view key, bool set_in_params, double& target)

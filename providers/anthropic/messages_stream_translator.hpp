@@ -23,7 +23,7 @@ namespace baton::providers::anthropic {
 /// - message_stop → `data: [DONE]`; ping → nothing (it resets the relay's upstream idle deadline already);
 /// - an error event (`event: error`, or data of type "error") → an OpenAI in-band error
 ///   `{"error":{"message","type","code"}}` carrying Anthropic's error type (classify_messages_error reads
-///   it); data that is not a JSON object → a malformed event, so the stream fails over.
+///   it); data that is not a JSON object → a malformed event, which the stream drops and counts.
 /// Events are read with raw_object (no DOM): text and argument strings are copied as they are, escapes and
 /// all. Pure; one per hop.
 class messages_stream_translator final : public stream_translator {

@@ -361,9 +361,102 @@ BOOST_AUTO_TEST_CASE(wait_answers_as_soon_as_the_count_is_reached) {
     BOOST_TEST(took < 10s);
 }
 
+// Model-like answers (issue #10): one deterministic answer, continued only from a prefill.
+BOOST_AUTO_TEST_CASE(model_mode_continues_a_prefill_and_restarts_otherwise)
+{
+    fake.set_script("m", json::parse(R"({"model": {"words": 5}})"));
+    auto stream = [&](json::array messages) {
+        const auto head = client.open_stream("/m/v1/chat/completions",
+                                             json::object{{"model", "x"},
+                                                          {"messages", std::move(messages)},
+                                                          {"stream", true}},
+                                             deadline_after(5s));
+        BOOST_REQUIRE_EQUAL(head.status, 200u);
+        std::string text;
+        for (const auto& piece : content_pieces(client.read_events(deadline_after(5s)).events)) text += piece;
+        return text;
+    };
+    const json::object user{{"role", "user"}, {"content", "count"}};
+    BOOST_TEST(stream({user}) == "word1 word2 word3 word4 word5");
+    // A prefill of the answer's beginning is continued, mid-word too.
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"}, {"content", "word1 word2 "}}}) ==
+               "word3 word4 word5");
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"}, {"content", "word1 wo"}}}) ==
+               "rd2 word3 word4 word5");
+    // Anthropic-style text blocks are a prefill too.
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"},
+                                          {"content", json::array{json::object{{"type", "text"},
+                                                                               {"text", "word1 "}}}}}}) ==
+               "word2 word3 word4 word5");
+    // A trailing user turn (an instruction to continue), or a prefill that is not the answer: from the start.
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"}, {"content", "word1 "}},
+                       json::object{{"role", "user"}, {"content", "go on"}}}) ==
+               "word1 word2 word3 word4 word5");
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"}, {"content", "something else"}}}) ==
+               "word1 word2 word3 word4 word5");
+    // Cut-offs count this call's words.
+    fake.set_script("m", json::parse(R"({"model": {"words": 5}, "stream": {"cut_after": 1}})"));
+    BOOST_TEST(stream({user, json::object{{"role", "assistant"}, {"content", "word1 word2 "}}}) == "word3 ");
+    // Not streamed: the whole text.
+    fake.set_script("m", json::parse(R"({"model": {"words": 3}})"));
+    const auto r = client.post_json("/m/v1/chat/completions", chat());
+    BOOST_TEST(r.json().at("choices").at(0).at("message").at("content").as_string() == "word1 word2 word3");
+}
+
+BOOST_AUTO_TEST_CASE(model_mode_may_refuse_a_prefill_with_a_400)
+{
+    fake.set_script("r", json::parse(R"({"model": {"words": 3, "reject_prefill": true}})"));
+    const json::object user{{"role", "user"}, {"content", "count"}};
+    const auto refused =
+        client.post_json("/r/v1/chat/completions",
+                         json::object{{"model", "x"},
+                                      {"messages", json::array{user, json::object{{"role", "assistant"},
+                                                                                  {"content", "word1 "}}}},
+                                      {"stream", true}});
+    BOOST_TEST(refused.status == 400u);
+    BOOST_TEST(refused.json().at("error").at("type").as_string() == "invalid_request_error");
+    BOOST_TEST(std::string(refused.json().at("error").at("message").as_string()).find("prefill") !=
+               std::string::npos);
+    const auto fine = client.post_json("/r/v1/chat/completions", chat());
+    BOOST_TEST(fine.status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(drip_writes_one_byte_at_a_time)
+{
+    fake.set_script("d", json::parse(R"({"stream": {"pieces": ["x"], "drip_ms": 5}})"));
+    open_chat_stream("d");
+    const auto t0 = clock::now();
+    const auto r = client.read_events(deadline_after(20s));
+    BOOST_TEST(r.final_status == stream_status::end);
+    BOOST_TEST_REQUIRE(r.events.size() == 4u);  // role, "x", finish, [DONE]
+    BOOST_TEST(content_of(r.events[1]) == "x");
+    // Hundreds of bytes, 5 ms apart: well over a second.
+    BOOST_TEST((clock::now() - t0 > 1s));
+}
+
+BOOST_AUTO_TEST_CASE(endless_after_never_ends_its_event_until_the_peer_closes)
+{
+    fake.set_script("big", json::parse(R"({"stream": {"pieces": ["a", "b"], "endless_after": 1}})"));
+    open_chat_stream("big");
+    const auto first = client.next_event(deadline_after(5s));  // role
+    BOOST_TEST_REQUIRE(first.status == stream_status::event);
+    const auto second = client.next_event(deadline_after(5s));
+    BOOST_TEST_REQUIRE(second.status == stream_status::event);
+    BOOST_TEST(content_of(second.event) == "a");
+    // Then bytes keep coming and no event ends: reading for a while gives none.
+    const auto none = client.next_event(deadline_after(300ms));
+    BOOST_TEST(none.status == stream_status::timeout);
+    client.close();
+    BOOST_TEST(fake.wait_closed("big", 1, 5000ms));
+}
+
 BOOST_AUTO_TEST_CASE(bad_scripts_are_rejected) {
     BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"stauts": 500})")), std::runtime_error);
     BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"stream": {"cut_after": -1}})")),
+                      std::runtime_error);
+    BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"model": {"words": 0}})")), std::runtime_error);
+    BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"model": {"wordz": 3}})")), std::runtime_error);
+    BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"stream": {"drip_ms": "x"}})")),
                       std::runtime_error);
     const auto r = client.request("PUT", "/_control/scripts/a", "{not json");
     BOOST_TEST(r.status == 400u);

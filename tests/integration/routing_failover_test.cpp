@@ -332,13 +332,14 @@ BOOST_AUTO_TEST_CASE(cooling_deployments_are_skipped_and_listed)
     BOOST_TEST(h.at("deployments").at("f").at("status").as_string() == "healthy");
 }
 
-// 7. A 429 cools at once for max(Retry-After, cooldown_time), the upstream's ask capped by retry_after_cap.
+// 7. A 429 cools at once for max(Retry-After, cooldown_time), the upstream's ask capped by retry_after_cap
+// (a Retry-After within retry_after_max_wait, 3 s, is the cooldown exactly: see 7b).
 BOOST_AUTO_TEST_CASE(rate_limit_cools_at_once_for_max_of_retry_after_and_cooldown_capped)
 {
     start(config(fake,
                  {{"g", "a", heavy}, {"g", "b", 1}, {"h", "c", heavy}, {"h", "d", 1}},
                  {"allowed_fails: 100", "cooldown_time: 5", "retry_after_cap: 10"}));
-    fake.set_script("a", rate_limited("1"));   // cooldown_time (5 s) is longer: it wins
+    fake.set_script("a", rate_limited("4"));   // cooldown_time (5 s) is longer: it wins
     fake.set_script("c", rate_limited("20"));  // 20 s asked, capped at 10 s
 
     const auto r1 = chat("g");
@@ -359,7 +360,7 @@ BOOST_AUTO_TEST_CASE(rate_limit_cools_at_once_for_max_of_retry_after_and_cooldow
     const auto& a = h.at("deployments").at("a").as_object();
     BOOST_TEST(a.at("status").as_string() == "cooling_down");
     const double a_left = a.at("cooldown_remaining_seconds").to_number<double>();
-    // Longer than the 1 s Retry-After (a little time has passed since), at most cooldown_time.
+    // Cooling (a little time has passed since), at most cooldown_time.
     BOOST_TEST(a_left > 2.0);
     BOOST_TEST(a_left <= 5.0);
     const auto& c = h.at("deployments").at("c").as_object();
@@ -368,6 +369,36 @@ BOOST_AUTO_TEST_CASE(rate_limit_cools_at_once_for_max_of_retry_after_and_cooldow
     BOOST_TEST(c_left > 5.0);
     BOOST_TEST(c_left <= 10.0);
     BOOST_TEST(h.at("deployments").at("b").at("status").as_string() == "healthy");
+}
+
+// 7b. Issue #10, point 6: a 429 with Retry-After: 2 on a group's only deployment is waited out and retried
+// within num_retries before the fallback group (LiteLLM and the OpenAI SDKs wait too); cooldown_time (5 s)
+// does not stretch the wait. A Retry-After longer than retry_after_max_wait (3 s) goes to the fallback at
+// once, and that deployment is not asked again in the request.
+BOOST_AUTO_TEST_CASE(a_short_retry_after_is_waited_out_before_the_fallback)
+{
+    start(config(fake, {{"g", "a"}, {"fb", "f"}},
+                 {"num_retries: 2", "allowed_fails: 100", "cooldown_time: 5", "fallbacks: [{g: [fb]}]"}));
+    fake.set_script("a", json::object{{"steps", json::array{rate_limited("2")}}, {"then", ok()}});
+    const auto t0 = clock::now();
+    const auto r = chat("g");
+    const auto elapsed = clock::now() - t0;
+    BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+    BOOST_TEST(header(r, "x-baton-deployment-id") == "a");
+    BOOST_TEST(header(r, "x-baton-fallbacks") == "0");
+    BOOST_TEST(names_of(calls()) == (std::vector<std::string>{"a", "a"}), tt::per_element());
+    BOOST_TEST((elapsed >= 1900ms), "took " << std::chrono::duration<double>(elapsed).count() << " s");
+    BOOST_TEST((elapsed < 4s), "took " << std::chrono::duration<double>(elapsed).count() << " s");
+
+    // Retry-After: 6 is longer than the wait the request takes: the fallback serves at once.
+    fake.clear_calls();
+    fake.set_script("a", json::object{{"steps", json::array{rate_limited("6")}}, {"then", ok()}});
+    const auto t1 = clock::now();
+    const auto f = chat("g");
+    BOOST_TEST_REQUIRE(f.status == 200u, f.body);
+    BOOST_TEST(header(f, "x-baton-deployment-id") == "f");
+    BOOST_TEST(names_of(calls()) == (std::vector<std::string>{"a", "f"}), tt::per_element());
+    BOOST_TEST((clock::now() - t1 < 1500ms));
 }
 
 // 8a. Failure classes that fail over (SPEC §5.3), one group per class: the bad deployment (heavy) first,

@@ -102,80 +102,6 @@ json::array continued_messages(std::string_view partial)
     return m;
 }
 
-/// A client stream read to its end, taken apart.
-struct read_stream {
-    http_response head;
-    std::vector<sse_event> events;
-    stream_status final_status = stream_status::end;
-    std::vector<json::object> chunks;  ///< every data event that is a JSON object, in order
-    std::string content;               ///< choices[0].delta.content (chat) or choices[0].text, concatenated
-    int role_chunks = 0;               ///< chunks whose choices[0].delta has a role
-    std::vector<json::object> usage;   ///< the `usage` objects (non-null) of the chunks
-    bool done = false;                 ///< a [DONE] event came
-    bool last_is_done = false;
-    std::optional<json::object> final_error;  ///< the last event's `error`, when it is an error event
-    int unparsed = 0;                          ///< data events that are neither [DONE] nor JSON
-
-    /// The `model` field of each chunk that carries text, in order (one entry per such chunk).
-    std::vector<std::pair<std::string, std::string>> text_by_model;
-};
-
-read_stream take_apart(http_response head, stream_result r)
-{
-    read_stream s;
-    s.head = std::move(head);
-    s.events = std::move(r.events);
-    s.final_status = r.final_status;
-    for (const auto& e : s.events) {
-        if (e.is_done()) {
-            s.done = true;
-            continue;
-        }
-        boost::system::error_code ec;
-        auto v = json::parse(e.data, ec);
-        if (ec || !v.is_object()) {
-            ++s.unparsed;
-            continue;
-        }
-        auto& o = v.as_object();
-        if (const auto* u = o.if_contains("usage"); u && u->is_object()) s.usage.push_back(u->as_object());
-        if (const auto* ch = o.if_contains("choices"); ch && ch->is_array() && !ch->as_array().empty()) {
-            const auto& c = ch->as_array()[0].as_object();
-            const json::value* text = nullptr;
-            if (const auto* d = c.if_contains("delta"); d && d->is_object()) {
-                if (d->as_object().contains("role")) ++s.role_chunks;
-                text = d->as_object().if_contains("content");
-            } else {
-                text = c.if_contains("text");
-            }
-            if (text && text->is_string() && !text->as_string().empty()) {
-                s.content += text->as_string();
-                const auto* m = o.if_contains("model");
-                s.text_by_model.emplace_back(m && m->is_string() ? std::string(m->as_string()) : "<none>",
-                                             std::string(text->as_string()));
-            }
-        }
-        s.chunks.push_back(std::move(o));
-    }
-    s.last_is_done = !s.events.empty() && s.events.back().is_done();
-    if (!s.events.empty() && !s.events.back().is_done()) {
-        boost::system::error_code ec;
-        auto v = json::parse(s.events.back().data, ec);
-        if (!ec && v.is_object()) {
-            if (const auto* e = v.as_object().if_contains("error"); e && e->is_object()) s.final_error = e->as_object();
-        }
-    }
-    return s;
-}
-
-/// Opens a stream on batond and reads it to its end (bounded).
-read_stream stream_call(http_client& c, std::string_view target, const json::object& body,
-                        const header_list& headers = {}, clock::duration limit = 10s)
-{
-    auto head = c.open_stream(target, body, deadline_after(limit), headers);
-    return take_apart(std::move(head), c.read_events(deadline_after(limit)));
-}
-
 /// The one recorded call of `name` (fails the test when there is not exactly one).
 json::object only_call(fake_upstream_process& fake, std::string_view name)
 {
@@ -201,26 +127,10 @@ struct stream_fixture {
         return stream_call(*client, "/v1/chat/completions", body, headers);
     }
 
-    /// The log events named `event` of request `request_id`, in order. Waits for the request's access
-    /// line first: batond writes it once the request is over.
+    /// The log events named `event` of request `request_id`, in order (after its access line).
     std::vector<json::object> events_of(const std::string& request_id, std::string_view event)
     {
-        const auto access = baton->process().wait_for_line(
-            [&](std::string_view l) {
-                return l.find("\"event\":\"access\"") != std::string_view::npos &&
-                       l.find("\"request_id\":\"" + request_id + "\"") != std::string_view::npos;
-            },
-            output_stream::err, deadline_after(5s));
-        BOOST_TEST(access.has_value(), "no access log line for request " << request_id);
-        std::vector<json::object> out;
-        for (auto& e : baton->log_events()) {
-            const auto* ev = e.if_contains("event");
-            const auto* id = e.if_contains("request_id");
-            if (ev && ev->is_string() && ev->as_string() == event && id && id->is_string() &&
-                id->as_string() == request_id) {
-                out.push_back(std::move(e));
-            }
-        }
+        auto out = baton->request_events(request_id, event, deadline_after(5s));
         return out;
     }
 
@@ -245,8 +155,8 @@ void check_stream_starts(const std::vector<json::object>& starts,
 /// One way an upstream stream fails after its first event: the fake's `stream` field, and the
 /// baton_stream_failovers_total{reason} label it must count as.
 struct trigger {
-    std::string field;   ///< cut_after, stall_after, garbage_after, error_after, eof_after
-    std::string reason;  ///< connection_cut, idle_timeout, malformed_event, error_event, eof_before_done
+    std::string field;   ///< cut_after, stall_after, error_after, eof_after, endless_after
+    std::string reason;  ///< connection_cut, idle_timeout, error_event, eof_before_done, oversized_event
 };
 
 std::ostream& operator<<(std::ostream& os, const trigger& t)
@@ -255,9 +165,8 @@ std::ostream& operator<<(std::ostream& os, const trigger& t)
 }
 
 const std::vector<trigger> triggers = {
-    {"cut_after", "connection_cut"},        {"stall_after", "idle_timeout"},
-    {"garbage_after", "malformed_event"},   {"error_after", "error_event"},
-    {"eof_after", "eof_before_done"},
+    {"cut_after", "connection_cut"},  {"stall_after", "idle_timeout"},      {"error_after", "error_event"},
+    {"eof_after", "eof_before_done"}, {"endless_after", "oversized_event"},
 };
 
 }  // namespace
@@ -287,7 +196,7 @@ BOOST_DATA_TEST_CASE(every_trigger_after_first_byte_fails_over_in_continue_and_r
     BOOST_TEST(s.final_status == stream_status::end);
     BOOST_TEST(s.last_is_done);
     BOOST_TEST(!s.final_error.has_value());
-    BOOST_TEST(s.unparsed == 0);  // A's garbage event is never relayed
+    BOOST_TEST(s.unparsed == 0);  // nothing of A's broken end is relayed
     BOOST_TEST(s.content == a_partial + b_text);
     BOOST_TEST((elapsed < 3s), "took " << std::chrono::duration<double>(elapsed).count() << " s");
 
@@ -348,6 +257,44 @@ BOOST_AUTO_TEST_CASE(mode_off_ends_with_error_event_and_never_calls_b)
     BOOST_TEST_REQUIRE(t.final_error.has_value());
     BOOST_TEST(t.final_error->at("code").as_string() == "stream_failed");
     BOOST_TEST(g.fake.calls("B").size() == 0u);
+}
+
+// 2b. A malformed event is no trigger (issue #10, point 4): it is dropped, counted and logged once per
+// stream, and the same upstream goes on; B is never called.
+BOOST_AUTO_TEST_CASE(a_malformed_event_is_dropped_and_the_same_upstream_goes_on)
+{
+    stream_fixture f;
+    f.fake.set_script("A", streams(a_pieces, {{"garbage_after", 2}}));
+    f.fake.set_script("B", streams(b_pieces));
+    f.start(stream_config(f.fake, a_and_b(), {}));
+
+    const auto s = f.chat(chat_request());
+    BOOST_TEST(s.last_is_done);
+    BOOST_TEST(s.content == "Alpha beta gamma delta ");
+    BOOST_TEST(s.unparsed == 0);
+    BOOST_TEST(f.fake.calls("B").size() == 0u);
+    const auto drops = f.events_of(header(s.head, "x-baton-request-id"), "stream_event_dropped");
+    BOOST_TEST_REQUIRE(drops.size() == 1u);
+    BOOST_TEST(drops[0].at("deployment").as_string() == "A");
+    BOOST_TEST(drops[0].at("reason").as_string() == "malformed");
+
+    // Two in one stream: counted twice, logged once.
+    const std::string good =
+        R"(data: {"choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":null}]})";
+    f.fake.set_script(
+        "A",
+        json::object{{"body", "data: {not json\n\n" + good + "\n\ndata: <html>\n\n" +
+                                  R"(data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})" +
+                                  "\n\ndata: [DONE]\n\n"},
+                     {"headers", json::object{{"content-type", "text/event-stream"}}}});
+    const auto t = f.chat(chat_request());
+    BOOST_TEST(t.last_is_done);
+    BOOST_TEST(t.content == "ok");
+    BOOST_TEST(f.events_of(header(t.head, "x-baton-request-id"), "stream_event_dropped").size() == 1u);
+    const auto m = f.metrics();
+    BOOST_TEST(m.value("baton_stream_events_dropped_total", {{"reason", "malformed"}}) == 3.0, "metrics:\n"
+                                                                                                   << m.raw);
+    BOOST_TEST(m.sum("baton_stream_failovers_total", {}) == 0.0);
 }
 
 // 3. Exhaustion: A and B both cut mid-stream, no fallback: the stream ends with a final error event naming

@@ -88,6 +88,28 @@ std::vector<boost::json::object> baton_process::log_events() const {
     return out;
 }
 
+std::vector<boost::json::object> baton_process::request_events(std::string_view request_id,
+                                                               std::string_view event, deadline d)
+{
+    const std::string id = "\"request_id\":\"" + std::string(request_id) + "\"";
+    const auto access = process_->wait_for_line(
+        [&](std::string_view l) {
+            return l.find("\"event\":\"access\"") != std::string_view::npos &&
+                   l.find(id) != std::string_view::npos;
+        },
+        output_stream::err, d);
+    std::vector<boost::json::object> out;
+    if (!access) return out;
+    for (auto& e : log_events()) {
+        const auto* ev = e.if_contains("event");
+        const auto* rid = e.if_contains("request_id");
+        if (ev && ev->is_string() && ev->as_string() == event && rid && rid->is_string() &&
+            rid->as_string() == request_id)
+            out.push_back(std::move(e));
+    }
+    return out;
+}
+
 void baton_process::reload() { process_->signal(SIGHUP); }
 
 void baton_process::reload(std::string_view config_yaml) {

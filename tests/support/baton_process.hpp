@@ -53,6 +53,10 @@ public:
     std::optional<std::string> wait_log(std::string_view substring, deadline d, std::size_t from = 0);
     /// The log lines that parse as JSON objects (priority prefixes stripped), in order.
     std::vector<boost::json::object> log_events() const;
+    /// The log events named `event` of request `request_id`, in order. Waits (until `d`) for the request's
+    /// access line first: batond writes it once the request is over. Empty when that line never came.
+    std::vector<boost::json::object> request_events(std::string_view request_id, std::string_view event,
+                                                    deadline d);
 
     /// SIGHUP: re-read the config file.
     void reload();

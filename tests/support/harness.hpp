@@ -19,4 +19,5 @@
 #include "support/raw_http.hpp"
 #include "support/recorded_calls.hpp"
 #include "support/refused_port.hpp"
+#include "support/stream_reading.hpp"
 #include "support/temp_dir.hpp"

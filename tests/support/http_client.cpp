@@ -224,6 +224,7 @@ http_response http_client::open_stream(std::string_view method, std::string_view
     stream_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_parser_->header_limit(64 * 1024);
     pending_.clear();
+    scanned_ = 0;
     error_code ec;
     http::async_read_header(*socket_, buffer_, *stream_parser_, [&](error_code e, std::size_t) { ec = e; });
     run(d, ec);
@@ -272,13 +273,23 @@ stream_item http_client::next_event(deadline d) {
         return item;
     }
     for (;;) {
-        const auto [pos, len] = find_event_end(pending_);
+        // A separator is at most 4 bytes: resume the search just before where the last one stopped.
+        const std::size_t from = scanned_ > 3 ? scanned_ - 3 : 0;
+        auto [pos, len] = find_event_end(std::string_view(pending_).substr(std::min(from, pending_.size())));
         if (pos != std::string::npos) {
+            pos += from;
+            scanned_ = 0;
             std::string raw = pending_.substr(0, pos);
             pending_.erase(0, pos + len);
             if (raw.empty()) continue;  // stray blank lines
             item.status = stream_status::event;
             item.event = parse_event(std::move(raw), last_read_);
+            return item;
+        }
+        scanned_ = pending_.size();
+        if (clock::now() >= d) {
+            // An upstream that never ends its event keeps bytes coming: the deadline still holds.
+            item.status = stream_status::timeout;
             return item;
         }
         error_code ec;
@@ -287,6 +298,7 @@ stream_item http_client::next_event(deadline d) {
             // Clean end. An unterminated last event is still handed out once.
             if (!pending_.empty()) {
                 item.status = stream_status::event;
+                scanned_ = 0;
                 item.event = parse_event(std::exchange(pending_, {}), last_read_);
                 return item;
             }
@@ -330,6 +342,7 @@ std::string http_client::read_body(deadline d) {
     }
     stream_parser_.reset();
     if (!keep_alive_) close();
+    scanned_ = 0;
     return std::exchange(pending_, {});
 }
 
@@ -343,6 +356,7 @@ void http_client::close() {
     stream_parser_.reset();
     buffer_.clear();
     pending_.clear();
+    scanned_ = 0;
 }
 
 void http_client::reset() {

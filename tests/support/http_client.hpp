@@ -138,6 +138,7 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> stream_parser_;
     std::string pending_;  // received, not yet returned stream bytes
+    std::size_t scanned_ = 0;  // bytes of pending_ known to hold no event end (an endless event stays linear)
     clock::time_point last_read_{};
     bool keep_alive_ = true;
 };

@@ -93,6 +93,21 @@ std::size_t rss_bytes(pid_t pid)
     throw std::runtime_error("no VmRSS in " + proc_path(pid, "status"));
 }
 
+std::size_t peak_rss_bytes(pid_t pid)
+{
+    std::istringstream in{read_file(proc_path(pid, "status"))};
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.starts_with("VmHWM:")) {
+            std::istringstream v{line.substr(6)};
+            std::size_t kib = 0;
+            v >> kib;
+            return kib * 1024;
+        }
+    }
+    throw std::runtime_error("no VmHWM in " + proc_path(pid, "status"));
+}
+
 double cpu_seconds(pid_t pid)
 {
     const auto stat = read_file(proc_path(pid, "stat"));

@@ -19,6 +19,10 @@ void leave_free_fds(pid_t pid, std::size_t n);
 /// Resident memory of `pid` in bytes (VmRSS of /proc/PID/status). Throws std::runtime_error when gone.
 std::size_t rss_bytes(pid_t pid);
 
+/// Peak resident memory of `pid` so far in bytes (VmHWM of /proc/PID/status): what a burst cost, even when
+/// it was freed since. Throws std::runtime_error when gone.
+std::size_t peak_rss_bytes(pid_t pid);
+
 /// User plus system CPU time `pid` has used, in seconds (/proc/PID/stat). Throws std::runtime_error when
 /// gone.
 double cpu_seconds(pid_t pid);

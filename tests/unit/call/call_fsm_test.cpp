@@ -7,11 +7,13 @@
 #include "call/errc.hpp"
 #include "providers/registry.hpp"
 #include "routing/errc.hpp"
+#include "streaming/next_hop_request.hpp"
 #include "unit/routing/routing_fixture.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <string>
@@ -60,6 +62,10 @@ struct recorder final : call::call_observer {
     {
         lines.push_back("stream_failover " + t.target->id + " " + std::string(to_string(trigger)) + " " +
                         std::to_string(chunks));
+    }
+    void event_dropped(const routing::plan::try_deployment& t, streaming::drop_reason, std::size_t n) override
+    {
+        lines.push_back("dropped " + t.target->id + " malformed " + std::to_string(n));
     }
 };
 
@@ -776,6 +782,442 @@ BOOST_AUTO_TEST_CASE(stream_usage_is_summed_over_hops)
     BOOST_TEST(r.text() == "a b");
     BOOST_TEST(fsm.usage().prompt_tokens == 14);
     BOOST_TEST(fsm.usage().completion_tokens == 6);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #10: a stream that fails over is never corrupted. A model-like upstream answers a fixed list of
+// words; it continues only from a prefill (a trailing assistant message) and starts over otherwise.
+// ---------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(stream_integrity)
+
+const std::vector<std::string> answer = {"one ",  "two ", "three ", "four ",
+                                         "five ", "six ", "seven ", "eight"};
+
+std::string full_answer()
+{
+    std::string s;
+    for (const auto& w : answer) s += w;
+    return s;
+}
+
+/// How a model-like deployment behaves on one call.
+struct model_call {
+    std::optional<std::size_t> cut_after;  ///< words of this call before the stream is cut
+    bool refuse_prefill = false;           ///< a 400 for a request ending with an assistant message
+};
+
+/// The model's reply to the upstream body `body`: the words after a prefill's text (whole words), or all of
+/// them (a restart) when the request does not end with the partial answer.
+reply model_reply(std::string_view body, const model_call& how)
+{
+    const json::object o = json::parse(body).as_object();
+    const auto& last = o.at("messages").as_array().back().as_object();
+    std::size_t from = 0;
+    if (last.at("role") == "assistant") {
+        if (how.refuse_prefill) {
+            return http(400,
+                        R"({"error":{"message":"prefill is not supported","type":"invalid_request_error"}})");
+        }
+        const std::string prefix(last.at("content").as_string());
+        std::string so_far;
+        while (from < answer.size() && so_far.size() < prefix.size()) so_far += answer[from++];
+        if (so_far != prefix) from = 0;
+    }
+    reply r = http(200, chunk("", true));
+    std::size_t sent = 0;
+    for (std::size_t i = from; i < answer.size(); ++i) {
+        if (how.cut_after && sent == *how.cut_after) {
+            r.cut = true;
+            return r;
+        }
+        r.body += chunk(answer[i]);
+        ++sent;
+    }
+    r.body += finish_chunk() + "data: [DONE]\n\n";
+    return r;
+}
+
+/// Each deployment behaves as its list says, call by call (the last repeating); others answer like a model.
+script models(std::map<std::string, std::vector<model_call>> calls)
+{
+    auto count = std::make_shared<std::map<std::string, std::size_t>>();
+    return [calls = std::move(calls), count](const call::send_order& o, int) {
+        const auto it = calls.find(o.attempt->target->id);
+        model_call how;
+        if (it != calls.end()) {
+            const std::size_t n = (*count)[it->first]++;
+            how = it->second[std::min(n, it->second.size() - 1)];
+        }
+        return model_reply(o.body, how);
+    };
+}
+
+const json::array& messages_of(const std::string& body)
+{
+    static json::value keep;
+    keep = json::parse(body);
+    return keep.as_object().at("messages").as_array();
+}
+
+routing::deployment& set_continuation(bench& b, const std::string& id, routing::continuation c)
+{
+    auto& d = const_cast<routing::deployment&>(*b.w.table.find_deployment(id));
+    d.continuation = c;
+    return d;
+}
+
+BOOST_AUTO_TEST_CASE(the_cut_deployment_is_never_asked_again_whatever_the_retries)
+{
+    // The issue's first case: num_retries 2, one fallback group; the continuation used to go back to the
+    // deployment that cut the stream, twice, each reply glued on.
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g");
+    b.add("F", "fb");
+    b.w.table.settings.num_retries = 2;
+    b.w.table.settings.fallbacks["g"] = {"fb"};
+    const auto r = run(b, chat_body("g", true), models({{"A", {{.cut_after = 3}}}}));
+    BOOST_TEST(r.last == action_kind::finish);
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "F"}), boost::test_tools::per_element());
+    BOOST_TEST(r.text() == full_answer());
+    BOOST_TEST(r.waits.empty());
+}
+
+BOOST_AUTO_TEST_CASE(every_strategy_yields_exactly_the_answer)
+{
+    for (const auto how :
+         {routing::continuation::prefill, routing::continuation::instruct, routing::continuation::none}) {
+        BOOST_TEST_CONTEXT("strategy " << routing::to_string(how))
+        {
+            bench b(routing::test::lenient_policy());
+            b.add("A", "g", 100);
+            b.add("B", "g", 1);
+            set_continuation(b, "B", how);
+            const auto r = run(b, chat_body("g", true), models({{"A", {{.cut_after = 3}}}}));
+            BOOST_TEST(r.last == action_kind::finish);
+            BOOST_TEST(r.text() == full_answer());
+            BOOST_TEST(r.client.find("\"role\"") == r.client.rfind("\"role\""));  // one role chunk
+            BOOST_REQUIRE(r.bodies.size() == 2u);
+            const auto& msgs = messages_of(r.bodies[1]);
+            const json::object b_body = json::parse(r.bodies[1]).as_object();
+            switch (how) {
+            case routing::continuation::prefill:
+                BOOST_TEST(msgs.size() == 2u);
+                BOOST_TEST(msgs.back().at("role") == "assistant");
+                BOOST_TEST(msgs.back().at("content") == "one two three ");
+                BOOST_TEST(b_body.at("continue_final_message") == true);  // vLLM's switch
+                BOOST_TEST(b_body.at("add_generation_prompt") == false);
+                break;
+            case routing::continuation::instruct:
+                BOOST_TEST(msgs.size() == 3u);
+                BOOST_TEST(msgs.back().at("content").as_string() == streaming::continuation_instruction);
+                BOOST_TEST(!b_body.contains("continue_final_message"));
+                break;
+            case routing::continuation::none:
+                BOOST_TEST(msgs.size() == 1u);  // the original request: the guard drops the repeat
+                break;
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_prefill_falls_back_to_the_next_strategy_on_the_same_deployment)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g", 100);
+    b.add("B", "g", 1);
+    set_continuation(b, "B", routing::continuation::prefill);
+    const auto r =
+        run(b, chat_body("g", true), models({{"A", {{.cut_after = 2}}}, {"B", {{.refuse_prefill = true}}}}));
+    BOOST_TEST(r.last == action_kind::finish);
+    BOOST_TEST(r.text() == full_answer());
+    BOOST_TEST(r.client.find("prefill is not supported") == std::string::npos);  // never the client's error
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "B"}), boost::test_tools::per_element());
+    BOOST_TEST(messages_of(r.bodies[1]).back().at("role") == "assistant");
+    BOOST_TEST(messages_of(r.bodies[2]).back().at("role") == "user");  // instruct
+    BOOST_TEST(!b.w.cell("B").cooling(at(1)));
+}
+
+BOOST_AUTO_TEST_CASE(refusals_walk_down_to_a_restart_then_to_the_next_candidate)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g", 100);
+    b.add("B", "g", 10);
+    b.add("C", "g", 1);
+    set_continuation(b, "B", routing::continuation::prefill);
+    const std::string refusal = R"({"error":{"message":"no","type":"invalid_request_error"}})";
+    // B refuses everything after the first byte (prefill, instruct and the original request alike).
+    const auto r = run(b, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return http(400, refusal);
+        return models({{"A", {{.cut_after = 2}}}})(o, n);
+    });
+    BOOST_TEST(r.last == action_kind::finish);
+    BOOST_TEST(r.text() == full_answer());
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "B", "B", "C"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(messages_of(r.bodies[3]).size() == 1u);  // none: the original request
+}
+
+BOOST_AUTO_TEST_CASE(a_drifting_restart_is_never_glued_and_only_a_prefill_candidate_is_tried_next)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g", 1000);
+    b.add("B", "g", 100);
+    b.add("C", "g", 10);
+    b.add("P", "g", 1);
+    set_continuation(b, "P", routing::continuation::prefill);
+    // B restarts and drifts after two words; C (instruct) would restart too: skipped; P continues.
+    const auto drifting = http(200, chunk("", true) + chunk("one ") + chunk("two ") + chunk("TWELVE ") +
+                                        finish_chunk() + "data: [DONE]\n\n");
+    const auto r = run(b, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return drifting;
+        return models({{"A", {{.cut_after = 3}}}})(o, n);
+    });
+    BOOST_TEST(r.last == action_kind::finish);
+    BOOST_TEST(r.text() == full_answer());
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "P"}), boost::test_tools::per_element());
+    BOOST_TEST((std::find(b.rec.lines.begin(), b.rec.lines.end(), "stream_failover B restart_drift 4") !=
+                b.rec.lines.end()));
+    BOOST_TEST(!b.w.cell("B").cooling(at(1)));  // not to blame
+
+    // No prefill candidate left: the stream ends with stream_failover_failed naming the original failure.
+    bench c(routing::test::lenient_policy());
+    c.add("A", "g", 1000);
+    c.add("B", "g", 100);
+    c.add("C", "g", 10);
+    const auto s = run(c, chat_body("g", true), [&](const call::send_order& o, int n) {
+        if (o.attempt->target->id == "B") return drifting;
+        return models({{"A", {{.cut_after = 3}}}})(o, n);
+    });
+    BOOST_TEST(s.last == action_kind::end_stream);
+    BOOST_TEST(s.sent == (std::vector<std::string>{"A", "B"}), boost::test_tools::per_element());
+    BOOST_TEST(s.text() == "one two three ");
+    BOOST_TEST(s.client.find(R"("code":"stream_failover_failed")") != std::string::npos);
+    BOOST_TEST(s.client.find("stream failed (connection_cut") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_event_is_dropped_and_the_same_upstream_goes_on)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g", 100);
+    b.add("B", "g", 1);
+    const auto r =
+        run(b, chat_body("g", true),
+            per_deployment({{"A",
+                             {http(200, chunk("", true) + chunk("one ") + "data: {not json\n\n" +
+                                            chunk("two") + finish_chunk() + "data: [DONE]\n\n")}}}));
+    BOOST_TEST(r.last == action_kind::finish);
+    BOOST_TEST(r.text() == "one two");
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A"}), boost::test_tools::per_element());
+    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A stream_hop 0", "dropped A malformed 1",
+                                                        "end A none 200"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_timed_out_deployment_is_not_retried_in_a_later_round)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g");
+    b.add("F", "fb");
+    b.w.table.settings.num_retries = 2;
+    b.w.table.settings.fallbacks["g"] = {"fb"};
+    const auto r = run(b, chat_body("g", true),
+                       per_deployment({{"A", {transport(net::upstream_errc::first_event_timeout)}},
+                                       {"F", {http(200, whole_stream({"ok"}))}}}));
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "F"}), boost::test_tools::per_element());
+    BOOST_TEST(r.text() == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(the_adapters_default_strategy_applies_unless_the_deployment_overrides_it)
+{
+    BOOST_TEST((providers::adapter_for("openai").default_continuation() == routing::continuation::instruct));
+    BOOST_TEST((providers::adapter_for("azure").default_continuation() == routing::continuation::instruct));
+    BOOST_TEST((providers::adapter_for("baton").default_continuation() == routing::continuation::none));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #10, point 5: the hedged first token, as the machine answers it (the executor performs the race).
+// ---------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(hedging)
+
+struct hedge_recorder final : call::call_observer {
+    std::vector<std::string> lines;
+    void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t>) override
+    {
+        lines.push_back("start " + t.target->id + (t.hedge ? " hedge" : ""));
+    }
+    void attempt_ended(const routing::plan::try_deployment& t, failure_reason r, int, routing::duration,
+                       std::string_view) override
+    {
+        lines.push_back("end " + t.target->id + " " + std::string(to_string(r)));
+    }
+    void hedge_ended(const routing::plan::try_deployment& h, std::string_view outcome) override
+    {
+        lines.push_back("hedge " + h.target->id + " " + std::string(outcome));
+    }
+};
+
+/// A streamed call to group g (A heavy, B light; F in fallback group fb), started.
+struct race {
+    bench b{routing::test::lenient_policy()};
+    hedge_recorder rec;
+    std::optional<call::call_fsm> fsm;
+    action_kind first = action_kind::finish;
+
+    explicit race(bool stream = true)
+    {
+        b.add("A", "g", 100);
+        b.add("B", "g", 1);
+        b.add("F", "fb");
+        b.w.table.settings.fallbacks["g"] = {"fb"};
+        fsm.emplace(b.context(), rec);
+        first = fsm->start(parse(chat_body("g", stream)), nullptr, routing::stream_failover_mode::continue_,
+                           at(0), 0.0);
+    }
+};
+
+/// Relays a whole stream through the machine (after on_stream_open), returns the client's text.
+std::string relay(call::call_fsm& fsm, const std::string& sse)
+{
+    std::string_view in = sse;
+    std::string client;
+    while (auto ev = fsm.next_event(in)) {
+        const auto a = fsm.on_event(*ev);
+        if (a.kind == stream_action_kind::forward) client.append(in.substr(0, ev->size));
+        if (a.kind == stream_action_kind::replace || a.kind == stream_action_kind::done)
+            client.append(a.payload);
+        in.remove_prefix(ev->size);
+    }
+    return client;
+}
+
+BOOST_AUTO_TEST_CASE(a_streamed_first_attempt_carries_its_hedge_delay)
+{
+    race r;
+    BOOST_TEST(r.first == action_kind::send);
+    BOOST_TEST_REQUIRE(r.fsm->order().hedge_after.has_value());
+    BOOST_TEST(routing::to_seconds(*r.fsm->order().hedge_after) == 10.0);  // nothing measured: the ceiling
+
+    // Measured: A's time to first event was 2 s ± 1 s: 6 s.
+    race m;
+    m.b.w.cell("A").record_ttft(2000);
+    call::call_fsm fsm(m.b.context(), m.rec);
+    fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    BOOST_TEST(routing::to_seconds(*fsm.order().hedge_after) == 6.0, boost::test_tools::tolerance(1e-9));
+
+    // Off for the group, or not a stream: no hedge.
+    race off;
+    off.b.w.table.settings.group_hedging["g"] = routing::hedge_settings{.enabled = false};
+    call::call_fsm g(off.b.context(), off.rec);
+    g.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    BOOST_TEST(!g.order().hedge_after.has_value());
+    race unary(false);
+    BOOST_TEST(!unary.fsm->order().hedge_after.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_hedge_wins_and_the_original_is_forgotten)
+{
+    race r;
+    BOOST_TEST(r.fsm->order().attempt->target->id == "A");
+    BOOST_TEST_REQUIRE(r.fsm->on_hedge_due(at(10), 0.0));
+    BOOST_TEST(r.fsm->order().attempt->target->id == "B");
+    BOOST_TEST(r.fsm->order().attempt->hedge);
+    BOOST_TEST(!r.fsm->order().hedge_after.has_value());
+    BOOST_TEST(json::parse(r.fsm->order().body).at("model") == "up-B");
+    BOOST_TEST(r.fsm->racing());
+    BOOST_TEST(r.b.w.cell("A").in_flight() == 1);
+    BOOST_TEST(r.b.w.cell("B").in_flight() == 1);
+    BOOST_TEST(!r.fsm->on_hedge_due(at(11), 0.0));  // one hedge per request
+
+    r.fsm->on_race_won(1, at(12));
+    BOOST_TEST(!r.fsm->racing());
+    BOOST_TEST(r.b.w.cell("A").in_flight() == 0);  // the loser, cancelled
+    BOOST_TEST(r.fsm->on_stream_open(at(12)) == action_kind::relay);
+    BOOST_TEST(relay(*r.fsm, whole_stream({"hi"})) == whole_stream({"hi"}));
+    r.fsm->on_first_event(at(12));
+    BOOST_TEST(r.fsm->on_hop_end(at(13), 0.0) == action_kind::finish);
+    BOOST_TEST(r.fsm->served()->target->id == "B");
+    BOOST_TEST(r.fsm->attempts_sent() == 2);
+    BOOST_TEST(r.b.w.cell("B").in_flight() == 0);
+    BOOST_TEST(r.b.w.cell("B").ttft_ms() == 2000.0);  // from its send at 10 s to its first event at 12 s
+    BOOST_TEST(r.rec.lines ==
+                   (std::vector<std::string>{"start A", "start B hedge", "hedge B won", "end B none"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_original_wins_after_its_hop_opened_and_the_hedge_is_abandoned)
+{
+    race r;
+    BOOST_TEST_REQUIRE(r.fsm->on_hedge_due(at(10), 0.0));
+    BOOST_TEST(r.fsm->on_stream_open(at(11)) == action_kind::relay);  // the original's head came first
+    r.fsm->on_race_won(0, at(11));
+    BOOST_TEST(r.b.w.cell("B").in_flight() == 0);
+    BOOST_TEST(relay(*r.fsm, whole_stream({"hi"})) == whole_stream({"hi"}));
+    BOOST_TEST(r.fsm->on_hop_end(at(12), 0.0) == action_kind::finish);
+    BOOST_TEST(r.fsm->served()->target->id == "A");
+    BOOST_TEST(r.rec.lines ==
+                   (std::vector<std::string>{"start A", "start B hedge", "hedge B lost", "end A none"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(the_hedge_wins_over_an_original_whose_stream_had_opened)
+{
+    race r;
+    BOOST_TEST_REQUIRE(r.fsm->on_hedge_due(at(10), 0.0));
+    BOOST_TEST(r.fsm->on_stream_open(at(11)) == action_kind::relay);  // A's head, no event yet
+    r.fsm->on_race_won(1, at(12));                                    // B's event came first
+    BOOST_TEST(r.fsm->on_stream_open(at(12)) == action_kind::relay);
+    BOOST_TEST(relay(*r.fsm, whole_stream({"hi"})) == whole_stream({"hi"}));
+    BOOST_TEST(r.fsm->on_hop_end(at(13), 0.0) == action_kind::finish);
+    BOOST_TEST(r.fsm->stream()->hop_count() == 1u);  // A's abandoned hop is forgotten
+    BOOST_TEST(r.fsm->served()->target->id == "B");
+}
+
+BOOST_AUTO_TEST_CASE(a_racer_that_fails_leaves_the_other_alone_and_both_failing_moves_on)
+{
+    // The original fails (500) while the hedge runs: recorded, the race goes on; the hedge then wins.
+    race r;
+    BOOST_TEST_REQUIRE(r.fsm->on_hedge_due(at(10), 0.0));
+    BOOST_TEST(!r.fsm->on_racer_response(0, {500, "application/json", "", "{}"}, at(11), 0.0).has_value());
+    BOOST_TEST(r.fsm->racing());
+    r.fsm->on_race_won(1, at(12));
+    BOOST_TEST(r.fsm->on_stream_open(at(12)) == action_kind::relay);
+    relay(*r.fsm, whole_stream({"hi"}));
+    BOOST_TEST(r.fsm->on_hop_end(at(13), 0.0) == action_kind::finish);
+    BOOST_TEST(r.rec.lines == (std::vector<std::string>{"start A", "start B hedge", "end A server_error",
+                                                        "hedge B won", "end B none"}),
+               boost::test_tools::per_element());
+
+    // Both fail before an event: the call goes on (the fallback group), the hedge ended "failed".
+    race f;
+    BOOST_TEST_REQUIRE(f.fsm->on_hedge_due(at(10), 0.0));
+    BOOST_TEST(!f.fsm->on_racer_transport_error(1, net::upstream_errc::connection, "refused", at(11), 0.0));
+    BOOST_TEST(f.fsm->on_stream_open(at(11)) == action_kind::relay);
+    BOOST_TEST((f.fsm->on_upstream_end(true).kind == stream_action_kind::fail));
+    const auto next = f.fsm->on_racer_hop_end(0, at(12), 0.0);
+    BOOST_TEST_REQUIRE(next.has_value());
+    BOOST_TEST(*next == action_kind::send);
+    BOOST_TEST(f.fsm->order().attempt->target->id == "F");
+    BOOST_TEST(!f.fsm->order().hedge_after.has_value());  // one hedge per request
+    BOOST_TEST(f.rec.lines == (std::vector<std::string>{"start A", "start B hedge", "end B connection",
+                                                        "hedge B failed", "end A connection", "start F"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(no_candidate_no_hedge)
+{
+    bench b(routing::test::lenient_policy());
+    b.add("A", "g");
+    hedge_recorder rec;
+    call::call_fsm fsm(b.context(), rec);
+    fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    BOOST_TEST(!fsm.on_hedge_due(at(10), 0.0));
+    BOOST_TEST(!fsm.racing());
+    // The original then fails: the plan was not moved by the look for a hedge.
+    BOOST_TEST(fsm.on_transport_error(net::upstream_errc::connection, "x", at(11), 0.0) == action_kind::fail);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

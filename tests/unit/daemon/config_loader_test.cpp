@@ -768,6 +768,92 @@ aliases:
     }
 }
 
+// Issue #10: retry_after_max_wait, stream_hedging (global and per group) and each deployment's continuation.
+BOOST_AUTO_TEST_CASE(stream_integrity_settings_are_read_and_validated)
+{
+    loader defaults;
+    const auto d = defaults.ok(with_echo());
+    BOOST_TEST(d.routes.settings.retry_after_max_wait == 3.0);
+    BOOST_TEST(d.routes.settings.hedging.enabled);
+    BOOST_TEST(d.routes.settings.hedging.min_delay == 1.0);
+    BOOST_TEST(d.routes.settings.hedging.max_delay == 10.0);
+    BOOST_TEST(d.routes.settings.group_hedging.empty());
+    BOOST_TEST(!d.routes.deployments()[0].continuation.has_value());
+
+    loader l;
+    const auto c = l.ok(
+        with_echo(R"(
+router_settings:
+  retry_after_max_wait: 5
+  stream_hedging:
+    min_delay: 0.5
+    max_delay: 4
+    groups:
+      slow: {max_delay: 30}
+      echo: {enabled: false}
+)",
+                  "  - model_name: slow\n    litellm_params: {model: openai/x, api_base: http://h/v1}\n"
+                  "    model_info: {id: s1, stream_continuation: prefill}\n"
+                  "  - model_name: slow\n    litellm_params: {model: openai/y, api_base: http://h/v1}\n"
+                  "    model_info: {id: s2, supports_assistant_prefill: false}\n"
+                  "  - model_name: slow\n    litellm_params: {model: openai/z, api_base: http://h/v1}\n"
+                  "    model_info: {id: s3, supports_assistant_prefill: true, stream_continuation: none}\n"));
+    const auto& r = c.routes.settings;
+    BOOST_TEST(r.retry_after_max_wait == 5.0);
+    BOOST_TEST(r.hedging.min_delay == 0.5);
+    BOOST_TEST(r.hedging.max_delay == 4.0);
+    BOOST_TEST(r.hedging_for("slow").min_delay == 0.5);  // from the global block
+    BOOST_TEST(r.hedging_for("slow").max_delay == 30.0);
+    BOOST_TEST(!r.hedging_for("echo").enabled);
+    BOOST_TEST(r.hedging_for("other").max_delay == 4.0);
+    using baton::routing::continuation;
+    BOOST_TEST((c.routes.find_deployment("s1")->continuation == continuation::prefill));
+    BOOST_TEST((c.routes.find_deployment("s2")->continuation == continuation::instruct));
+    BOOST_TEST(
+        (c.routes.find_deployment("s3")->continuation == continuation::none));  // the explicit key wins
+    const std::string no_auth =
+        "general_settings.master_key: not set and no keys configured: clients are not authenticated";
+    BOOST_TEST(c.warnings == strings{no_auth}, boost::test_tools::per_element());
+
+    loader off;
+    BOOST_TEST(
+        !off.ok(with_echo("router_settings: {stream_hedging: false}\n")).routes.settings.hedging.enabled);
+
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"router_settings: {retry_after_max_wait: -1}", "router_settings.retry_after_max_wait: must be >= 0"},
+        {"router_settings: {stream_hedging: {min_delay: 5, max_delay: 2}}",
+         "router_settings.stream_hedging.min_delay: must be <= max_delay"},
+        {"router_settings: {stream_hedging: {groups: {echo: {min_delay: 20}}}}",
+         "router_settings.stream_hedging.groups.echo.min_delay: must be <= max_delay"},
+        {"router_settings: {stream_hedging: {enabled: sometimes}}",
+         "router_settings.stream_hedging.enabled: expected true or false"},
+    };
+    for (const auto& [settings, message] : cases) {
+        loader bad;
+        BOOST_TEST_CONTEXT(settings)
+        {
+            BOOST_TEST(bad.errors(with_echo(settings + "\n")) == strings{message},
+                       boost::test_tools::per_element());
+        }
+    }
+    loader bad;
+    BOOST_TEST(
+        bad.errors(with_echo("",
+                             "  - model_name: g\n    litellm_params: {model: baton/echo}\n"
+                             "    model_info: {stream_continuation: sometimes}\n")) ==
+            strings{"model_list[1].model_info.stream_continuation: must be one of prefill, instruct, none"},
+        boost::test_tools::per_element());
+    // A group of its own naming nothing is only warned about.
+    loader warn;
+    const auto w =
+        warn.ok(with_echo("router_settings: {stream_hedging: {groups: {nope: {enabled: false}}}}\n"));
+    BOOST_TEST(
+        w.warnings ==
+            (strings{"router_settings.stream_hedging.groups.nope: names no model group or alias; never used",
+                     no_auth}),
+        boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(fallback_targets_may_be_groups_aliases_renames_or_wildcard_matches)
 {
     loader l;

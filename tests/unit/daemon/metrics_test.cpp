@@ -175,6 +175,9 @@ BOOST_AUTO_TEST_CASE(merging_two_shards_sums_everything) {
     b.tokens("g", token_type::completion, 7);
     a.stream_failover("connection");
     b.stream_failover("connection");
+    a.stream_event_dropped("malformed");
+    b.stream_event_dropped("malformed");
+    b.hedge("failed");
     a.stream_started();
     a.stream_started();
     b.stream_started();
@@ -201,6 +204,8 @@ BOOST_AUTO_TEST_CASE(merging_two_shards_sums_everything) {
     BOOST_TEST(m.token_counts().value({"g", "prompt"}) == 150u);
     BOOST_TEST(m.token_counts().value({"g", "completion"}) == 7u);
     BOOST_TEST(m.stream_failovers().value({"connection"}) == 2u);
+    BOOST_TEST(m.stream_events_dropped().value({"malformed"}) == 2u);
+    BOOST_TEST(m.hedges().value({"failed"}) == 1u);
     BOOST_TEST(m.streams_active() == 2);
     BOOST_TEST(m.batch_requests(batch_outcome::completed) == 2u);
     BOOST_TEST(m.batch_requests(batch_outcome::failed) == 1u);
@@ -233,6 +238,7 @@ BOOST_AUTO_TEST_CASE(untouched_metrics_render_families_and_known_series_at_zero)
           "baton_upstream_requests_total counter", "baton_fallback_total counter",
           "baton_alias_resolved_total counter", "baton_deployment_healthy gauge",
           "baton_deployment_cooldowns_total counter", "baton_stream_failovers_total counter",
+          "baton_stream_events_dropped_total counter", "baton_hedges_total counter",
           "baton_streams_active gauge", "baton_tokens_total counter", "baton_batch_requests_total counter",
           "baton_config_reloads_total counter"}) {
         BOOST_TEST_CONTEXT(family) { BOOST_TEST(has_line(text, std::string("# TYPE ") + family)); }
@@ -265,6 +271,10 @@ BOOST_AUTO_TEST_CASE(exact_text_of_a_small_scenario) {
     b.fallback("gpt-4o", "claude-sonnet", "server_error");
     b.alias_resolved("fast-text", "local-gemma");
     b.stream_failover("connection");
+    b.stream_event_dropped("malformed");
+    a.hedge("won");
+    b.hedge("won");
+    b.hedge("lost");
     b.batch_request(batch_outcome::completed);
 
     const std::array<metrics_shard, 2> copies{a, b};
@@ -284,14 +294,16 @@ BOOST_AUTO_TEST_CASE(exact_text_of_a_small_scenario) {
         "# TYPE baton_requests_total counter\n"
         "baton_requests_total{model_group=\"gpt-4o\",status=\"200\"} 1\n"
         "baton_requests_total{model_group=\"gpt-4o\",status=\"502\"} 1\n"
-        "# HELP baton_request_duration_seconds Client request duration from arrival to last byte, seconds, by "
+        "# HELP baton_request_duration_seconds Client request duration from arrival to last byte, seconds, "
+        "by "
         "model group.\n"
         "# TYPE baton_request_duration_seconds histogram\n" +
         bucket_lines("baton_request_duration_seconds", "model_group=\"gpt-4o\",",
                      {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2}) +
         "baton_request_duration_seconds_sum{model_group=\"gpt-4o\"} 2.375\n"
         "baton_request_duration_seconds_count{model_group=\"gpt-4o\"} 2\n"
-        "# HELP baton_time_to_first_token_seconds Time from request arrival to the first streamed token relayed "
+        "# HELP baton_time_to_first_token_seconds Time from request arrival to the first streamed token "
+        "relayed "
         "to the client, seconds.\n"
         "# TYPE baton_time_to_first_token_seconds histogram\n" +
         bucket_lines("baton_time_to_first_token_seconds", "",
@@ -301,15 +313,18 @@ BOOST_AUTO_TEST_CASE(exact_text_of_a_small_scenario) {
         "# HELP baton_overhead_seconds Request time not spent waiting on upstreams (the gateway's own cost), "
         "seconds.\n"
         "# TYPE baton_overhead_seconds histogram\n" +
-        bucket_lines("baton_overhead_seconds", "", {0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}) +
+        bucket_lines("baton_overhead_seconds", "",
+                     {0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}) +
         "baton_overhead_seconds_sum 0.00244140625\n"
         "baton_overhead_seconds_count 2\n"
-        "# HELP baton_upstream_requests_total Upstream attempts, by deployment and outcome (success or failure "
+        "# HELP baton_upstream_requests_total Upstream attempts, by deployment and outcome (success or "
+        "failure "
         "class).\n"
         "# TYPE baton_upstream_requests_total counter\n"
         "baton_upstream_requests_total{deployment=\"gpt4o-eastus\",outcome=\"server_error\"} 1\n"
         "baton_upstream_requests_total{deployment=\"gpt4o-eastus\",outcome=\"success\"} 1\n"
-        "# HELP baton_fallback_total Hops to another candidate, by model group left, model group tried next and "
+        "# HELP baton_fallback_total Hops to another candidate, by model group left, model group tried next "
+        "and "
         "failure class.\n"
         "# TYPE baton_fallback_total counter\n"
         "baton_fallback_total{from_model=\"gpt-4o\",to_model=\"claude-sonnet\",reason=\"server_error\"} 1\n"
@@ -324,9 +339,19 @@ BOOST_AUTO_TEST_CASE(exact_text_of_a_small_scenario) {
         "# TYPE baton_deployment_cooldowns_total counter\n"
         "baton_deployment_cooldowns_total{deployment=\"gpt4o-eastus\"} 0\n"
         "baton_deployment_cooldowns_total{deployment=\"gpt4o-westus\"} 2\n"
-        "# HELP baton_stream_failovers_total Streams that failed over after their first byte, by failure class.\n"
+        "# HELP baton_stream_failovers_total Streams that failed over after their first byte, by failure "
+        "class.\n"
         "# TYPE baton_stream_failovers_total counter\n"
         "baton_stream_failovers_total{reason=\"connection\"} 1\n"
+        "# HELP baton_stream_events_dropped_total Upstream stream events dropped while the same upstream "
+        "went "
+        "on, by reason.\n"
+        "# TYPE baton_stream_events_dropped_total counter\n"
+        "baton_stream_events_dropped_total{reason=\"malformed\"} 1\n"
+        "# HELP baton_hedges_total Hedged first tokens of streamed requests, by outcome.\n"
+        "# TYPE baton_hedges_total counter\n"
+        "baton_hedges_total{outcome=\"lost\"} 1\n"
+        "baton_hedges_total{outcome=\"won\"} 2\n"
         "# HELP baton_streams_active SSE streams being relayed to clients.\n"
         "# TYPE baton_streams_active gauge\n"
         "baton_streams_active 1\n"

@@ -187,8 +187,8 @@ BOOST_AUTO_TEST_CASE(retry_after_sets_the_cooldown_when_longer_and_is_capped)
 {
     health_registry reg(policy_with(3, 5s, 300s));
     auto shorter = reg.cell("shorter", "g");
-    reg.record_failure(*shorter, failure_reason::rate_limit, at(0), 2s);
-    BOOST_TEST((shorter->cooldown_remaining(at(0)) == duration(5s)));  // max(2, cooldown_time 5)
+    reg.record_failure(*shorter, failure_reason::rate_limit, at(0), 4s);
+    BOOST_TEST((shorter->cooldown_remaining(at(0)) == duration(5s)));  // max(4, cooldown_time 5)
 
     auto longer = reg.cell("longer", "g");
     reg.record_failure(*longer, failure_reason::rate_limit, at(0), 30s);
@@ -199,8 +199,43 @@ BOOST_AUTO_TEST_CASE(retry_after_sets_the_cooldown_when_longer_and_is_capped)
     BOOST_TEST((huge->cooldown_remaining(at(0)) == duration(300s)));  // retry_after_cap
 
     auto negative = reg.cell("negative", "g");
-    reg.record_failure(*negative, failure_reason::rate_limit, at(0), -10s);
+    reg.record_failure(*negative, failure_reason::server_error, at(0), -10s);
+    reg.record_failure(*negative, failure_reason::auth, at(0), -10s);
     BOOST_TEST((negative->cooldown_remaining(at(0)) == duration(5s)));
+}
+
+// Issue #10, point 6: a Retry-After within retry_after_max_wait (3 s by default) is the cooldown itself, so
+// the request that got it can wait it out and retry; cooldown_time would otherwise stretch it to 5 s.
+BOOST_AUTO_TEST_CASE(a_short_retry_after_is_the_cooldown_exactly)
+{
+    health_registry reg(policy_with(3, 5s, 300s));
+    auto two = reg.cell("two", "g");
+    reg.record_failure(*two, failure_reason::rate_limit, at(0), 2s);
+    BOOST_TEST((two->cooldown_remaining(at(0)) == duration(2s)));
+    BOOST_TEST(!two->cooling(at(2)));
+
+    auto limit = reg.cell("limit", "g");
+    reg.record_failure(*limit, failure_reason::rate_limit, at(0), 3s);
+    BOOST_TEST((limit->cooldown_remaining(at(0)) == duration(3s)));
+
+    auto zero = reg.cell("zero", "g");  // "retry at once": no cooldown
+    reg.record_failure(*zero, failure_reason::rate_limit, at(0), 0s);
+    BOOST_TEST(!zero->cooling(at(0)));
+
+    auto absent = reg.cell("absent", "g");  // no Retry-After: cooldown_time
+    reg.record_failure(*absent, failure_reason::rate_limit, at(0));
+    BOOST_TEST((absent->cooldown_remaining(at(0)) == duration(5s)));
+
+    auto auth = reg.cell("auth", "g");  // only a rate limit's Retry-After is a wait worth taking
+    reg.record_failure(*auth, failure_reason::auth, at(0), 2s);
+    BOOST_TEST((auth->cooldown_remaining(at(0)) == duration(5s)));
+
+    cooldown_policy p = policy_with(3, 5s, 2s);  // the cap applies first: 60 s capped to 2 s is short
+    p.retry_after_max_wait = 3s;
+    health_registry capped(p);
+    auto c = capped.cell("c", "g");
+    capped.record_failure(*c, failure_reason::rate_limit, at(0), 60s);
+    BOOST_TEST((c->cooldown_remaining(at(0)) == duration(2s)));
 }
 
 BOOST_AUTO_TEST_CASE(the_cap_bounds_retry_after_not_cooldown_time)

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 using namespace baton::routing;
 using namespace baton::routing::test;
@@ -1136,22 +1137,90 @@ BOOST_AUTO_TEST_CASE(the_largest_retry_after_of_the_round_counts)
     w.add("B", "g");
     w.table.settings.num_retries = 1;
     plan p = w.make("g");
-    const auto r = drive(p, scripted({{"A", {fail(failure_reason::server_error, 503, 4s)}},
+    const auto r = drive(p, scripted({{"A", {fail(failure_reason::server_error, 503, 3s)}},
                                       {"B", {fail(failure_reason::server_error, 503, 1s)}}}));
     BOOST_TEST_REQUIRE(r.waits.size() == 1u);
-    BOOST_TEST((r.waits[0] == duration(4s)));
+    BOOST_TEST((r.waits[0] == duration(3s)));
 }
 
-BOOST_AUTO_TEST_CASE(a_rate_limited_deployment_is_retried_once_its_cooldown_is_over)
+// Issue #10, point 6: a short Retry-After on the group's last eligible deployment is waited out and that
+// deployment retried (within num_retries) before any cross-group fallback; cooldown_time (5 s) does not
+// stretch the wait to 5 s, which would make the retry impossible and send the request to the fallback.
+BOOST_AUTO_TEST_CASE(a_short_retry_after_is_waited_out_before_the_fallback)
 {
-    world w;  // cooldown_time 5 s
+    world w;  // cooldown_time 5 s, retry_after_max_wait 3 s
     w.add("A", "g");
-    w.table.settings.num_retries = 1;
+    w.add("F", "fb");
+    w.table.settings.num_retries = 2;
+    w.table.settings.fallbacks["g"] = {"fb"};
     plan p = w.make("g");
-    const auto r = drive(p, in_order({rate_limited(6s), ok()}));
+    const auto r = drive(p, in_order({rate_limited(2s), ok()}));
     BOOST_TEST((r.ids() == strings{"A", "A"}));
     BOOST_TEST_REQUIRE(r.waits.size() == 1u);
-    BOOST_TEST((r.waits[0] == duration(6s)));  // Retry-After; its cooldown ends exactly then
+    BOOST_TEST((r.waits[0] == duration(2s)));  // the Retry-After; A's cooldown ends exactly then
+    BOOST_TEST(r.succeeded());
+    BOOST_TEST(p.fallbacks_taken() == 0);
+    BOOST_TEST((w.cell("A").cooldown_remaining(at(0)) == duration(2s)));
+}
+
+BOOST_AUTO_TEST_CASE(the_retry_after_wait_is_exactly_the_configured_limit_at_most)
+{
+    for (const auto& [asked, limit, waits] :
+         std::vector<std::tuple<duration, double, bool>>{{3s, 3, true}, {3001ms, 3, false}, {6s, 8, true}}) {
+        world w;
+        w.health.set_policy([&] {
+            cooldown_policy c;
+            c.retry_after_max_wait = seconds_to_duration(limit);
+            return c;
+        }());
+        w.add("A", "g");
+        w.add("F", "fb");
+        w.table.settings.num_retries = 1;
+        w.table.settings.retry_after_max_wait = limit;
+        w.table.settings.fallbacks["g"] = {"fb"};
+        plan p = w.make("g");
+        const auto r = drive(p, in_order({rate_limited(asked), ok()}));
+        BOOST_TEST((r.ids() == (waits ? strings{"A", "A"} : strings{"A", "F"})),
+                   "Retry-After " << to_seconds(asked) << " s, limit " << limit << " s");
+        BOOST_TEST(r.waits.size() == (waits ? 1u : 0u));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_long_retry_after_goes_to_the_fallback_at_once_and_is_not_retried)
+{
+    world w;
+    w.add("A", "g");
+    w.add("F", "fb");
+    w.table.settings.num_retries = 3;
+    w.table.settings.fallbacks["g"] = {"fb"};
+    plan p = w.make("g");
+    const auto r = drive(p, in_order({rate_limited(6s), ok()}));
+    BOOST_TEST((r.ids() == strings{"A", "F"}));
+    BOOST_TEST(r.waits.empty());
+    BOOST_TEST(p.banned("A"));
+    BOOST_TEST((w.cell("A").cooldown_remaining(at(0)) == duration(6s)));  // its cooldown is untouched
+
+    // A 503 with a long Retry-After (no cooldown from it) is not retried either, whatever the rounds.
+    world v(lenient());
+    v.add("A", "g");
+    v.table.settings.num_retries = 3;
+    plan q = v.make("g");
+    const auto s = drive(q, failing({"A"}, fail(failure_reason::server_error, 503, 60s)));
+    BOOST_TEST((s.ids() == strings{"A"}));
+    BOOST_TEST(s.exhausted());
+}
+
+BOOST_AUTO_TEST_CASE(a_short_retry_after_waits_only_when_nothing_else_in_the_group_is_eligible)
+{
+    world w;
+    w.add("A", "g", 1);
+    w.add("B", "g", 0);
+    w.table.settings.num_retries = 1;
+    plan p = w.make("g");
+    const auto r = drive(p, scripted({{"A", {rate_limited(2s), ok()}}, {"B", {server_error()}}}));
+    BOOST_TEST((r.ids() == strings{"A", "B", "A"}));  // B first, at once; then the wait for A
+    BOOST_TEST_REQUIRE(r.waits.size() == 1u);
+    BOOST_TEST((r.waits[0] == duration(2s)));
     BOOST_TEST(r.succeeded());
 }
 
@@ -1558,6 +1627,127 @@ BOOST_AUTO_TEST_CASE(the_earliest_end_over_every_stage_of_the_plan)
     BOOST_TEST((p.earliest_cooldown_end(at(1)) == std::optional<duration>(11s)));
     BOOST_TEST((p.earliest_cooldown_end(at(12)) == std::optional<duration>(8s)));
     BOOST_TEST(!p.earliest_cooldown_end(at(31)).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// Issue #10, point 1: deployments banned for the rest of the request — a timeout, a failure while the
+// client's stream runs, a long Retry-After — are never brought back by a retry round or a later stage.
+// ---------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(plan_bans)
+
+outcome mid_stream(failure_reason r = failure_reason::connection)
+{
+    outcome o = fail(r);
+    o.mid_stream = true;
+    return o;
+}
+
+BOOST_AUTO_TEST_CASE(a_stream_cut_on_the_only_deployment_goes_to_the_fallback_despite_retries)
+{
+    // The issue's first case: num_retries 2 used to send the continuation back to the deployment that had
+    // just cut the stream, twice, before the fallback.
+    world w(lenient());
+    w.add("A", "g");
+    w.add("F", "fb");
+    w.table.settings.num_retries = 2;
+    w.table.settings.fallbacks["g"] = {"fb"};
+    plan p = w.make("g");
+    const auto r = drive(p, in_order({mid_stream(), ok()}));
+    BOOST_TEST((r.ids() == strings{"A", "F"}));
+    BOOST_TEST(r.waits.empty());
+    BOOST_TEST(p.banned("A"));
+    BOOST_TEST(!p.banned("F"));
+}
+
+BOOST_AUTO_TEST_CASE(every_failure_of_the_request_is_banned_once_the_stream_runs)
+{
+    // A fails before the first byte (500), B serves the stream's start and is cut: the round that num_retries
+    // allows brings back neither; C (never tried) still serves.
+    world w(lenient());
+    w.add("A", "g", 100);
+    w.add("B", "g", 10);
+    w.add("C", "h");
+    w.table.settings.num_retries = 1;
+    w.table.settings.fallbacks["g"] = {"h"};
+    plan p = w.make("g");
+    const auto r =
+        drive(p, in_order({server_error(), mid_stream(), mid_stream(failure_reason::timeout), ok()}));
+    BOOST_TEST((r.ids() == strings{"A", "B", "C"}));
+    BOOST_TEST(p.banned("A"));
+    BOOST_TEST(p.banned("B"));
+    BOOST_TEST(r.waits.empty());
+    BOOST_TEST(r.succeeded() == false);  // C timed out mid-stream too (third answer): nothing is left
+    BOOST_TEST(r.exhausted());
+}
+
+BOOST_AUTO_TEST_CASE(a_timed_out_deployment_is_not_retried_in_a_later_round)
+{
+    // The issue's silent upstream: three 30 s timeouts on the same route before the fallback.
+    world w(lenient());
+    w.add("A", "g");
+    w.add("F", "fb");
+    w.table.settings.num_retries = 2;
+    w.table.settings.fallbacks["g"] = {"fb"};
+    plan p = w.make("g");
+    const auto r = drive(p, in_order({timed_out(), ok()}));
+    BOOST_TEST((r.ids() == strings{"A", "F"}));
+    BOOST_TEST(r.waits.empty());
+
+    // Another failure class still gets its rounds.
+    plan q = w.make("g");
+    const auto s = drive(q, in_order({server_error(), server_error(), ok()}));
+    BOOST_TEST((s.ids() == strings{"A", "A", "A"}));
+    BOOST_TEST(s.waits.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_timed_out_deployment_stays_out_of_a_round_while_the_others_come_back)
+{
+    world w(lenient());
+    w.add("A", "g", 100);
+    w.add("B", "g", 1);
+    w.table.settings.num_retries = 1;
+    plan p = w.make("g");
+    const auto r = drive(p, scripted({{"A", {timed_out()}}, {"B", {server_error(), ok()}}}));
+    BOOST_TEST((r.ids() == strings{"A", "B", "B"}));
+    BOOST_TEST(r.waits.size() == 1u);
+    BOOST_TEST(r.succeeded());
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_continuation_moves_on_instead_of_giving_back)
+{
+    // A format failure before the stream runs gives the upstream's answer back; once it runs, it is a refused
+    // continuation (or a drifted restart): the next candidate may still continue the answer.
+    world w(lenient());
+    w.add("A", "g", 100);
+    w.add("B", "g", 1);
+    plan p = w.make("g");
+    const auto r = drive(p, in_order({mid_stream(failure_reason::format), ok()}));
+    BOOST_TEST((r.ids() == strings{"A", "B"}));
+    BOOST_TEST(r.succeeded());
+    BOOST_TEST(!w.cell("A").cooling(at(0)));  // the deployment is not to blame
+
+    plan q = w.make("g");
+    BOOST_TEST(drive(q, in_order({fail(failure_reason::format, 400)})).gave_back());
+}
+
+BOOST_AUTO_TEST_CASE(restrict_keeps_only_the_deployments_it_accepts)
+{
+    world w(lenient());
+    w.add("A", "g", 100);
+    w.add("B", "g", 10);
+    w.add("C", "g", 1);
+    w.add("F", "fb");
+    w.table.settings.fallbacks["g"] = {"fb"};
+    plan p = w.make("g");
+    auto first = p.next(at(0), 0.0);
+    BOOST_TEST_REQUIRE(std::holds_alternative<plan::try_deployment>(first));
+    p.report(*std::get<plan::try_deployment>(first).target, mid_stream(), at(0));
+    p.restrict([](const deployment& d) { return d.id == "C" || d.id == "F"; });
+    const auto r = drive(p, failing({"C"}));
+    BOOST_TEST((r.ids() == strings{"C", "F"}));
+    BOOST_TEST(r.succeeded());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

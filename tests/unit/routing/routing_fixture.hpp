@@ -59,6 +59,14 @@ inline outcome timed_out()
     return fail(failure_reason::timeout, 0);
 }
 
+/// A policy under which counted failures never cool a deployment down: for tests about one request alone.
+inline cooldown_policy lenient_policy()
+{
+    cooldown_policy p;
+    p.allowed_fails = 1000;
+    return p;
+}
+
 /// A route table under construction and the health registry its deployments' cells come from.
 struct world {
     health_registry health;

@@ -105,4 +105,51 @@ BOOST_AUTO_TEST_CASE(text_prompt_that_is_not_text_restarts)
                obj(R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})"));
 }
 
+BOOST_AUTO_TEST_CASE(continuation_strategies)
+{
+    using baton::routing::continuation;
+    const json::object original =
+        obj(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true})");
+    // prefill: the partial answer is the last message, nothing after it.
+    BOOST_TEST(
+        next_hop_request(original, stream_failover_mode::continue_, endpoint_kind::chat, "Hel",
+                         continuation::prefill) ==
+        obj(R"({"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hel"}],)"
+            R"("stream":true,"stream_options":{"include_usage":true}})"));
+    // instruct: the default.
+    BOOST_TEST(next_hop_request(original, stream_failover_mode::continue_, endpoint_kind::chat, "Hel",
+                                continuation::instruct) ==
+               next_hop_request(original, stream_failover_mode::continue_, endpoint_kind::chat, "Hel"));
+    // none: a restart.
+    BOOST_TEST(next_hop_request(original, stream_failover_mode::continue_, endpoint_kind::chat, "Hel",
+                                continuation::none) ==
+               obj(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,)"
+                   R"("stream_options":{"include_usage":true}})"));
+    // Text completions: prefill and instruct both extend the prompt; none restarts.
+    const json::object text = obj(R"({"model":"m","prompt":"Say:","stream":true})");
+    for (const auto c : {continuation::prefill, continuation::instruct}) {
+        BOOST_TEST(next_hop_request(text, stream_failover_mode::continue_, endpoint_kind::text, " hi", c)
+                       .at("prompt") == "Say: hi");
+    }
+    BOOST_TEST(next_hop_request(text, stream_failover_mode::continue_, endpoint_kind::text, " hi",
+                                continuation::none)
+                   .at("prompt") == "Say:");
+}
+
+BOOST_AUTO_TEST_CASE(a_client_prefill_is_extended_not_doubled)
+{
+    using baton::routing::continuation;
+    const json::object original = obj(R"({"model":"m","messages":[{"role":"user","content":"hi"},)"
+                                      R"({"role":"assistant","content":"Sure: "}]})");
+    BOOST_TEST(
+        next_hop_request(original, stream_failover_mode::continue_, endpoint_kind::chat, "one two",
+                         continuation::prefill)
+            .at("messages") ==
+        json::parse(R"([{"role":"user","content":"hi"},{"role":"assistant","content":"Sure: one two"}])"));
+    const json::object instructed = next_hop_request(original, stream_failover_mode::continue_,
+                                                     endpoint_kind::chat, "one two", continuation::instruct);
+    BOOST_TEST(instructed.at("messages").as_array().size() == 3u);
+    BOOST_TEST(instructed.at("messages").as_array()[1].at("content") == "Sure: one two");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,7 +19,7 @@ namespace {
 constexpr stream_failover_mode all_modes[] = {stream_failover_mode::continue_, stream_failover_mode::restart,
                                               stream_failover_mode::off};
 constexpr stream_trigger all_triggers[] = {stream_trigger::connection_cut, stream_trigger::idle_timeout,
-                                           stream_trigger::malformed_event, stream_trigger::error_event,
+                                           stream_trigger::oversized_event, stream_trigger::error_event,
                                            stream_trigger::eof_before_done};
 
 stream_options chat(stream_failover_mode mode, bool usage = false)
@@ -35,7 +35,6 @@ const json::object original_chat =
 // Makes the running hop fail with `t`; returns the action.
 stream_action trip(stream_state& st, stream_trigger t)
 {
-    static const std::string malformed = "not json";
     static const std::string error =
         R"({"error":{"message":"overloaded","type":"server_error","code":null}})";
     switch (t) {
@@ -43,12 +42,14 @@ stream_action trip(stream_state& st, stream_trigger t)
         return st.on_upstream_end(false);
     case stream_trigger::idle_timeout:
         return st.on_idle_timeout();
-    case stream_trigger::malformed_event:
-        return st.on_event(data_event(malformed));
+    case stream_trigger::oversized_event:
+        return st.on_oversized_event();
     case stream_trigger::error_event:
         return st.on_event(data_event(error));
     case stream_trigger::eof_before_done:
         return st.on_upstream_end(true);
+    case stream_trigger::restart_drift:
+        break;  // only a continue hop's guard fails a hop this way
     }
     return {};
 }
@@ -61,12 +62,14 @@ hop_script failing_hop(std::string body, stream_trigger t)
         return {std::move(body), hop_end::cut};
     case stream_trigger::idle_timeout:
         return {std::move(body), hop_end::idle};
-    case stream_trigger::malformed_event:
-        return {body + sse("<html>502 Bad Gateway</html>"), hop_end::clean_eof};
+    case stream_trigger::oversized_event:
+        return {std::move(body), hop_end::oversized};
     case stream_trigger::error_event:
         return {body + sse(R"({"error":{"message":"boom","type":"server_error"}})"), hop_end::clean_eof};
     case stream_trigger::eof_before_done:
         return {std::move(body), hop_end::clean_eof};
+    case stream_trigger::restart_drift:
+        break;
     }
     return {};
 }
@@ -154,11 +157,16 @@ BOOST_AUTO_TEST_CASE(every_trigger_in_every_mode_after_commit)
                     BOOST_TEST(messages.size() == 1u);
                 }
                 st.begin_hop();
-                // continue: the new hop's role-only chunk is dropped (one message); restart: relayed.
-                BOOST_TEST(st.on_event(data_event(role2)).kind == (mode == stream_failover_mode::continue_
-                                                                       ? stream_action_kind::drop
-                                                                       : stream_action_kind::forward));
-                BOOST_TEST(st.on_event(data_event(world)).kind == stream_action_kind::forward);
+                // continue: the new hop's role-only chunk is dropped (one message) and its first text goes
+                // through the overlap guard (rewritten: the same bytes here); restart: relayed as they are.
+                const bool cont = mode == stream_failover_mode::continue_;
+                BOOST_TEST(st.on_event(data_event(role2)).kind ==
+                           (cont ? stream_action_kind::drop : stream_action_kind::forward));
+                const stream_action w = st.on_event(data_event(world));
+                BOOST_TEST(w.kind == (cont ? stream_action_kind::replace : stream_action_kind::forward));
+                if (cont) {
+                    BOOST_TEST(w.payload == sse(world));
+                }
                 BOOST_TEST(st.on_event(data_event(finish2)).kind == stream_action_kind::forward);
                 BOOST_TEST(st.on_event(data_event("[DONE]")).kind == stream_action_kind::done);
                 BOOST_TEST(st.partial_text() == "Hello world");
@@ -263,8 +271,9 @@ BOOST_AUTO_TEST_CASE(error_word_elsewhere_is_not_an_error)
     BOOST_TEST(st.partial_text() == "error\"error\": 1ab");
 }
 
-BOOST_AUTO_TEST_CASE(malformed_events)
+BOOST_AUTO_TEST_CASE(malformed_events_are_dropped_counted_and_the_stream_goes_on)
 {
+    // Issue #10, point 4: a malformed event is no failure; the same upstream goes on.
     const std::vector<std::string> bad = {"",      "   ",         "hello",
                                           "[1,2]", "\"str\"",     "{\"a\":1",
                                           "null",  "{\"error\":", "{\"usage\":{\"prompt_tokens\":1}"};
@@ -273,21 +282,40 @@ BOOST_AUTO_TEST_CASE(malformed_events)
         {
             stream_state st(chat(stream_failover_mode::continue_));
             st.begin_hop();
+            BOOST_TEST(st.on_event(data_event(hel)).kind == stream_action_kind::forward);
             const stream_action a = st.on_event(data_event(b));
-            BOOST_TEST(a.kind == stream_action_kind::fail);
-            BOOST_TEST(a.trigger == stream_trigger::malformed_event);
+            BOOST_TEST(a.kind == stream_action_kind::drop);
+            BOOST_TEST((a.dropped == drop_reason::malformed));
+            BOOST_TEST(st.events_dropped() == 1u);
+            BOOST_TEST(st.hop_running());
+            BOOST_TEST(!st.last_failure().has_value());
+            BOOST_TEST(st.on_event(data_event(lo)).kind == stream_action_kind::forward);
+            BOOST_TEST(st.on_event(data_event("[DONE]")).kind == stream_action_kind::done);
+            BOOST_TEST(st.partial_text() == "Hello");
         }
     }
-    // A finish_reason in a chunk that turns out malformed never reached the client: still a failure.
+    // Chunks that only look broken when parsed (an "error" or "usage" key, a continue hop's first chunk) are
+    // dropped the same way; a dropped finish_reason never reached the client.
     {
         stream_state st(chat(stream_failover_mode::continue_));
         st.begin_hop();
         st.on_event(data_event(hel));
         const stream_action a = st.on_event(
             data_event(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{bad}})"));
-        BOOST_TEST(a.kind == stream_action_kind::fail);
-        BOOST_TEST(a.trigger == stream_trigger::malformed_event);
+        BOOST_TEST(a.kind == stream_action_kind::drop);
+        BOOST_TEST((a.dropped == drop_reason::malformed));
         BOOST_TEST(!st.finish_reason_seen());
+        BOOST_TEST(st.on_event(data_event(R"({"error": nope})")).kind == stream_action_kind::drop);
+        BOOST_TEST(st.events_dropped() == 2u);
+    }
+    // Other drops are not malformed.
+    {
+        stream_state st(chat(stream_failover_mode::continue_, false));
+        st.begin_hop();
+        const stream_action a = st.on_event(data_event(chat_usage(1, 1)));
+        BOOST_TEST(a.kind == stream_action_kind::drop);
+        BOOST_TEST((a.dropped == drop_reason::none));
+        BOOST_TEST(st.events_dropped() == 0u);
     }
     // The hot path only checks the braces; a chunk with a broken middle is relayed (the client's parser
     // sees exactly what the upstream sent) and contributes no partial text.
@@ -298,6 +326,24 @@ BOOST_AUTO_TEST_CASE(malformed_events)
         st.on_event(data_event(" \t{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\r\n")).kind ==
         stream_action_kind::forward);
     BOOST_TEST(st.partial_text() == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(an_oversized_event_fails_the_hop_unless_the_answer_is_complete)
+{
+    stream_state st(chat(stream_failover_mode::continue_));
+    BOOST_TEST(st.on_oversized_event().kind == stream_action_kind::drop);  // no hop
+    st.begin_hop();
+    st.on_event(data_event(hel));
+    const stream_action a = st.on_oversized_event();
+    BOOST_TEST(a.kind == stream_action_kind::fail);
+    BOOST_TEST(a.trigger == stream_trigger::oversized_event);
+    BOOST_TEST(
+        (to_failure_reason(stream_trigger::oversized_event) == baton::routing::failure_reason::bad_response));
+
+    stream_state done(chat(stream_failover_mode::continue_));
+    done.begin_hop();
+    done.on_event(data_event(chat_finish("h1")));
+    BOOST_TEST(done.on_oversized_event().kind == stream_action_kind::done);
 }
 
 BOOST_AUTO_TEST_CASE(done_without_finish_reason_and_eof_after_finish_reason)
@@ -343,14 +389,21 @@ BOOST_AUTO_TEST_CASE(continue_hop_first_chunk_with_role_and_content_loses_only_t
     BOOST_TEST(st.on_event(data_event(chat_role("h2"))).kind == stream_action_kind::forward);
 }
 
-BOOST_AUTO_TEST_CASE(continue_hop_first_chunk_without_role_is_forwarded)
+BOOST_AUTO_TEST_CASE(continue_hop_first_chunk_without_role_is_relayed_once_the_guard_decides)
 {
     stream_state st(chat(stream_failover_mode::continue_));
     st.begin_hop();
     st.on_event(data_event(hel));
     st.on_idle_timeout();
     st.begin_hop();
-    BOOST_TEST(st.on_event(data_event(world)).kind == stream_action_kind::forward);
+    BOOST_TEST(st.guarding());
+    const stream_action a = st.on_event(data_event(world));
+    BOOST_TEST(a.kind == stream_action_kind::replace);
+    BOOST_TEST(a.payload == sse(world));
+    BOOST_TEST(!st.guarding());
+    // Decided: the rest of the hop is forwarded as it is (no parsing).
+    BOOST_TEST(st.on_event(data_event(chat_chunk("!", false, "h2"))).kind == stream_action_kind::forward);
+    BOOST_TEST(st.partial_text() == "Hel world!");
 }
 
 BOOST_AUTO_TEST_CASE(usage_chunk_dropped_when_client_did_not_ask)
@@ -484,7 +537,9 @@ BOOST_AUTO_TEST_CASE(text_completions_extract_text_and_never_drop_first_chunks)
                json::parse(R"({"model":"m","prompt":"Tell:Once upon","stream":true,)"
                            R"("stream_options":{"include_usage":true}})"));
     st.begin_hop();
-    BOOST_TEST(st.on_event(data_event(text_chunk(" a time", true))).kind == stream_action_kind::forward);
+    const stream_action a = st.on_event(data_event(text_chunk(" a time", true)));
+    BOOST_TEST(a.kind == stream_action_kind::replace);  // through the overlap guard: the same bytes
+    BOOST_TEST(a.payload == sse(text_chunk(" a time", true)));
     BOOST_TEST(st.on_event(data_event("[DONE]")).kind == stream_action_kind::done);
     BOOST_TEST(st.partial_text() == "Once upon a time");
 }
@@ -506,15 +561,159 @@ BOOST_AUTO_TEST_CASE(trigger_names_and_failure_classes)
 {
     BOOST_TEST(to_string(stream_trigger::connection_cut) == "connection_cut");
     BOOST_TEST(to_string(stream_trigger::idle_timeout) == "idle_timeout");
-    BOOST_TEST(to_string(stream_trigger::malformed_event) == "malformed_event");
+    BOOST_TEST(to_string(stream_trigger::oversized_event) == "oversized_event");
     BOOST_TEST(to_string(stream_trigger::error_event) == "error_event");
     BOOST_TEST(to_string(stream_trigger::eof_before_done) == "eof_before_done");
+    BOOST_TEST(to_string(stream_trigger::restart_drift) == "restart_drift");
     using baton::routing::failure_reason;
     BOOST_TEST((to_failure_reason(stream_trigger::connection_cut) == failure_reason::connection));
     BOOST_TEST((to_failure_reason(stream_trigger::eof_before_done) == failure_reason::connection));
     BOOST_TEST((to_failure_reason(stream_trigger::idle_timeout) == failure_reason::timeout));
-    BOOST_TEST((to_failure_reason(stream_trigger::malformed_event) == failure_reason::bad_response));
+    BOOST_TEST((to_failure_reason(stream_trigger::oversized_event) == failure_reason::bad_response));
     BOOST_TEST((to_failure_reason(stream_trigger::error_event) == failure_reason::server_error));
+    BOOST_TEST((to_failure_reason(stream_trigger::restart_drift) == failure_reason::format));
+}
+
+// Issue #10, point 3: the overlap guard on every continue hop, through the stream state.
+BOOST_AUTO_TEST_CASE(a_hop_that_starts_over_relays_only_what_follows_the_delivered_text)
+{
+    const std::string primary =
+        sse(chat_role("p")) + sse(chat_chunk("Alpha ", false, "p")) + sse(chat_chunk("beta ", false, "p"));
+    // The next deployment restarts the answer (a model given an instruction, or a `none` continuation).
+    const std::string restart = sse(chat_role("b")) + sse(chat_chunk("Alpha ", false, "b")) +
+                                sse(chat_chunk("beta ", false, "b")) + sse(chat_chunk("gamma ", false, "b")) +
+                                sse(chat_chunk("delta", false, "b")) + sse(chat_finish("b")) + done_bytes;
+    for (std::size_t read : {1u, 7u, 1000u}) {
+        stream_state st(chat(stream_failover_mode::continue_));
+        const relay_result r =
+            run_relay(st, original_chat, {{primary, hop_end::cut}, {restart, hop_end::clean_eof}}, read);
+        BOOST_TEST(r.completed);
+        BOOST_TEST(client_texts(r.client) == (std::vector<std::string>{"Alpha ", "beta ", "gamma ", "delta"}),
+                   boost::test_tools::per_element());
+        BOOST_TEST(st.partial_text() == "Alpha beta gamma delta");
+        // The repeat went nowhere; "gamma " came in its own chunk, rewritten from the upstream's.
+        BOOST_TEST(r.client == primary + sse(chat_chunk("gamma ", false, "b")) +
+                                   sse(chat_chunk("delta", false, "b")) + sse(chat_finish("b")) + done_bytes);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_that_drifts_fails_the_hop_and_names_the_original_failure)
+{
+    const std::string primary = sse(chat_role("p")) + sse(chat_chunk("Alpha beta gamma ", false, "p"));
+    const std::string drifting = sse(chat_role("b")) + sse(chat_chunk("Alpha beta ", false, "b")) +
+                                 sse(chat_chunk("delta", false, "b")) + sse(chat_finish("b")) + done_bytes;
+    stream_state st(chat(stream_failover_mode::continue_));
+    const relay_result r =
+        run_relay(st, original_chat, {{primary, hop_end::cut}, {drifting, hop_end::clean_eof}});
+    BOOST_TEST(!r.completed);
+    BOOST_TEST((st.hops()[1].failure == stream_trigger::restart_drift));
+    // Nothing of the drifting hop reached the client; the stream ends with the error event.
+    BOOST_TEST(r.client == primary + st.final_error());
+    BOOST_TEST(
+        st.final_error() ==
+        "data: {\"error\":{\"message\":\"stream failed (connection_cut: the upstream connection was cut "
+        "mid-stream) and the deployment that took over started the answer over and drifted from it; no "
+        "deployment is left that can continue it by prefill\",\"type\":\"server_error\",\"param\":null,"
+        "\"code\":\"stream_failover_failed\"}}\n\n");
+    BOOST_TEST(st.partial_text() == "Alpha beta gamma ");
+}
+
+BOOST_AUTO_TEST_CASE(an_overlap_with_the_last_words_is_dropped_and_a_held_hop_that_fails_leaves_nothing)
+{
+    const std::string primary = sse(chat_role("p")) + sse(chat_chunk("the quick br", false, "p"));
+    // The next deployment repeats the word that was cut, in two pieces: held until it is clear.
+    stream_state st(chat(stream_failover_mode::continue_));
+    st.begin_hop();
+    for (const auto& c : {chat_role("p"), chat_chunk("the quick br", false, "p")}) {
+        st.on_event(data_event(c));
+    }
+    st.on_upstream_end(false);
+    st.begin_hop();
+    BOOST_TEST(st.on_event(data_event(chat_role("b"))).kind == stream_action_kind::drop);
+    BOOST_TEST(st.on_event(data_event(chat_chunk("b", false, "b"))).kind == stream_action_kind::drop);
+    BOOST_TEST(st.guarding());
+    // The hop dies while its text is held: nothing of it was delivered, the next continues from D.
+    BOOST_TEST(st.on_upstream_end(false).kind == stream_action_kind::fail);
+    BOOST_TEST(st.partial_text() == "the quick br");
+    st.begin_hop();
+    // "br" is the overlap: dropped, and the guard has decided; the rest is forwarded as it is.
+    BOOST_TEST(st.on_event(data_event(chat_chunk("br", false, "c"))).kind == stream_action_kind::drop);
+    BOOST_TEST(!st.guarding());
+    BOOST_TEST(st.on_event(data_event(chat_chunk("own fox", false, "c"))).kind ==
+               stream_action_kind::forward);
+    BOOST_TEST(st.partial_text() == "the quick brown fox");
+}
+
+BOOST_AUTO_TEST_CASE(a_finish_or_done_while_held_decides_and_carries_the_text)
+{
+    // finish_reason in the same chunk as held text.
+    {
+        stream_state st(chat(stream_failover_mode::continue_));
+        st.begin_hop();
+        st.on_event(data_event(chat_chunk("Alpha beta gamma", false, "p")));
+        st.on_upstream_end(false);
+        st.begin_hop();
+        BOOST_TEST(st.on_event(data_event(chat_chunk("Alpha beta", false, "b"))).kind ==
+                   stream_action_kind::drop);
+        const std::string last =
+            R"({"id":"b","choices":[{"index":0,"delta":{"content":" gamma delta"},"finish_reason":"stop"}]})";
+        const stream_action a = st.on_event(data_event(last));
+        BOOST_TEST(a.kind == stream_action_kind::replace);
+        BOOST_TEST(
+            a.payload ==
+            sse(R"({"id":"b","choices":[{"index":0,"delta":{"content":" delta"},"finish_reason":"stop"}]})"));
+        BOOST_TEST(st.finish_reason_seen());
+    }
+    // [DONE] with text held back: it goes out in a chunk shaped like the hop's, then [DONE].
+    {
+        stream_state st(chat(stream_failover_mode::continue_));
+        st.begin_hop();
+        st.on_event(data_event(chat_chunk("the quick brown", false, "p")));
+        st.on_upstream_end(false);
+        st.begin_hop();
+        BOOST_TEST(st.on_event(data_event(chat_chunk("bro", false, "b"))).kind == stream_action_kind::drop);
+        const stream_action done = st.on_event(data_event("[DONE]"));
+        BOOST_TEST(done.kind == stream_action_kind::done);
+        BOOST_TEST(done.payload == sse(chat_chunk("bro", false, "b")) + done_bytes);
+    }
+    // A restart that stops short of what the client has drifted.
+    {
+        stream_state st(chat(stream_failover_mode::continue_));
+        st.begin_hop();
+        st.on_event(data_event(chat_chunk("Alpha beta gamma delta", false, "p")));
+        st.on_upstream_end(false);
+        st.begin_hop();
+        st.on_event(data_event(chat_chunk("Alpha beta gamma", false, "b")));
+        const stream_action a = st.on_event(data_event("[DONE]"));
+        BOOST_TEST(a.kind == stream_action_kind::fail);
+        BOOST_TEST(a.trigger == stream_trigger::restart_drift);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(restart_mode_has_no_guard)
+{
+    stream_state st(chat(stream_failover_mode::restart));
+    st.begin_hop();
+    st.on_event(data_event(hel));
+    st.on_upstream_end(false);
+    st.begin_hop();
+    BOOST_TEST(!st.guarding());
+    BOOST_TEST(st.on_event(data_event(chat_chunk("Hel", false, "h2"))).kind == stream_action_kind::forward);
+}
+
+BOOST_AUTO_TEST_CASE(the_original_failure_is_named_when_a_later_hop_fails_otherwise)
+{
+    stream_state st(chat(stream_failover_mode::continue_));
+    st.begin_hop();
+    st.on_upstream_end(false);  // before the first byte: not the stream's failure
+    st.begin_hop();
+    st.on_event(data_event(hel));
+    st.on_idle_timeout();  // the original failure
+    st.begin_hop();
+    st.on_upstream_end(true);
+    BOOST_TEST(st.final_error() == final_error_event(stream_failure{stream_trigger::idle_timeout,
+                                                                    stream_trigger::eof_before_done, false},
+                                                     stream_failover_mode::continue_));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -140,8 +140,9 @@ inline sse_event data_event(std::string_view data)
     return ev;
 }
 
-/// How a scripted upstream hop ends after its bytes.
-enum class hop_end { none, clean_eof, cut, idle };
+/// How a scripted upstream hop ends after its bytes (oversized: the relay found one event past
+/// max_event_bytes).
+enum class hop_end { none, clean_eof, cut, idle, oversized };
 
 /// One scripted upstream response: its body bytes, then its end.
 struct hop_script {
@@ -162,11 +163,12 @@ struct relay_result {
 /// `read_size`-byte reads, carries out every action, fails over while can_fail_over() and hops are left,
 /// and ends with final_error() when nothing is left after commit.
 inline relay_result run_relay(stream_state& st, const boost::json::object& original,
-                              const std::vector<hop_script>& hops, std::size_t read_size = 7)
+                              const std::vector<hop_script>& hops, std::size_t read_size = 7,
+                              routing::continuation how = routing::continuation::instruct)
 {
     relay_result r;
     for (std::size_t h = 0; h < hops.size(); ++h) {
-        r.requests.push_back(st.next_request(original));
+        r.requests.push_back(st.next_request(original, how));
         st.begin_hop();
         sse_parser parser;
         std::string buffer;
@@ -202,6 +204,9 @@ inline relay_result run_relay(stream_state& st, const boost::json::object& origi
                 break;
             case hop_end::idle:
                 a = st.on_idle_timeout();
+                break;
+            case hop_end::oversized:
+                a = st.on_oversized_event();
                 break;
             }
             r.actions.push_back(a.kind);

@@ -240,7 +240,8 @@ BOOST_AUTO_TEST_CASE(an_error_event_becomes_an_in_band_error_that_fails_the_hop)
     BOOST_TEST((st.last_failure() == baton::streaming::stream_trigger::error_event));
 }
 
-BOOST_AUTO_TEST_CASE(data_that_is_no_event_fails_the_hop_as_malformed)
+// A malformed event is dropped and counted, and the same upstream goes on (issue #10, point 4).
+BOOST_AUTO_TEST_CASE(data_that_is_no_event_is_dropped_as_malformed)
 {
     for (const auto* data :
          {"not json", "{\"type\":", "[1]", "{\"type\":\"content_block_delta\",\"delta\":7}"}) {
@@ -259,8 +260,10 @@ BOOST_AUTO_TEST_CASE(data_that_is_no_event_fails_the_hop_as_malformed)
         {
             BOOST_REQUIRE_EQUAL(events.size(), 1u);
             translated.data = events[0];
-            BOOST_TEST((st.on_event(translated).kind == baton::streaming::stream_action_kind::fail));
-            BOOST_TEST((st.last_failure() == baton::streaming::stream_trigger::malformed_event));
+            const auto a = st.on_event(translated);
+            BOOST_TEST((a.kind == baton::streaming::stream_action_kind::drop));
+            BOOST_TEST((a.dropped == baton::streaming::drop_reason::malformed));
+            BOOST_TEST(st.hop_running());
         }
     }
 }
