@@ -176,7 +176,12 @@ net::task<void> call_executor::perform(action_kind next)
         switch (next) {
         case action_kind::send: {
             const exchange x = exchange_for(fsm_.order());
-            next = fsm_.streamed() ? co_await send_stream(x) : co_await send_unary(x);
+            // if/else, not `c ? co_await a : co_await b`: GCC 12 miscompiles co_await in a conditional.
+            if (fsm_.streamed()) {
+                next = co_await send_stream(x);
+            } else {
+                next = co_await send_unary(x);
+            }
             if (gone_) {
                 co_return;
             }
@@ -265,7 +270,10 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
     if (!opened) {
         upstream_time_ += clock::now() - t0;
         if (opened.error().code == net::upstream_errc::cancelled) {
-            co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
+            if (race_winner_ == 1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
+                co_return co_await serve_hedge();
+            }
+            co_return action_kind::finish;
         }
         if (fsm_.racing()) {
             if (auto a = fsm_.on_racer_transport_error(0, opened.error().code, opened.error().detail,
@@ -283,7 +291,10 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
         upstream_time_ += clock::now() - t0;
         if (!rest && rest.error().code == net::upstream_errc::cancelled) {
             body_.reset();
-            co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
+            if (race_winner_ == 1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
+                co_return co_await serve_hedge();
+            }
+            co_return action_kind::finish;
         }
         call::upstream_answer a;
         a.status = body_->status();
@@ -335,7 +346,10 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
             if (!n || *n == 0) {
                 // The upstream body ended (cleanly, or cut), or no event came in time.
                 if (!n && n.error().code == net::upstream_errc::cancelled) {
-                    co_return race_winner_ == 1 ? co_await serve_hedge() : action_kind::finish;
+                    if (race_winner_ == 1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
+                        co_return co_await serve_hedge();
+                    }
+                    co_return action_kind::finish;
                 }
                 const bool timed_out = !n && n.error().code == timeout_kind;
                 const auto a = timed_out ? fsm_.on_idle_timeout() : fsm_.on_upstream_end(n.has_value());
