@@ -70,7 +70,7 @@ response_head& response_head::add(std::string_view name, std::string_view value)
 {
     out_ += name;
     out_ += ": ";
-    out_ += value;
+    append_value(value);
     out_ += "\r\n";
     return *this;
 }
@@ -80,11 +80,25 @@ response_head& response_head::add(std::string_view name, std::string_view first,
 {
     out_ += name;
     out_ += ": ";
-    out_ += first;
-    out_ += second;
-    out_ += third;
+    append_value(first);
+    append_value(second);
+    append_value(third);
     out_ += "\r\n";
     return *this;
+}
+
+void response_head::append_value(std::string_view value)
+{
+    const std::size_t at = out_.size();
+    out_ += value;
+    // RFC 9110 §5.5: CR, LF, NUL (and the other controls but HTAB) never belong in a field value; as the RFC
+    // asks of recipients, each becomes a space, so no value can end the header or start another.
+    for (std::size_t i = at; i < out_.size(); ++i) {
+        const auto c = static_cast<unsigned char>(out_[i]);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            out_[i] = ' ';
+        }
+    }
 }
 
 response_head& response_head::add_number(std::string_view name, std::int64_t value)

@@ -73,6 +73,19 @@ BOOST_AUTO_TEST_CASE(four_argument_add_concatenates_the_three_parts)
                "Content-Length: 2\r\n\r\n");
 }
 
+// Issue #11: a value can never end its header line or start another, whoever wrote it (a model name in
+// x-baton-resolved came from the client).
+BOOST_AUTO_TEST_CASE(control_bytes_in_values_are_written_as_spaces)
+{
+    response_head h{200};
+    h.add("x-baton-resolved", "openai", "/", "x\r\nSet-Cookie: a=b").add("x-one", std::string_view("a\nb\rc\0d\x7f" "e\tf", 11));
+    BOOST_TEST(h.finish(0, false) ==
+               "HTTP/1.1 200 OK\r\n"
+               "x-baton-resolved: openai/x  Set-Cookie: a=b\r\n"
+               "x-one: a b c d e\tf\r\n"
+               "Content-Length: 0\r\n\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(add_number_writes_decimal_integers)
 {
     BOOST_TEST(number_text(0) == "0");
