@@ -95,8 +95,9 @@ public:
     /// The §5.3 class of an upstream answer (status and body): routing::classify by default.
     virtual routing::failure_reason classify(int status, std::string_view body) const;
 
-    /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is a JSON object (the
-    /// first non-blank byte is '{'), with the usage found by a byte scan.
+    /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is one whole JSON object
+    /// (every byte checked, without building a DOM: providers/json_body.hpp), with the usage read in the
+    /// same pass; anything else is not usable (a bad_response failure).
     virtual response_reading read(std::string_view body, std::string& scratch) const;
 
     /// A translator for one stream hop, or nullptr when the provider streams OpenAI chunks (relayed byte
