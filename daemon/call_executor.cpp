@@ -5,6 +5,7 @@
 #include "streaming/stream_trigger.hpp"
 
 #include <boost/asio/this_coro.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <algorithm>
@@ -202,6 +203,9 @@ net::task<action_kind> call_executor::send_unary(const exchange& x)
     a.content_type = std::move(r->content_type);
     a.retry_after = std::move(r->retry_after);
     a.body = std::move(r->body);
+    if (!a.retry_after.empty()) {
+        a.received_at = std::chrono::system_clock::now();
+    }
     co_return fsm_.on_response(std::move(a), now, draw());
 }
 
@@ -230,6 +234,9 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
         a.content_type = std::string(body_->content_type());
         a.retry_after = std::string(body_->retry_after());
         a.body = rest ? std::move(*rest) : std::string{};
+        if (!a.retry_after.empty()) {
+            a.received_at = std::chrono::system_clock::now();
+        }
         body_.reset();
         co_return fsm_.on_response(std::move(a), clock::now(), draw());
     }
@@ -460,9 +467,13 @@ void call_executor::finish_log(unsigned status)
     log.info("access", std::move(f));
 }
 
-void call_executor::plan_note(std::string_view note)
+void call_executor::plan_notes(const std::vector<std::string>& notes)
 {
-    services_.log->warning("plan_note", {{"request_id", request_id_}, {"note", note}});
+    // One line per request however many entries were skipped (issue #11: one line per entry let a request
+    // with thousands of fallbacks flood the log).
+    json::array lines;
+    for (const auto& n : notes) lines.emplace_back(n);
+    services_.log->warning("plan_note", {{"request_id", request_id_}, {"notes", std::move(lines)}});
 }
 
 void call_executor::attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop)

@@ -60,7 +60,7 @@ private:
     void finish_log(unsigned status);
 
     // call_observer: logs and metrics of what the machine decided.
-    void plan_note(std::string_view note) override;
+    void plan_notes(const std::vector<std::string>& notes) override;
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                        routing::duration latency, std::string_view detail) override;

@@ -28,8 +28,6 @@ struct shape {
 shape call_shape(call::errc e)
 {
     switch (e) {
-    case call::errc::model_not_allowed:
-        return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
     case call::errc::unparseable_body:
         return {502, "server_error", "bad_response", "upstream returned an unparseable body"};
     default:
@@ -46,6 +44,10 @@ shape routing_shape(routing::errc e)
     case routing::errc::all_rate_limited: return {429, "rate_limit_error", "fallbacks_exhausted", {}};
     case routing::errc::all_timed_out: return {504, "server_error", "fallbacks_exhausted", {}};
     case routing::errc::all_failed: return {502, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::model_not_allowed:
+        return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
+    case routing::errc::invalid_model_name:
+        return {400, "invalid_request_error", "invalid_model_name", "invalid model name"};
     }
     return {502, "server_error", "fallbacks_exhausted", {}};
 }
@@ -110,8 +112,21 @@ shape shape_of(const boost::system::error_code& ec)
 
 bool is_exhaustion(const boost::system::error_code& ec)
 {
-    return ec.category() == routing::routing_category() &&
-           static_cast<routing::errc>(ec.value()) != routing::errc::model_not_found;
+    if (ec.category() != routing::routing_category()) {
+        return false;
+    }
+    switch (static_cast<routing::errc>(ec.value())) {
+    case routing::errc::nothing_sent:
+    case routing::errc::all_rate_limited:
+    case routing::errc::all_timed_out:
+    case routing::errc::all_failed:
+        return true;
+    case routing::errc::model_not_found:
+    case routing::errc::model_not_allowed:
+    case routing::errc::invalid_model_name:
+        break;
+    }
+    return false;
 }
 
 // JSON bodies are built outside coroutines (GCC 12 mishandles brace-initialized JSON inside them).

@@ -4,8 +4,6 @@
 
 namespace baton::streaming {
 
-namespace {
-
 // Plain ASCII without quotes or backslashes: the event is assembled without a JSON serializer.
 std::string_view describe(stream_trigger t) noexcept
 {
@@ -23,8 +21,6 @@ std::string_view describe(stream_trigger t) noexcept
     }
     return "the upstream stream failed";
 }
-
-}  // namespace
 
 std::string final_error_event(stream_trigger trigger, routing::stream_failover_mode mode)
 {
