@@ -13,6 +13,7 @@
 #include "support/json_fields.hpp"
 #include "support/metrics_reader.hpp"
 #include "support/nginx_process.hpp"
+#include "support/openai_error.hpp"
 #include "support/ports.hpp"
 #include "support/recorded_calls.hpp"
 #include "support/refused_port.hpp"
