@@ -385,10 +385,18 @@ net::task<bool> call_executor::wait(routing::duration d)
     co_return !ec && !gone_;
 }
 
+std::uint64_t call_executor::tokens_used() const noexcept
+{
+    const call::call_usage u = fsm_.usage();
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(u.prompt_tokens, 0) +
+                                      std::max<std::int64_t>(u.completion_tokens, 0));
+}
+
 answer_meta call_executor::meta(bool attempt_in_flight) const
 {
     answer_meta m;
     m.request_id = request_id_;
+    m.limits = limits_;
     const routing::plan* plan = fsm_.plan();
     m.routing = plan != nullptr;
     if (!m.routing) {

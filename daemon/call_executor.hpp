@@ -45,6 +45,12 @@ public:
     /// Stops the call now (the reader left): aborts the upstream exchange and any wait in progress.
     void cancel() noexcept;
 
+    /// The calling key's limit state, written as x-ratelimit-* headers on the answer; must outlive run().
+    void set_limits(const keys::key_usage* usage) noexcept { limits_ = usage; }
+    /// Tokens the upstream reported used so far (prompt + completion, every hop): what counts toward the
+    /// key's tpm_limit.
+    std::uint64_t tokens_used() const noexcept;
+
 private:
     using clock = std::chrono::steady_clock;
 
@@ -76,6 +82,7 @@ private:
     response_sink& sink_;
     std::string_view request_id_;  ///< the handler's; outlives the call
     const client_key* key_;
+    const keys::key_usage* limits_ = nullptr;
 
     clock::time_point started_ = clock::now();
     clock::duration upstream_time_{};

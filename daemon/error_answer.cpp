@@ -2,6 +2,7 @@
 
 #include "call/errc.hpp"
 #include "daemon/errc.hpp"
+#include "keys/errc.hpp"
 #include "net/http_errc.hpp"
 #include "net/upstream_errc.hpp"
 #include "routing/errc.hpp"
@@ -81,6 +82,20 @@ shape daemon_shape(errc e)
     return {404, "invalid_request_error", "not_found", "not found"};
 }
 
+// OpenAI's own 429: type names what ran out ("requests" or "tokens"), code rate_limit_exceeded.
+shape keys_shape(keys::errc e)
+{
+    switch (e) {
+    case keys::errc::tpm_exceeded:
+        return {429, "tokens", "rate_limit_exceeded", "rate limit reached on tokens per minute"};
+    case keys::errc::parallel_exceeded:
+        return {429, "requests", "rate_limit_exceeded", "rate limit reached on parallel requests"};
+    case keys::errc::rpm_exceeded:
+        break;
+    }
+    return {429, "requests", "rate_limit_exceeded", "rate limit reached on requests per minute"};
+}
+
 shape http_shape(net::http_errc e)
 {
     switch (e) {
@@ -107,6 +122,7 @@ shape shape_of(const boost::system::error_code& ec)
     if (cat == streaming::stream_category()) return stream_shape(static_cast<streaming::stream_trigger>(v));
     if (cat == daemon_category()) return daemon_shape(static_cast<errc>(v));
     if (cat == net::http_category()) return http_shape(static_cast<net::http_errc>(v));
+    if (cat == keys::keys_category()) return keys_shape(static_cast<keys::errc>(v));
     return {500, "server_error", "internal_error", "internal error"};
 }
 

@@ -19,6 +19,7 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace json = boost::json;
@@ -407,6 +408,228 @@ BOOST_AUTO_TEST_CASE(an_upstream_error_that_echoes_the_deployments_key_is_masked
     BOOST_TEST(r.body.find(key) == std::string::npos, r.body);
     BOOST_TEST(error_of(r).message == "Incorrect API key provided: [redacted]. Check [redacted]");
     BOOST_TEST(baton->log().find(key) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// Client keys' limits (deliverable 2): rpm, tpm, parallel requests, x-ratelimit-*, GET /v1/keys, reload
+// ---------------------------------------------------------------------------------------------------------
+namespace {
+
+const std::string master_key = "mk-keys-master-0077";
+const header_list master{{"Authorization", "Bearer " + master_key}};
+
+/// Group grp (deployment a); key `team` (sk-team-scope-0042) with `limit_lines`; a master key.
+std::string limits_config(const fake_upstream_process& fake, const std::string& limit_lines,
+                          const std::string& key_name = "team")
+{
+    return config_yaml(fake, {{{"grp", "a"}},
+                              {},
+                              "keys:\n"
+                              "  - name: " + key_name + "\n"
+                              "    key: sk-team-scope-0042\n" + limit_lines,
+                              {"master_key: " + master_key}});
+}
+
+std::int64_t wall_minute()
+{
+    return std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+/// Runs `scenario` until it ran within one wall-clock minute (the limits count per minute; a scenario that
+/// straddles a minute boundary sees its counts start afresh halfway). At most three tries.
+template <class F>
+void within_one_minute(F&& scenario)
+{
+    for (int i = 0; i < 3; ++i) {
+        const auto before = wall_minute();
+        scenario();
+        if (wall_minute() == before) return;
+        BOOST_TEST_MESSAGE("the scenario crossed a minute boundary; running it again");
+    }
+    BOOST_FAIL("three tries each crossed a minute boundary");
+}
+
+std::uint64_t num(const json::object& o, std::string_view k)
+{
+    return o.at(k).to_number<std::uint64_t>();
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(key_limits, keys_fixture)
+
+// Before: rpm_limit was read and never enforced (every request served, no x-ratelimit-* headers).
+BOOST_AUTO_TEST_CASE(rpm_limit_refuses_with_429_retry_after_and_openai_headers)
+{
+    within_one_minute([&] {
+        start(limits_config(fake, "    rpm_limit: 2\n"));
+        fake.clear_calls();
+        for (const std::string remaining : {"1", "0"}) {
+            const auto r = chat("grp", {}, team);
+            BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+            BOOST_TEST(header(r, "x-ratelimit-limit-requests") == "2");
+            BOOST_TEST(header(r, "x-ratelimit-remaining-requests") == remaining);
+            BOOST_TEST(!header(r, "x-ratelimit-reset-requests").empty());
+            BOOST_TEST(!r.header("x-ratelimit-limit-tokens").has_value());  // no tpm_limit: no token headers
+        }
+        const auto r = chat("grp", {}, team);
+        BOOST_TEST(r.status == 429u, r.body);
+        const auto e = error_of(r);
+        BOOST_TEST(e.shaped);
+        BOOST_TEST(e.code == "rate_limit_exceeded");
+        BOOST_TEST(e.type == "requests");
+        BOOST_TEST(e.message.find("Rate limit reached for key `team` on requests per minute (RPM): Limit 2, Used 2") == 0u,
+                   e.message);
+        const int retry = std::stoi(header(r, "Retry-After"));
+        BOOST_TEST(retry >= 1);
+        BOOST_TEST(retry <= 60);
+        BOOST_TEST(header(r, "x-ratelimit-remaining-requests") == "0");
+        BOOST_TEST(fake.calls().size() == 2u);  // the refused request never went upstream
+
+        // Limits are checked before routing: over them, even an unknown model is a 429.
+        const auto missing = chat("nope", {}, team);
+        BOOST_TEST(missing.status == 429u);
+        // Another key, or none, is not limited by team's count.
+        const auto other = chat("grp", {}, {{"Authorization", "Bearer " + master_key}});
+        BOOST_TEST(other.status == 200u, other.body);
+        BOOST_TEST(!other.header("x-ratelimit-limit-requests").has_value());
+    });
+}
+
+// Tokens come from the upstream's usage, streamed or not; a request is admitted while the key is under.
+BOOST_AUTO_TEST_CASE(tpm_limit_counts_usage_of_unary_and_streamed_answers)
+{
+    within_one_minute([&] {
+        start(limits_config(fake, "    tpm_limit: 20\n"));
+        http_client c{baton->port()};
+        const auto streamed = c.post_json("/v1/chat/completions", chat_body("grp", true), team);
+        BOOST_TEST_REQUIRE(streamed.status == 200u, streamed.body);
+        BOOST_TEST(header(streamed, "x-ratelimit-limit-tokens") == "20");
+        BOOST_TEST(header(streamed, "x-ratelimit-remaining-tokens") == "20");
+
+        const auto keys = c.get("/v1/keys", master);
+        BOOST_TEST_REQUIRE(keys.status == 200u, keys.body);
+        const json::value listed = keys.json();
+        const auto& usage = listed.at("data").as_array().at(0).as_object().at("usage").as_object();
+        const std::uint64_t stream_tokens = num(usage, "tokens_this_minute");
+        BOOST_TEST(stream_tokens > 5u);  // the fake's stream usage: 5 prompt + one per content chunk
+        BOOST_TEST(stream_tokens < 20u);
+
+        const auto unary = chat("grp", {}, team);  // under the limit: admitted, uses 12 more
+        BOOST_TEST_REQUIRE(unary.status == 200u, unary.body);
+        BOOST_TEST(header(unary, "x-ratelimit-remaining-tokens") == std::to_string(20 - stream_tokens));
+
+        const auto refused = chat("grp", {}, team);
+        BOOST_TEST(refused.status == 429u, refused.body);
+        BOOST_TEST(error_of(refused).type == "tokens");
+        BOOST_TEST(error_of(refused).code == "rate_limit_exceeded");
+        BOOST_TEST(header(refused, "x-ratelimit-remaining-tokens") == "0");
+        BOOST_TEST(!header(refused, "Retry-After").empty());
+    });
+}
+
+BOOST_AUTO_TEST_CASE(max_parallel_requests_refuses_while_the_slot_is_taken)
+{
+    start(limits_config(fake, "    max_parallel_requests: 1\n"));
+    fake.set_script("a", json::object{{"steps", json::array{json::object{{"delay_ms", 1500}}}}, {"then", json::object{}}});
+    http_response first;
+    std::thread slow([&] { first = chat("grp", {}, team); });
+    const bool arrived = fake.wait_calls("a", 1);
+    BOOST_TEST(arrived);
+    const auto refused = chat("grp", {}, team);
+    BOOST_TEST(refused.status == 429u, refused.body);
+    BOOST_TEST(header(refused, "Retry-After") == "1");
+    BOOST_TEST(error_of(refused).code == "rate_limit_exceeded");
+    BOOST_TEST(error_of(refused).message.find("parallel requests: Limit 1, In flight 1") != std::string::npos);
+    slow.join();
+    BOOST_TEST(first.status == 200u, first.body);
+    // The slot is free again once the first request ended.
+    const auto again = chat("grp", {}, team);
+    BOOST_TEST(again.status == 200u, again.body);
+}
+
+BOOST_AUTO_TEST_CASE(get_v1_keys_shows_scope_limits_and_usage_to_the_master_key_only_without_secrets)
+{
+    within_one_minute([&] {
+        start(config_yaml(fake, {{{"grp", "a"}},
+                                 {},
+                                 "keys:\n"
+                                 "  - name: team\n"
+                                 "    key: sk-team-scope-0042\n"
+                                 "    models: [grp]\n"
+                                 "    backup_models: [grp]\n"
+                                 "    rpm_limit: 5\n"
+                                 "    tpm_limit: 1000\n"
+                                 "    max_parallel_requests: 3\n"
+                                 "  - name: open\n"
+                                 "    key_sha256: " + std::string(64, 'c') + "\n",
+                                 {"master_key: " + master_key}}));
+        BOOST_TEST_REQUIRE(chat("grp", {}, team).status == 200u);
+        http_client c{baton->port()};
+        BOOST_TEST(c.get("/v1/keys", team).status == 403u);
+        BOOST_TEST(c.get("/v1/keys").status == 401u);
+        const auto r = c.get("/v1/keys", master);
+        BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+        BOOST_TEST(r.body.find("sk-team") == std::string::npos, r.body);
+        BOOST_TEST(r.body.find(std::string(64, 'c')) == std::string::npos, r.body);
+        BOOST_TEST(r.body.find("sha256") == std::string::npos, r.body);
+        const json::value listed = r.json();
+        const auto& data = listed.at("data").as_array();
+        BOOST_TEST_REQUIRE(data.size() == 2u);
+        const auto& t = data[0].as_object();
+        BOOST_TEST(str(t, "name") == "team");
+        BOOST_TEST(json::serialize(t.at("models")) == R"(["grp"])");
+        BOOST_TEST(json::serialize(t.at("limits")) == R"({"rpm_limit":5,"tpm_limit":1000,"max_parallel_requests":3})");
+        const auto& u = t.at("usage").as_object();
+        BOOST_TEST(num(u, "requests_this_minute") == 1u);
+        BOOST_TEST(num(u, "tokens_this_minute") == 12u);
+        BOOST_TEST(num(u, "requests_remaining") == 4u);
+        BOOST_TEST(num(u, "tokens_remaining") == 988u);
+        BOOST_TEST(num(u, "in_flight") == 0u);
+        BOOST_TEST(num(u, "requests_total") == 1u);
+        const auto& o = data[1].as_object();
+        BOOST_TEST(o.at("models").is_null());
+        BOOST_TEST(o.at("usage").as_object().at("requests_remaining").is_null());  // unlimited
+    });
+}
+
+// Keys, limits and scope reload with SIGHUP; a key's counts are kept by its name.
+BOOST_AUTO_TEST_CASE(sighup_reloads_keys_limits_and_scope_and_keeps_counts_by_name)
+{
+    within_one_minute([&] {
+        start(limits_config(fake, "    rpm_limit: 1\n    models: [grp]\n"));
+        BOOST_TEST_REQUIRE(chat("grp", {}, team).status == 200u);
+        BOOST_TEST(chat("grp", {}, team).status == 429u);
+
+        // A higher limit: the request already counted stays counted (1 of 2 used).
+        const auto from = baton->log_size();
+        baton->reload(limits_config(fake, "    rpm_limit: 2\n    models: [grp]\n"));
+        BOOST_TEST_REQUIRE(baton->wait_log("reload_ok", deadline_after(5s), from).has_value());
+        const auto second = chat("grp", {}, team);
+        BOOST_TEST(second.status == 200u, second.body);
+        BOOST_TEST(header(second, "x-ratelimit-remaining-requests") == "0");
+        BOOST_TEST(chat("grp", {}, team).status == 429u);
+
+        // The scope reloads too: grp out of the key's models is a 403, and an error answer to a limited key
+        // carries the x-ratelimit-* headers as well.
+        const auto from2 = baton->log_size();
+        baton->reload(limits_config(fake, "    rpm_limit: 100\n    models: []\n"));
+        BOOST_TEST_REQUIRE(baton->wait_log("reload_ok", deadline_after(5s), from2).has_value());
+        const auto scoped = chat("grp", {}, team);
+        BOOST_TEST(scoped.status == 403u, scoped.body);
+        BOOST_TEST(header(scoped, "x-ratelimit-limit-requests") == "100");
+
+        // Another name is another key: its counts start afresh.
+        const auto from3 = baton->log_size();
+        baton->reload(limits_config(fake, "    rpm_limit: 1\n", "renamed"));
+        BOOST_TEST_REQUIRE(baton->wait_log("reload_ok", deadline_after(5s), from3).has_value());
+        const auto renamed = chat("grp", {}, team);
+        BOOST_TEST(renamed.status == 200u, renamed.body);
+        BOOST_TEST(header(renamed, "x-ratelimit-remaining-requests") == "0");
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
