@@ -655,6 +655,30 @@ def report(d, out_md, max_errors="5"):
             L.append(f"| {base} | {fmt(on['cpu'])} | {fmt(off['cpu'])} | {fmt(r, 3)}× | "
                      f"{fmt(on['cpu'] / on['events'], 2)} | {fmt(off['cpu'] / off['events'], 2)} | "
                      f"{fmt(on['p50'], 2)} | {fmt(off['p50'], 2)} |")
+    # The Anthropic dialect: the same requests through an anthropic/ deployment (translated both ways)
+    # against the OpenAI passthrough (issue #13: within 1.3x per request and per streamed event).
+    dialect_rows = []
+    for base, translated in (("chat", "anthropic"), ("stream", "anthropic-stream"), ("paced", "anthropic-paced")):
+        o = cpu_summary(runs, f"{base}-baton")
+        a = cpu_summary(runs, f"{translated}-baton")
+        if o and a:
+            dialect_rows.append((base, o, a))
+    if dialect_rows:
+        L.append("")
+        L.append("baton's Anthropic dialect: the same requests through an `anthropic/` deployment on the same fake "
+                 "upstream (request translated to the Messages API, the answer or each event back), against the "
+                 "OpenAI passthrough; goal ≤ 1.3× per request and per event (per event: per client event, which "
+                 "is the same count for both):")
+        L.append("")
+        L.append("| scenario | CPU µs/req OpenAI | CPU µs/req Anthropic | Anthropic / OpenAI | CPU µs/event OpenAI | "
+                 "CPU µs/event Anthropic | p50 ms OpenAI | p50 ms Anthropic | goal (≤ 1.3×) |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for base, o, a in dialect_rows:
+            r = a["cpu"] / o["cpu"] if o["cpu"] and a["cpu"] else None
+            verdict = "–" if r is None else ("met" if r <= 1.3 else "**missed**")
+            L.append(f"| {base} | {fmt(o['cpu'])} | {fmt(a['cpu'])} | {fmt(r, 3)}× | "
+                     f"{fmt(o['cpu'] / o['events'], 2)} | {fmt(a['cpu'] / a['events'], 2)} | "
+                     f"{fmt(o['p50'], 2)} | {fmt(a['p50'], 2)} | {verdict} |")
     reuses = load(d, "reuse-")
     if reuses:
         parts = []

@@ -16,6 +16,11 @@
 #
 # Scenarios (the shapes of bench/run.sh's):
 #   chat    non-streamed chat completion, BENCH_PROMPT_BYTES of prompt
+#   a-chat, a-stream   the same two through an `anthropic/` deployment on the same fake upstream: the
+#           request is translated to the Messages API, the answer (or each stream event) back (issue #13);
+#           the report shows each one's ratio to its OpenAI passthrough, and --compare fails above
+#           BENCH_CG_DIALECT_MAX (the fake's Messages stream has 26 events for 20 chunks: message_start,
+#           block start, ping, 20 deltas, block stop, message_delta, message_stop)
 #   stream  streamed chat completion of the same request: BENCH_STREAM_CHUNKS content chunks, i.e. 23 SSE
 #           events to the client (role, 20 contents, finish, [DONE]) and 24 from the upstream (baton asks
 #           for the usage event as well), BENCH_CG_STREAM_INTERVAL_MS apart. The default, 5 ms, makes every
@@ -35,6 +40,9 @@
 #                               shorter paths through glibc's bins) and from whether a read finds its bytes
 #                               already there or waits for them
 #   BENCH_CG_TOLERANCE=3        percent of growth over the baseline that --compare accepts
+#   BENCH_CG_SCENARIOS="chat stream a-chat a-stream"   the scenarios measured (chat and stream are compared
+#                               with the baseline; a-chat and a-stream with chat and stream)
+#   BENCH_CG_DIALECT_MAX=1.3    the most a translated scenario may cost, as a multiple of its passthrough
 #   BENCH_CG_BASELINE=bench/callgrind-baseline.txt
 #   BENCH_CG_OUT=bench/results/callgrind-latest.md   (the figures also go to the same name with .txt, in the
 #                               baseline's format: `cp bench/results/callgrind-latest.txt bench/callgrind-baseline.txt`
@@ -64,6 +72,8 @@ done
 : "${BENCH_CG_ROUNDS:=2}"
 : "${BENCH_CG_MAX_SPREAD:=1}"
 : "${BENCH_CG_TOLERANCE:=3}"
+: "${BENCH_CG_SCENARIOS:=chat stream a-chat a-stream}"
+: "${BENCH_CG_DIALECT_MAX:=1.3}"
 : "${BENCH_CG_BASELINE:=bench/callgrind-baseline.txt}"
 : "${BENCH_CG_OUT:=bench/results/callgrind-latest.md}"
 : "${BENCH_STREAM_CHUNKS:=20}"
@@ -130,8 +140,10 @@ for _ in $(seq 100); do grep -q '^listening ' "$tmp/fake.out" && break; sleep 0.
 fake_addr=$(awk '/^listening /{print $2; exit}' "$tmp/fake.out")
 [ -n "$fake_addr" ] || die "fake_upstream did not start: $(cat "$tmp/fake.err")"
 fake="http://$fake_addr"
-helper put-script "$fake" stream \
-    "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_CG_STREAM_INTERVAL_MS}}"
+for name in stream a-stream; do
+    helper put-script "$fake" "$name" \
+        "{\"stream\":{\"chunks\":$BENCH_STREAM_CHUNKS,\"interval_ms\":$BENCH_CG_STREAM_INTERVAL_MS}}"
+done
 log "fake upstream on $fake_addr (pid $fake_pid)"
 
 # --- batond under callgrind ------------------------------------------------------------------------------
@@ -145,6 +157,10 @@ model_list:
     litellm_params: {model: openai/chat-model, api_base: "$fake/chat/v1", api_key: sk-bench}
   - model_name: stream
     litellm_params: {model: openai/stream-model, api_base: "$fake/stream/v1", api_key: sk-bench}
+  - model_name: a-chat
+    litellm_params: {model: anthropic/chat-model, api_base: "$fake/a-chat/v1", api_key: sk-bench}
+  - model_name: a-stream
+    litellm_params: {model: anthropic/stream-model, api_base: "$fake/a-stream/v1", api_key: sk-bench}
 general_settings:
   listen: 127.0.0.1:$baton_port
   threads: 1
@@ -168,22 +184,25 @@ cg_control() { timeout 60 callgrind_control --vgdb-prefix="$tmp/vgdb/cg" "$@" "$
 # --- scenarios -------------------------------------------------------------------------------------------
 helper body "$tmp/chat.json" chat 0 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/stream.json" stream 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/a-chat.json" a-chat 0 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/a-stream.json" a-stream 1 "$BENCH_PROMPT_BYTES"
 url="http://127.0.0.1:$baton_port/v1/chat/completions"
-declare -A requests=([chat]=$BENCH_CG_CHAT_REQUESTS [stream]=$BENCH_CG_STREAM_REQUESTS)
-declare -A chunks=([chat]=0 [stream]=$BENCH_STREAM_CHUNKS)
+declare -A requests=([chat]=$BENCH_CG_CHAT_REQUESTS [stream]=$BENCH_CG_STREAM_REQUESTS
+                     [a-chat]=$BENCH_CG_CHAT_REQUESTS [a-stream]=$BENCH_CG_STREAM_REQUESTS)
+declare -A chunks=([chat]=0 [stream]=$BENCH_STREAM_CHUNKS [a-chat]=0 [a-stream]=$BENCH_STREAM_CHUNKS)
 declare -A per_request=() upstream_conns=()
 run_loop() {  # run_loop SCENARIO N
     fg timeout 600 python3 "$repo/bench/bench.py" loop --url "$url" --body "$tmp/$1.json" --requests "$2" \
-        --kind "$1" --chunks "${chunks[$1]}"
+        --kind "${1#a-}" --chunks "${chunks[$1]}"
 }
-for scen in chat stream; do
+for scen in $BENCH_CG_SCENARIOS; do
     warm=$((requests[$scen] * BENCH_CG_WARMUP_PERCENT / 100))
     log "$scen: warm-up, $warm requests"
     run_loop "$scen" "$warm" || die "$scen: warm-up failed"
 done
 dumps=0
 for round in $(seq "$BENCH_CG_ROUNDS"); do
-    for scen in chat stream; do
+    for scen in $BENCH_CG_SCENARIOS; do
         n=${requests[$scen]}
         helper delete-calls "$fake"
         cg_control --zero || die "callgrind_control --zero failed: $(tail -3 "$tmp/control.log")"
@@ -209,8 +228,11 @@ done
 txt="${BENCH_CG_OUT%.md}.txt"
 mkdir -p "$(dirname "$BENCH_CG_OUT")"
 export BENCH_CG_REV="$rev" BENCH_CG_BUILT="$built" BENCH_CG_BUILD="$BATON_BUILD_DIR" BENCH_CG_LOADAVG="$loadavg"
-export BENCH_CG_CHAT="${per_request[chat]}" BENCH_CG_STREAM="${per_request[stream]}"
-export BENCH_CG_CHAT_CONNS="${upstream_conns[chat]}" BENCH_CG_STREAM_CONNS="${upstream_conns[stream]}"
+export BENCH_CG_CHAT="${per_request[chat]-}" BENCH_CG_STREAM="${per_request[stream]-}"
+export BENCH_CG_CHAT_CONNS="${upstream_conns[chat]-}" BENCH_CG_STREAM_CONNS="${upstream_conns[stream]-}"
+export BENCH_CG_A_CHAT="${per_request[a-chat]-}" BENCH_CG_A_STREAM="${per_request[a-stream]-}"
+export BENCH_CG_A_CHAT_CONNS="${upstream_conns[a-chat]-}" BENCH_CG_A_STREAM_CONNS="${upstream_conns[a-stream]-}"
+export BENCH_CG_DIALECT_MAX
 export BENCH_CG_CHAT_REQUESTS BENCH_CG_STREAM_REQUESTS BENCH_CG_ROUNDS BENCH_CG_MAX_SPREAD BENCH_CG_TOLERANCE \
     BENCH_CG_BASELINE BENCH_STREAM_CHUNKS BENCH_CG_STREAM_INTERVAL_MS BENCH_PROMPT_BYTES BENCH_CG_WARMUP_PERCENT
 rc=0
@@ -246,24 +268,43 @@ L = [f"# baton: user-space instructions per request (callgrind, {time.strftime('
      "|---|---:|---|---:|---|---:|---:|"]
 lines_txt = []
 bad = []
-for scen in ("chat", "stream"):
-    vals = [int(v) for v in e[f"BENCH_CG_{scen.upper()}"].split()]
-    conns = e[f"BENCH_CG_{scen.upper()}_CONNS"].split()
+medians = {}
+for scen in ("chat", "stream", "a-chat", "a-stream"):
+    var = "BENCH_CG_" + scen.upper().replace("-", "_")
+    if not e.get(var, "").split():
+        continue
+    vals = [int(v) for v in e[var].split()]
+    conns = e[f"{var}_CONNS"].split()
     med = round(statistics.median(vals))
     spread = (max(vals) - min(vals)) / min(vals) * 100
+    medians[scen] = med
     base = baseline.get(scen)
     ratio = med / base if base else None
     verdict = ""
     if spread > max_spread:
         verdict = f" (rounds disagree by more than {max_spread} %)"
         bad.append(f"{scen}: rounds disagree by {spread:.2f} %")
-    if compare and base is None:
+    if compare and base is None and not scen.startswith("a-"):
         bad.append(f"{scen}: no baseline in {e['BENCH_CG_BASELINE']}")
     if ratio is not None and ratio > 1 + tol / 100:
         bad.append(f"{scen}: {med} instructions per request, {ratio:.3f}× the baseline {base} (tolerance {tol} %)")
     L.append(f"| {scen} | {med:,} | {' / '.join(f'{v:,}' for v in vals)} | {spread:.2f} %{verdict} | "
              f"{' / '.join(conns)} | {f'{base:,}' if base else '–'} | {f'{ratio:.3f}' if ratio else '–'} |")
     lines_txt.append(f"{scen} {med}")
+dialect_max = float(e["BENCH_CG_DIALECT_MAX"])
+dialect_rows = [(a, o) for a, o in (("a-chat", "chat"), ("a-stream", "stream")) if a in medians and o in medians]
+if dialect_rows:
+    L.append("")
+    L.append(f"Anthropic dialect (an `anthropic/` deployment on the same fake: request translated to the Messages "
+             f"API, answer or events back) against the OpenAI passthrough; goal ≤ {dialect_max}×:")
+    L.append("")
+    L.append("| scenario | passthrough | translated | translated ÷ passthrough |")
+    L.append("|---|---:|---:|---:|")
+    for a, o in dialect_rows:
+        r = medians[a] / medians[o]
+        L.append(f"| {o} | {medians[o]:,} | {medians[a]:,} | {r:.3f} |")
+        if r > dialect_max:
+            bad.append(f"{a}: {r:.3f}× {o} (goal {dialect_max}×)")
 L.append("")
 L.append(f"Baseline: `{e['BENCH_CG_BASELINE']}`; `--compare` fails above {1 + tol / 100:.2f}× or when the rounds "
          f"disagree by more than {max_spread} %.")

@@ -17,6 +17,10 @@
 #           event is read and written on its own, so CPU per event is what a real stream costs
 #   stream-off, paced-off   baton only: the same streams with `"stream_failover": "off"` in the body, to
 #           show what the failover bookkeeping (keeping the relayed text) costs a stream that never fails
+#   anthropic, anthropic-stream, anthropic-paced   baton only: chat, stream and paced through an
+#           `anthropic/` deployment on the same fake upstream (its Messages API dialect): the request is
+#           translated, and the answer or every stream event back; the report sets each against its OpenAI
+#           passthrough (goal: within 1.3× per request and per event, issue #13)
 #   ttft    time to first token: sequential streamed requests from a raw-socket client (bench/bench.py)
 #
 # Knobs (environment):
@@ -55,7 +59,7 @@ repo=$(pwd)
 : "${BENCH_TTFT_REQUESTS:=200}"
 : "${BENCH_TTFT_CHUNKS:=3}"
 : "${BENCH_TTFT_INTERVAL_MS:=5}"
-: "${BENCH_SCENARIOS:=chat stream stream-off paced paced-off ttft}"
+: "${BENCH_SCENARIOS:=chat stream stream-off paced paced-off anthropic anthropic-stream anthropic-paced ttft}"
 : "${BENCH_TARGETS:=direct nginx baton}"
 : "${BENCH_MAX_ERRORS:=5}"
 : "${BENCH_OUT:=bench/results/latest.md}"
@@ -173,6 +177,10 @@ model_list:
     litellm_params: {model: openai/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
   - model_name: ttft
     litellm_params: {model: openai/ttft-model, api_base: "$fake/ttft/v1", api_key: sk-bench}
+  - model_name: a-bench
+    litellm_params: {model: anthropic/bench-model, api_base: "$fake/bench/v1", api_key: sk-bench}
+  - model_name: a-paced
+    litellm_params: {model: anthropic/paced-model, api_base: "$fake/paced/v1", api_key: sk-bench}
 general_settings:
   listen: 127.0.0.1:$baton_port
   threads: 1
@@ -243,6 +251,9 @@ helper body "$tmp/paced.json" paced 1 "$BENCH_PROMPT_BYTES"
 helper body "$tmp/stream-off.json" bench 1 "$BENCH_PROMPT_BYTES" off
 helper body "$tmp/paced-off.json" paced 1 "$BENCH_PROMPT_BYTES" off
 helper body "$tmp/ttft.json" ttft 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/anthropic.json" a-bench 0 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/anthropic-stream.json" a-bench 1 "$BENCH_PROMPT_BYTES"
+helper body "$tmp/anthropic-paced.json" a-paced 1 "$BENCH_PROMPT_BYTES"
 export BENCH_BODY_BYTES=$(stat -c %s "$tmp/chat.json")
 
 url() {  # url TARGET MODEL
@@ -293,6 +304,11 @@ for t in $BENCH_TARGETS; do
         helper check "$(url "$t" bench)" "$tmp/stream.json" stream "$BENCH_STREAM_CHUNKS" &&
         alive "$t" || fail_target "$t" "sanity check (see above)"
 done
+if [[ " $BENCH_TARGETS " == *" baton "* ]] && [[ " $BENCH_SCENARIOS " == *" anthropic"* ]] && ! is_failed baton; then
+    helper check "$(url baton bench)" "$tmp/anthropic.json" chat 0 &&
+        helper check "$(url baton bench)" "$tmp/anthropic-stream.json" stream "$BENCH_STREAM_CHUNKS" ||
+        fail_target baton "sanity check of the Anthropic dialect (see above)"
+fi
 
 # Upstream keep-alive: how many upstream connections N sequential requests through each proxy cost.
 for t in $BENCH_TARGETS; do
@@ -314,13 +330,16 @@ for round in $(seq "$BENCH_ROUNDS"); do
         body="$tmp/$scen.json"
         model=bench
         [ "${scen%-off}" = paced ] && model=paced
+        [ "$scen" = anthropic-paced ] && model=paced
         events=1
-        [ "$scen" != chat ] && events=$events_stream
+        [ "$scen" != chat ] && [ "$scen" != anthropic ] && events=$events_stream
         log "round $round/$BENCH_ROUNDS, scenario $scen: wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS -d$BENCH_DURATION"
         for t in $BENCH_TARGETS; do
             is_failed "$t" && continue
-            # stream_failover is baton's own field: the -off scenarios measure baton only.
+            # stream_failover is baton's own field: the -off scenarios measure baton only; so do the
+            # anthropic ones (only baton translates).
             [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
+            [ "$scen" != "${scen#anthropic}" ] && [ "$t" != baton ] && continue
             u=$(url "$t" "$model")
             if [ "$round" = 1 ]; then
                 BENCH_BODY_FILE="$body" fg timeout 120 wrk "${wrk_common[@]}" -d "$BENCH_WARMUP" "$u" >/dev/null 2>&1 || true
@@ -369,6 +388,7 @@ if [ -n "${BENCH_PERF:-}" ]; then
                 -- sleep "${BENCH_PERF_SECONDS:-5}" 2>/dev/null &
             perf_pid=$!
             [ "$scen" != "${scen%-off}" ] && [ "$t" != baton ] && continue
+            [ "$scen" != "${scen#anthropic}" ] && [ "$t" != baton ] && continue
             pm=bench
             [ "${scen%-off}" = paced ] && pm=paced
             BENCH_BODY_FILE="$tmp/$scen.json" fg timeout 120 wrk "${wrk_common[@]}" -d "${BENCH_PERF_SECONDS:-5}s" \

@@ -54,6 +54,8 @@ void call_observer::attempt_ended(const routing::plan::try_deployment&, failure_
 {
 }
 
+void call_observer::params_dropped(const routing::plan::try_deployment&, std::string_view) {}
+
 void call_observer::stream_failed_over(const routing::plan::try_deployment&, streaming::stream_trigger, std::size_t)
 {
 }
@@ -149,11 +151,14 @@ action_kind call_fsm::send(const routing::plan::try_deployment& t, routing::time
     if (stream_ && stream_->committed()) {
         // The next candidate continues (or restarts) the answer the client already has part of (SPEC §6).
         auto next_body = stream_->next_request(request_->body);
-        via_->write_body(next_body, t.upstream_model, endpoint_, body_text_);
+        via_->write_body(route, next_body, t.upstream_model, endpoint_, body_text_, dropped_);
     } else {
-        via_->write_body(request_->body, t.upstream_model, endpoint_, body_text_);
+        via_->write_body(route, request_->body, t.upstream_model, endpoint_, body_text_, dropped_);
     }
     observer_.attempt_started(*current_, stream_ ? std::optional(stream_->hop_count()) : std::nullopt);
+    if (!dropped_.empty()) {
+        observer_.params_dropped(*current_, dropped_);
+    }
     order_ = send_order{.attempt = &*current_,
                         .via = via_,
                         .target = via_->target(route, d, endpoint_, t.upstream_model, target_scratch_),
@@ -174,7 +179,8 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
     const failure_reason reason = via_->classify(status, a.body);
     if (reason == failure_reason::none && !stream_) {
         success_ = std::move(a);
-        const providers::response_reading reading = via_->read(success_.body, read_scratch_);
+        const providers::response_reading reading =
+            via_->read(success_.body, request_->created, read_scratch_);
         if (!reading.usable) {
             // A 2xx that is no answer: the upstream misbehaved; fail over.
             last_ = call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};
@@ -190,7 +196,9 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
     const auto retry_after = routing::parse_retry_after(a.retry_after, a.received_at);
     // A 2xx for a stream comes through on_stream_open; here it could only be a broken exchange.
     const failure_reason r = reason == failure_reason::none ? failure_reason::bad_response : reason;
-    // The answer may go back to the client as it is (give_back): never with the deployment's key in it.
+    // Classified in the provider's words; given back (if it is) in OpenAI's, and never with the deployment's
+    // key in it.
+    via_->rewrite_error(a.body);
     redact(a.body, current_->target->api_key);
     last_ = std::move(a);
     report(r, status, retry_after, now);
@@ -210,7 +218,7 @@ action_kind call_fsm::on_stream_open(routing::time_point)
 {
     stream_->begin_hop();
     parser_.reset();
-    translator_ = via_->translator(endpoint_);
+    translator_ = via_->translator(endpoint_, request_->created);
     hop_failed_ = false;
     hop_done_ = false;
     return action_kind::relay;

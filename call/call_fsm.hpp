@@ -61,6 +61,9 @@ public:
     /// The attempt at `t` ended: `reason` none for a success. `detail` is for logs (never secrets).
     virtual void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                                routing::duration latency, std::string_view detail);
+    /// The attempt at `t` left out request parameters its provider cannot take (`names`, comma-separated):
+    /// worth a debug log line, never an error.
+    virtual void params_dropped(const routing::plan::try_deployment& t, std::string_view names);
     /// A committed stream lost its upstream (`trigger`) after `chunks_relayed` chunks: a stream failover.
     virtual void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
                                     std::size_t chunks_relayed);
@@ -161,8 +164,13 @@ public:
     /// Upstream attempts sent, counting the one in flight when `in_flight` (a stream's head goes out while
     /// its attempt still runs).
     int attempts_sent(bool in_flight = false) const noexcept;
-    const std::string& requested_model() const noexcept { return request_->model; }
-    bool streamed() const noexcept { return request_->stream; }
+    /// The model the request named; empty before start() (a body that did not parse).
+    std::string_view requested_model() const noexcept
+    {
+        return request_ ? std::string_view(request_->model) : std::string_view();
+    }
+    /// Whether the request asked for a stream; false before start().
+    bool streamed() const noexcept { return request_ && request_->stream; }
     providers::api_endpoint endpoint() const noexcept { return endpoint_; }
     routing::stream_failover_mode stream_mode() const noexcept { return mode_; }
     /// Tokens reported by the served attempt (the hops' sums for a stream).
@@ -195,6 +203,7 @@ private:
     std::string body_text_;        // the upstream body of the current attempt
     std::string target_scratch_;   // a target built per attempt (azure wildcards)
     std::string read_scratch_;     // a translated response body
+    std::string dropped_;          // parameters the current attempt's provider left out
     send_order order_;
     client_answer answer_;
     call_error error_;

@@ -9,6 +9,7 @@
 #include <boost/json/storage_ptr.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,9 @@ struct routed_request {
     std::optional<routing::stream_failover_mode> stream_failover;
     bool stream = false;              ///< `stream: true` (never for embeddings)
     bool client_wants_usage = false;  ///< the client's own stream_options.include_usage
+    /// When the request arrived, in unix seconds: OpenAI's `created` for answers translated from dialects
+    /// that carry none. Set by the shell (parse_routed_request leaves 0: pure code reads no clock).
+    std::int64_t created = 0;
 };
 
 /// The most per-request `fallbacks` a body may give (issue #11: 60,000 entries stalled a reactor). More is a

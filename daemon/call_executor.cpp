@@ -72,6 +72,10 @@ net::task<void> call_executor::run(std::string body)
         finish_log(a.status);
         co_return;
     }
+    // OpenAI's `created` for answers translated from another dialect (the wall clock is the shell's to read).
+    std::get<call::routed_request>(parsed).created =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     call::key_scope scope;
     if (key_ != nullptr) {
         scope = {&key_->models, &key_->backup_models};
@@ -300,10 +304,21 @@ net::task<bool> call_executor::relay_buffered(bool* ended)
     std::size_t run_start = 0;
     std::size_t run_len = 0;
     bool ok = true;
+    // Replaced events (a translated stream's, or a rewritten chunk) of this read, in order, written with one
+    // write as forwarded runs are: a stream in another dialect then costs the same writes as a relayed one.
+    replaced_.clear();
 
     // Consecutive forwarded events are contiguous in the buffer: written as one chunk, straight from the
-    // bytes that were read (no copy).
+    // bytes that were read (no copy). Whatever was replaced before them goes first.
     auto flush = [&]() -> net::task<bool> {
+        if (!replaced_.empty()) {
+            auto ec = co_await sink_.stream_write(replaced_);
+            replaced_.clear();
+            if (ec) {
+                run_len = 0;
+                co_return false;
+            }
+        }
         if (run_len == 0) {
             co_return true;
         }
@@ -327,29 +342,40 @@ net::task<bool> call_executor::relay_buffered(bool* ended)
             if (run_len != 0 && run_start + run_len == offset) {
                 run_len += ev->size;
             } else {
-                ok = ok && co_await flush();
+                if (run_len != 0 || !replaced_.empty()) {
+                    ok = co_await flush();
+                }
                 run_start = offset;
                 run_len = ev->size;
             }
             break;
         case stream_action_kind::drop:
-            ok = co_await flush();
             break;
         case stream_action_kind::replace:
-            ok = co_await flush();
-            begin_stream_head();
-            if (ok) {
-                ok = !(co_await sink_.stream_write(action.payload));
+            // A pending run goes first; the payload joins the replaced bytes of this read.
+            if (run_len != 0) {
+                ok = co_await flush();
             }
+            begin_stream_head();
+            if (!first_token_at_) {
+                first_token_at_ = clock::now();
+            }
+            replaced_.append(action.payload);
             break;
         case stream_action_kind::done:
-            // The pending run, the closing payload ([DONE], with the summed usage chunk when the client asked
-            // for it) and the end of the body go out in one write.
+            // The pending bytes, the closing payload ([DONE], with the summed usage chunk when the client
+            // asked for it) and the end of the body go out in one write.
             begin_stream_head();
+            if (ok && run_len != 0 && !replaced_.empty()) {
+                ok = co_await flush();
+            }
             if (ok) {
-                ok = !(co_await sink_.stream_end(input.substr(run_start, run_len), action.payload));
+                const std::string_view pending =
+                    !replaced_.empty() ? std::string_view(replaced_) : input.substr(run_start, run_len);
+                ok = !(co_await sink_.stream_end(pending, action.payload));
             }
             run_len = 0;
+            replaced_.clear();
             *ended = true;
             break;
         case stream_action_kind::fail:
@@ -362,7 +388,7 @@ net::task<bool> call_executor::relay_buffered(bool* ended)
             break;
         }
     }
-    if (ok) {
+    if (ok && (run_len != 0 || !replaced_.empty())) {
         ok = co_await flush();
     }
     // The parser's progress on a partial event stays valid: the unconsumed bytes start where its input did.
@@ -482,6 +508,15 @@ void call_executor::plan_notes(const std::vector<std::string>& notes)
     json::array lines;
     for (const auto& n : notes) lines.emplace_back(n);
     services_.log->warning("plan_note", {{"request_id", request_id_}, {"notes", std::move(lines)}});
+}
+
+void call_executor::params_dropped(const routing::plan::try_deployment& t, std::string_view names)
+{
+    const logger& log = *services_.log;
+    if (log.enabled(log_level::debug)) {
+        log.debug("params_dropped",
+                  {{"request_id", request_id_}, {"deployment", t.target->id}, {"params", names}});
+    }
 }
 
 void call_executor::attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop)

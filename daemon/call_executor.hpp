@@ -67,6 +67,7 @@ private:
 
     // call_observer: logs and metrics of what the machine decided.
     void plan_notes(const std::vector<std::string>& notes) override;
+    void params_dropped(const routing::plan::try_deployment& t, std::string_view names) override;
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                        routing::duration latency, std::string_view detail) override;
@@ -99,6 +100,7 @@ private:
     bool head_begun_ = false;
     unsigned final_status_ = 0;
     boost::beast::flat_buffer buffer_;  ///< a stream's unconsumed upstream bytes
+    std::string replaced_;              ///< replaced events of the read being relayed, written together
     std::unique_ptr<upstream_body> body_;
 };
 

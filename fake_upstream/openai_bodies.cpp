@@ -52,6 +52,7 @@ std::size_t embedding_count(const json::value& request) {
 
 endpoint endpoint_of(std::string_view path) {
     if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+    if (ends_with(path, "/v1/messages")) return endpoint::messages;
     if (ends_with(path, "/chat/completions")) return endpoint::chat_completions;
     if (ends_with(path, "/completions")) return endpoint::completions;
     if (ends_with(path, "/embeddings")) return endpoint::embeddings;
@@ -112,6 +113,7 @@ std::string default_body(const body_context& ctx, const json::value& request,
                   json::object{{"prompt_tokens", fake_prompt_tokens}, {"total_tokens", fake_prompt_tokens}}}};
             break;
         }
+        case endpoint::messages:  // answered by anthropic_message_body
         case endpoint::models:
         case endpoint::unknown:
             o = {

@@ -11,9 +11,10 @@
 
 namespace baton::fake {
 
-enum class endpoint { chat_completions, completions, embeddings, models, unknown };
+/// What a deployment call asks for; `messages` is Anthropic's Messages API (`/v1/messages`).
+enum class endpoint { chat_completions, completions, embeddings, models, messages, unknown };
 
-/// The endpoint a deployment path ends with ("/chat/completions", ...).
+/// The endpoint a deployment path ends with ("/chat/completions", ..., "/v1/messages").
 endpoint endpoint_of(std::string_view path);
 
 /// What every generated body needs to know about the call it answers.

@@ -1,5 +1,6 @@
 #include "fake_upstream/session.hpp"
 
+#include "fake_upstream/anthropic_bodies.hpp"
 #include "fake_upstream/openai_bodies.hpp"
 
 #include <boost/asio.hpp>
@@ -142,6 +143,13 @@ public:
 
     awaitable<bool> data(std::string payload) { co_return co_await event("data: " + payload); }
 
+    // A whole event as written ("event: ...\ndata: ...\n\n"): the Anthropic dialect names its events.
+    awaitable<bool> raw(std::string whole)
+    {
+        whole.resize(whole.size() - 2);  // event() adds the blank line back
+        co_return co_await event(std::move(whole));
+    }
+
     // The chunked terminator: a clean end of the response.
     awaitable<void> end() {
         auto [ec, n] = co_await asio::async_write(c_.socket, http::make_chunk_last(), use_tuple);
@@ -187,6 +195,12 @@ awaitable<void> write_stream(connection& c, const request& req, const response_s
     };
 
     event_writer w(c, x, s);
+    const bool anthropic = ctx.ep == endpoint::messages;
+    if (anthropic) {
+        if (!co_await w.raw(anthropic_message_start(ctx)) || !co_await w.raw(anthropic_block_start()) ||
+            !co_await w.raw(anthropic_ping()))
+            co_return;
+    }
     if (ctx.ep == endpoint::chat_completions && !co_await w.data(role_chunk(ctx))) co_return;
     for (int i = 0;; ++i) {
         if (at(s.garbage_after, i) && !co_await w.data("{not json")) co_return;
@@ -197,15 +211,32 @@ awaitable<void> write_stream(connection& c, const request& req, const response_s
             co_return;
         }
         if (at(s.error_after, i)) {
-            if (co_await w.data(
-                    R"({"error":{"message":"upstream exploded","type":"server_error","code":"internal"}})"))
-                co_await w.end();
+            bool sent = false;
+            if (anthropic)
+                sent = co_await w.raw(anthropic_error_event());
+            else
+                sent = co_await w.data(
+                    R"({"error":{"message":"upstream exploded","type":"server_error","code":"internal"}})");
+            if (sent) co_await w.end();
             co_return;
         }
         if (at(s.stall_after, i)) co_return co_await wait_forever();  // until the peer closes
         if (at(s.eof_after, i)) co_return co_await w.end();
         if (i == count) break;
-        if (!co_await w.data(content_chunk(ctx, pieces[static_cast<std::size_t>(i)]))) co_return;
+        const std::string& piece = pieces[static_cast<std::size_t>(i)];
+        bool sent = false;
+        if (anthropic)
+            sent = co_await w.raw(anthropic_text_delta(piece));
+        else
+            sent = co_await w.data(content_chunk(ctx, piece));
+        if (!sent) co_return;
+    }
+    if (anthropic) {
+        // Usage comes with every Messages stream; message_stop stands for [DONE].
+        if (!co_await w.raw(anthropic_block_stop()) || !co_await w.raw(anthropic_message_delta(count)))
+            co_return;
+        if (!s.no_done && !co_await w.raw(anthropic_message_stop())) co_return;
+        co_return co_await w.end();
     }
     if (!co_await w.data(finish_chunk(ctx))) co_return;
     if (include_usage && !co_await w.data(usage_chunk(ctx, count))) co_return;
@@ -223,10 +254,17 @@ bool wants_usage(const json::value& body) {
     return so != nullptr && wants(*so, "include_usage");
 }
 
+// Azure OpenAI's deployment path: /<name>/openai/deployments/<deployment>/<endpoint>?api-version=...
+bool azure_path(std::string_view target)
+{
+    return target.find("/openai/deployments/") != std::string_view::npos;
+}
+
 // Answers one deployment call as its script says.
 awaitable<void> respond(connection& c, const request& req, const call_ticket& t, const body_context& ctx,
                         const json::value& body, exchange& x) {
     const response_spec& r = t.response;
+    const bool anthropic = ctx.ep == endpoint::messages;
     if (ctx.ep == endpoint::unknown) {
         co_return co_await write_response(
             c,
@@ -252,16 +290,24 @@ awaitable<void> respond(connection& c, const request& req, const call_ticket& t,
         res.body() = "this is not json{{";
     } else if (r.error) {
         res.result(static_cast<http::status>(r.status.value_or(500)));
-        res.body() = error_body(res.result_int(), *r.error);
+        res.body() = anthropic ? anthropic_error_body(res.result_int(), *r.error)
+                               : error_body(res.result_int(), *r.error);
     } else if (r.body) {
         res.body() = *r.body;
     } else if (!success) {
-        res.body() = error_body(res.result_int(), {});
+        res.body() =
+            anthropic ? anthropic_error_body(res.result_int(), {}) : error_body(res.result_int(), {});
     } else if (ctx.ep != endpoint::models && body.is_null()) {
         res = error_response(req, http::status::bad_request, "fake upstream: request body is not JSON");
+    } else if (!anthropic && azure_path(req.target()) &&
+               req.target().find("api-version=") == std::string_view::npos) {
+        // Azure OpenAI refuses a deployment call without its api-version.
+        res = error_response(req, http::status::bad_request, "fake upstream: azure path without api-version");
     } else if (wants(body, "stream") &&
-               (ctx.ep == endpoint::chat_completions || ctx.ep == endpoint::completions)) {
+               (ctx.ep == endpoint::chat_completions || ctx.ep == endpoint::completions || anthropic)) {
         co_return co_await write_stream(c, req, r, ctx, wants_usage(body), x);
+    } else if (anthropic) {
+        res.body() = anthropic_message_body(ctx, r.content);
     } else {
         res.body() = default_body(ctx, body, r.content);
     }
@@ -310,7 +356,10 @@ awaitable<bool> handle_call(connection& c, const request& req, std::string name)
 
     // An unknown endpoint is recorded but answered 404 without consuming a script step.
     const call_ticket t = c.state->begin_call(std::move(rec), ctx.ep != endpoint::unknown);
-    ctx.id = (ctx.ep == endpoint::completions ? "cmpl-fake-" : "chatcmpl-fake-") + std::to_string(t.seq);
+    ctx.id = (ctx.ep == endpoint::completions ? "cmpl-fake-"
+              : ctx.ep == endpoint::messages  ? "msg_fake-"
+                                              : "chatcmpl-fake-") +
+             std::to_string(t.seq);
 
     exchange x;
     x.keep_alive = req.keep_alive();

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,8 +25,12 @@ struct deployment_route {
     std::string base_path;         ///< the api_base's path without a trailing slash ("/v1"); empty for local
     /// The request target per api_endpoint for the configured upstream model.
     std::array<std::string, endpoint_count> targets;
-    /// Header lines the provider needs (auth, version), each ending in CRLF. A secret: never logged.
+    /// Header lines the provider needs (auth, version) and the deployment's extra_headers, each ending in
+    /// CRLF. A secret: never logged.
     std::string headers;
+    /// Request parameters the deployment sends unless the client set them (LiteLLM's litellm_params
+    /// temperature, max_tokens, ...; routing::deployment::request_defaults), parsed once. Empty for most.
+    boost::json::object defaults;
 };
 
 /// A 2xx non-streamed response as the adapter reads it.
@@ -86,31 +91,45 @@ public:
     virtual std::string_view target(const deployment_route& r, const routing::deployment& d, api_endpoint endpoint,
                                     std::string_view model, std::string& scratch) const;
 
-    /// Writes the upstream body of one attempt into `out` (replacing its content): `body` is the client's
-    /// OpenAI-shaped body with baton's own fields removed; `model` is the upstream model. The OpenAI
-    /// dialect sets `model` and serializes.
-    virtual void write_body(boost::json::object& body, std::string_view model, api_endpoint endpoint,
-                            std::string& out) const;
+    /// Writes the upstream body of one attempt to the deployment routed by `r` into `out` (replacing its
+    /// content): `body` is the client's OpenAI-shaped body with baton's own fields removed (the same object
+    /// serves the request's later attempts: an adapter may change it only where every attempt writes
+    /// again, like `model`); `model` is the upstream model; `r.defaults` fill the keys the client left out.
+    /// Keys the provider cannot take are left out and named in `dropped` (comma-separated, cleared first;
+    /// for a debug log). The OpenAI dialect sets `model` and serializes.
+    virtual void write_body(const deployment_route& r, boost::json::object& body, std::string_view model,
+                            api_endpoint endpoint, std::string& out, std::string& dropped) const;
 
     /// The §5.3 class of an upstream answer (status and body): routing::classify by default.
     virtual routing::failure_reason classify(int status, std::string_view body) const;
 
     /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is one whole JSON object
     /// (every byte checked, without building a DOM: providers/json_body.hpp), with the usage read in the
-    /// same pass; anything else is not usable (a bad_response failure).
-    virtual response_reading read(std::string_view body, std::string& scratch) const;
+    /// same pass; anything else is not usable (a bad_response failure). `created` is the request's unix time
+    /// in seconds, for dialects whose answers carry none (OpenAI's `created`).
+    virtual response_reading read(std::string_view body, std::int64_t created, std::string& scratch) const;
+
+    /// Rewrites a non-2xx upstream body that baton gives back to the client (a format error, say) into
+    /// OpenAI's error shape when the provider's is another; the OpenAI dialect leaves it as it is.
+    virtual void rewrite_error(std::string& body) const;
 
     /// A translator for one stream hop, or nullptr when the provider streams OpenAI chunks (relayed byte
-    /// for byte; the default).
-    virtual std::unique_ptr<stream_translator> translator(api_endpoint endpoint) const;
+    /// for byte; the default). `created` as for read().
+    virtual std::unique_ptr<stream_translator> translator(api_endpoint endpoint, std::int64_t created) const;
 
-    /// How this provider continues a cut stream unless the deployment says otherwise (today every adapter
-    /// continues by instruction).
+    /// How this provider continues a cut stream unless the deployment says otherwise (instruct unless an
+    /// adapter says otherwise).
     virtual continuation default_continuation() const noexcept { return continuation::instruct; }
 
     /// For local() adapters: the answer to `request_body` (the body write_body produced). Non-local
     /// adapters are never asked (the default answers 500).
     virtual local_answer answer(api_endpoint endpoint, std::string_view request_body, bool stream) const;
+
+protected:
+    /// What every dialect's route starts from: `via` = this, `base_path`, the deployment's request defaults
+    /// parsed, and its extra_headers as header lines. Targets and the provider's own headers are the
+    /// caller's.
+    deployment_route common_route(const routing::deployment& d, std::string_view base_path) const;
 };
 
 }  // namespace baton::providers

@@ -39,14 +39,12 @@ std::string azure_target(const routing::deployment& d, std::string_view base, ap
 
 deployment_route azure_adapter::route(const routing::deployment& d, std::string_view base_path) const
 {
-    deployment_route r;
-    r.via = this;
-    r.base_path = std::string(base_path);
+    deployment_route r = common_route(d, base_path);
     for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
         r.targets[static_cast<std::size_t>(e)] = azure_target(d, r.base_path, e, d.upstream_model);
     }
     if (!d.api_key.empty()) {
-        r.headers = "api-key: " + d.api_key + "\r\n";
+        r.headers.insert(0, "api-key: " + d.api_key + "\r\n");
     }
     return r;
 }

@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace baton::routing {
 
@@ -28,6 +30,12 @@ struct deployment {
     double stream_timeout_seconds = 30;  ///< to the first streamed event
     int max_parallel_requests = 0;       ///< 0 = unlimited
     bool ssl_verify = true;              ///< verify the upstream's TLS certificate
+    /// litellm_params request parameters (temperature, max_tokens, stop, ...) sent with every request
+    /// unless the client set them, as the text of one JSON object; empty for none. The adapter parses it
+    /// once per config (providers::deployment_route::defaults).
+    std::string request_defaults;
+    /// litellm_params.extra_headers: (name, value) pairs sent with every request. Values may be secrets.
+    std::vector<std::pair<std::string, std::string>> extra_headers;
     /// Health, cooldown and load statistics; shared across config reloads for the same id.
     std::shared_ptr<deployment_health> health;
 };

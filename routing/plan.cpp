@@ -100,7 +100,9 @@ plan::entry_result plan::add_entry(const std::string& entry, bool primary)
         it != table_->settings.model_group_alias.end()) {
         name = it->second;  // one level: a rename never chains into another rename
     }
-    if (entry.find('*') != std::string::npos || name.find('*') != std::string::npos) {
+    // The model asked for is never a pattern: a literal '*' would reach the upstream. A fallback may name a
+    // wildcard group by its pattern (it then serves the requested model: pattern_model()).
+    if (primary && (entry.find('*') != std::string::npos || name.find('*') != std::string::npos)) {
         invalid_detail_ = "model `" + entry + "` contains '*': a wildcard pattern is not a model; name one model";
         return entry_result::invalid_name;
     }
@@ -108,7 +110,7 @@ plan::entry_result plan::add_entry(const std::string& entry, bool primary)
         if (!allowed) {
             return entry_result::out_of_scope;
         }
-        add_stage({name, {}});
+        add_stage({name, pattern_model(name)});
         return entry_result::added;
     }
     // An alias is looked up before wildcards, so an "*" group never swallows alias names.
@@ -135,15 +137,23 @@ plan::entry_result plan::add_entry(const std::string& entry, bool primary)
         }
         return any ? entry_result::added : entry_result::names_nothing;
     }
-    return add_group(name, allowed);
+    if (const entry_result r = add_group(name, allowed); r != entry_result::names_nothing) {
+        return r;
+    }
+    // LiteLLM also routes a name that is a deployment's model_info.id to that one deployment; in scope when
+    // the id or its group is listed.
+    if (const deployment* d = table_->find_deployment(name)) {
+        if (!allowed && !in_scope(d->group)) {
+            return entry_result::out_of_scope;
+        }
+        add_stage({d->group, {}, d->index});
+        return entry_result::added;
+    }
+    return entry_result::names_nothing;
 }
 
 plan::entry_result plan::add_group(const std::string& name, bool allowed)
 {
-    if (name.find('*') != std::string::npos) {
-        invalid_detail_ = "model `" + name + "` contains '*': a wildcard pattern is not a model; name one model";
-        return entry_result::invalid_name;
-    }
     std::string matched;
     if (table_->match_group(name, &matched) == nullptr) {
         return entry_result::names_nothing;
@@ -160,6 +170,8 @@ plan::entry_result plan::add_group(const std::string& name, bool allowed)
         // A wildcard group listed by its pattern brings every name it matches.
         allowed = allowed || in_scope(matched);
         part = std::string(capture);
+    } else {
+        part = pattern_model(matched);
     }
     if (!allowed) {
         return entry_result::out_of_scope;
@@ -168,10 +180,21 @@ plan::entry_result plan::add_group(const std::string& name, bool allowed)
     return entry_result::added;
 }
 
+std::string plan::pattern_model(const std::string& group) const
+{
+    if (group.find('*') == std::string::npos || groups_.empty()) {
+        return {};
+    }
+    // A wildcard group named by its pattern ("anthropic/*" in a fallback list) serves the requested model
+    // itself, without the provider prefix it was asked with: "openai/gpt-4o" → "gpt-4o".
+    const std::size_t slash = requested_.find('/');
+    return slash == std::string::npos ? requested_ : requested_.substr(slash + 1);
+}
+
 void plan::add_stage(stage_group g)
 {
     const bool present = std::any_of(groups_.begin(), groups_.end(), [&](const stage_group& s) {
-        return s.name == g.name && s.upstream_model == g.upstream_model;
+        return s.name == g.name && s.upstream_model == g.upstream_model && s.pinned == g.pinned;
     });
     if (!present) {
         groups_.push_back(std::move(g));
@@ -245,7 +268,9 @@ plan::step plan::next(time_point now, double draw)
         }
         if (!round_over_) {
             std::vector<const deployment*> members;
-            if (const auto* indices = table_->group(stage.name)) {
+            if (stage.pinned) {
+                members.push_back(&table_->deployments()[*stage.pinned]);
+            } else if (const auto* indices = table_->group(stage.name)) {
                 for (const std::size_t index : *indices) {
                     members.push_back(&table_->deployments()[index]);
                 }
@@ -317,10 +342,13 @@ std::optional<duration> plan::retry_delay(time_point now, double draw)
     // The new round may use every deployment of the group again, but only if one will be out of cooldown
     // by the time the wait is over; otherwise the plan moves on at once.
     const stage_group& stage = groups_[current_];
-    const auto* members = table_->group(stage.name);
-    if (members == nullptr) {
+    const auto* group_members = table_->group(stage.name);
+    if (group_members == nullptr) {
         return std::nullopt;
     }
+    const std::vector<std::size_t> pinned_member =
+        stage.pinned ? std::vector<std::size_t>{*stage.pinned} : std::vector<std::size_t>{};
+    const std::vector<std::size_t>* members = stage.pinned ? &pinned_member : group_members;
     bool any_ready = false;
     for (const std::size_t index : *members) {
         const deployment& d = table_->deployments()[index];

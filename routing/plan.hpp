@@ -134,8 +134,8 @@ public:
     struct refusal {
         /// model_not_found: the model names no group, alias or wildcard match (or an alias none of whose chain
         /// entries exists); model_not_allowed: the model is outside the key's scope; invalid_model_name: the
-        /// model, or a per-request fallback, holds a '*' or makes a wildcard group capture something that is
-        /// no model name (routing/model_name.hpp).
+        /// model holds a '*', or the model or a per-request fallback makes a wildcard group capture something
+        /// that is no model name (routing/model_name.hpp). A fallback may name a wildcard group by its pattern.
         errc why = errc::model_not_found;
         std::string name;
         std::string param = "model";
@@ -145,8 +145,8 @@ public:
     /// Resolves `model` (empty = table.default_model) into the plan described above, or says why it cannot
     /// (refusal). The key's scope (request_options::scope) applies to every entry: a name is in scope when
     /// it is listed as written (a rename is not followed: its own name must be listed), an alias in scope
-    /// brings its whole chain, and a wildcard group listed by its pattern ("openai/*") brings every name it
-    /// matches. The model itself outside the scope refuses the request (model_not_allowed); any other entry
+    /// brings its whole chain, a wildcard group listed by its pattern ("openai/*") brings every name it
+    /// matches, and a deployment id is in scope when it or its group is listed. The model itself outside the scope refuses the request (model_not_allowed); any other entry
     /// outside it (per-request fallbacks, backup_models, configured, default, context-window and
     /// content-policy fallbacks, reached directly or through an alias or rename) is skipped with a note, as
     /// are entries that name nothing and configured entries that are no valid model name. Each note is a line
@@ -193,6 +193,7 @@ private:
     struct stage_group {
         std::string name;            // configured group name
         std::string upstream_model;  // for a wildcard group: what the '*' matched (the model to send)
+        std::optional<std::size_t> pinned;  // a fallback naming a deployment id: only that deployment
     };
     enum class ending { running, succeeded, gave_back, exhausted };
     /// What became of one entry of the plan.
@@ -202,6 +203,7 @@ private:
     entry_result add_group(const std::string& name, bool allowed);
     bool in_scope(std::string_view name) const;
     void add_stage(stage_group g);
+    std::string pattern_model(const std::string& group) const;
     void add_list(const std::vector<std::string>& entries, std::string_view what);
     std::string note_for(entry_result r, std::string_view what, const std::string& entry) const;
     const std::vector<std::string>* lookup(

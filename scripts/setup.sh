@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake ninja-build ccache pkg-config
+    build-essential cmake ninja-build ccache pkg-config clang-format
     libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-url1.81-dev
     libssl-dev libyaml-cpp-dev libsqlite3-dev libsystemd-dev
     nginx-light wrk curl ca-certificates

@@ -42,6 +42,7 @@ struct chunk_facts {
     bool error_token = false;    // a string "error" (a key, or a value): the full parse decides
     bool finish_reason = false;  // "finish_reason": a non-empty string ("stop", ...); null means it goes on
     bool usage_object = false;   // "usage": {...}; "usage": null is what every other chunk carries
+    bool tool_calls = false;     // a "tool_calls" key: the chunk carries part of a tool call
 };
 
 const char* next_quote(const char* p, const char* end) noexcept
@@ -73,11 +74,13 @@ chunk_facts scan_chunk(std::string_view data) noexcept
         }
         const std::string_view token(open + 1, static_cast<std::size_t>(close - open - 1));
         p = close + 1;
-        // Only "error", "usage" and "finish_reason" matter: length and first letter rule out the rest.
+        // Only "error", "usage", "finish_reason" and "tool_calls" matter: length and first letter rule out
+        // the rest.
         const bool maybe_error = token.size() == 5 && token[0] == 'e' && token == "error";
         const bool maybe_usage = token.size() == 5 && token[0] == 'u' && token == "usage";
         const bool maybe_finish = token.size() == 13 && token[0] == 'f' && token == "finish_reason";
-        if (!maybe_error && !maybe_usage && !maybe_finish) {
+        const bool maybe_tools = token.size() == 10 && token[0] == 't' && token == "tool_calls";
+        if (!maybe_error && !maybe_usage && !maybe_finish && !maybe_tools) {
             continue;
         }
         f.error_token = f.error_token || maybe_error;
@@ -94,6 +97,8 @@ chunk_facts scan_chunk(std::string_view data) noexcept
         }
         if (maybe_usage) {
             f.usage_object = f.usage_object || (v < end && *v == '{');
+        } else if (maybe_tools) {
+            f.tool_calls = f.tool_calls || (v < end && *v == '[');
         } else if (maybe_finish) {
             f.finish_reason = f.finish_reason || (v + 1 < end && v[0] == '"' && v[1] != '"');
         }
@@ -303,6 +308,8 @@ stream_action stream_state::on_event(const sse_event& ev)
         }
     }
     ++hop_data_events_;
+    // A tool call's deltas went (or go) to the client: a failure now cuts it mid-argument.
+    tool_call_relayed_ = tool_call_relayed_ || facts.tool_calls;
     // Counted only once the chunk is relayed: a finish_reason in a chunk that turns out malformed never
     // reached the client.
     const bool finishes = facts.finish_reason;
@@ -407,7 +414,10 @@ token_usage stream_state::usage() const noexcept
 
 boost::json::object stream_state::next_request(const boost::json::object& original) const
 {
-    return next_hop_request(original, options_.mode, options_.endpoint, partial_text());
+    // A cut inside a half-emitted tool call is restarted: a continuation would have the next model finish
+    // (or repeat) arguments it never saw the start of.
+    const auto mode = tool_call_relayed_ ? routing::stream_failover_mode::restart : options_.mode;
+    return next_hop_request(original, mode, options_.endpoint, partial_text());
 }
 
 std::string stream_state::final_error() const

@@ -93,8 +93,9 @@ public:
     /// The options given at construction.
     const stream_options& options() const noexcept { return options_; }
 
-    /// The request body for the next candidate: next_hop_request(original, mode, endpoint, partial_text()).
-    /// `original` is the body as sent to the first upstream.
+    /// The request body for the next candidate: next_hop_request(original, mode, endpoint, partial_text()),
+    /// except that a stream which relayed part of a tool call (a `tool_calls` delta, its call unfinished) is
+    /// restarted rather than continued. `original` is the body as sent to the first upstream.
     boost::json::object next_request(const boost::json::object& original) const;
     /// The closing error event when no candidate is left: final_error_event(last trigger, mode).
     std::string final_error() const;
@@ -114,6 +115,7 @@ private:
     bool committed_ = false;
     bool finish_seen_ = false;
     bool hop_continues_output_ = false;  // the running hop began after commit: its role chunk is redundant
+    bool tool_call_relayed_ = false;     // a chunk with tool_calls reached the client (no finish yet)
     std::size_t hop_data_events_ = 0;    // data events seen on the running hop
     std::size_t chunks_relayed_ = 0;
     std::optional<stream_trigger> last_failure_;

@@ -16,6 +16,10 @@ void check_references(const config_draft& draft, const routing::route_table& tab
     const auto is_renamed = [&](const std::string& name) {
         return draft.router.model_group_alias.contains(name);
     };
+    // LiteLLM routes a deployment's model_info.id to that deployment: fallbacks may name one.
+    const auto is_deployment = [&](const std::string& name) {
+        return table.find_deployment(name) != nullptr;
+    };
 
     for (const auto& [a, path] : draft.aliases) {
         if (table.group(a.name) != nullptr) {
@@ -44,12 +48,14 @@ void check_references(const config_draft& draft, const routing::route_table& tab
             }
             break;
         case kind::model:
-            if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name)) {
+            if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name) &&
+                !is_deployment(ref.name)) {
                 diag.error(ref.path, "unknown model group or alias " + quoted_text(ref.name));
             }
             break;
         case kind::backup:
-            if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name)) {
+            if (!is_group(ref.name) && !is_alias(ref.name) && !is_renamed(ref.name) &&
+                !is_deployment(ref.name)) {
                 diag.warning(ref.path, "names no model group or alias; skipped (with a logged reason) at request time");
             }
             break;

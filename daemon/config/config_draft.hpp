@@ -56,6 +56,10 @@ struct config_draft {
     general_settings general;
     std::vector<client_key> keys;
     std::vector<model_reference> references;
+    /// The largest litellm_params.max_retries, and where the first one was given: LiteLLM retries a
+    /// deployment that many times; baton's nearest setting is router_settings.num_retries.
+    std::optional<int> max_retries;
+    std::optional<config_path> max_retries_path;
 };
 
 }  // namespace baton::daemon::config_detail

@@ -4,6 +4,7 @@
 #include "daemon/config/config_diagnostics.hpp"
 #include "daemon/config/config_draft.hpp"
 #include "daemon/config/expand_deployments.hpp"
+#include "daemon/config/merge_includes.hpp"
 #include "daemon/config/parse_aliases.hpp"
 #include "daemon/config/parse_client_keys.hpp"
 #include "daemon/config/parse_general_settings.hpp"
@@ -112,6 +113,11 @@ void load(const YAML::Node& root, const std::string& source_name, yaml_reader& r
     parse_router_settings(reader, section(*top, "router_settings"), draft);
     parse_litellm_settings(reader, section(*top, "litellm_settings"), draft);
     move_generic_fallbacks(draft, diag);
+    if (draft.max_retries && !draft.router_keys_set.contains("num_retries")) {
+        // litellm_params.max_retries retries one deployment; baton retries a group (num_retries extra
+        // rounds).
+        draft.router.num_retries = *draft.max_retries;
+    }
     if (const auto* e = top->find("default_model")) {
         if (auto v = reader.non_empty_string(e->value, e->path)) {
             draft.references.push_back({e->path, *v, model_reference::kind::model});
@@ -140,7 +146,8 @@ load_result load_config_text(std::string_view yaml_text, const std::string& sour
     yaml_reader reader(diag, env);
     config_draft draft;
     try {
-        const YAML::Node root = YAML::Load(std::string(yaml_text));
+        YAML::Node root = YAML::Load(std::string(yaml_text));
+        merge_includes(root, source_name, diag);
         load(root, source_name, reader, draft);
     } catch (const YAML::ParserException& e) {
         if (e.mark.line >= 0 && e.mark.column >= 0) {

@@ -4,12 +4,53 @@
 #include "daemon/config/quoted_text.hpp"
 #include "providers/registry.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <array>
 #include <climits>
 
 namespace baton::daemon::config_detail {
 
 namespace {
+
+// litellm_params keys LiteLLM hands to the provider with every request: baton sends them as request
+// parameters (routing::deployment::request_defaults) unless the client set them.
+constexpr std::array<std::string_view, 20> request_parameters{"temperature",
+                                                              "top_p",
+                                                              "max_tokens",
+                                                              "max_completion_tokens",
+                                                              "stop",
+                                                              "n",
+                                                              "presence_penalty",
+                                                              "frequency_penalty",
+                                                              "logit_bias",
+                                                              "logprobs",
+                                                              "top_logprobs",
+                                                              "seed",
+                                                              "response_format",
+                                                              "user",
+                                                              "tool_choice",
+                                                              "parallel_tool_calls",
+                                                              "reasoning_effort",
+                                                              "service_tier",
+                                                              "top_k",
+                                                              "thinking"};
+
+bool is_request_parameter(std::string_view key)
+{
+    return std::find(request_parameters.begin(), request_parameters.end(), key) != request_parameters.end();
+}
+
+// HTTP header names: RFC 9110 tokens (no separators, no controls), so a config can't split header lines.
+bool is_header_name(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+}
 
 bool has_control_characters(std::string_view s)
 {
@@ -153,9 +194,34 @@ private:
 
     void parse_params(const yaml_map& pm, const config_path& at, entry_draft& entry)
     {
-        pm.warn_unknown(diag_, {"model", "api_base", "api_key", "api_keys", "api_version", "weight", "rpm", "tpm",
-                                "timeout", "stream_timeout", "max_parallel_requests", "ssl_verify"});
+        std::vector<std::string_view> known{"model",
+                                            "api_base",
+                                            "api_key",
+                                            "api_keys",
+                                            "api_version",
+                                            "weight",
+                                            "rpm",
+                                            "tpm",
+                                            "timeout",
+                                            "stream_timeout",
+                                            "max_parallel_requests",
+                                            "ssl_verify",
+                                            "extra_headers",
+                                            "extra_body",
+                                            "max_retries",
+                                            "organization"};
+        known.insert(known.end(), request_parameters.begin(), request_parameters.end());
+        pm.warn_unknown(diag_, known);
         routing::deployment& d = entry.base;
+        parse_request_defaults(pm, d);
+        if (const auto* e = pm.find("max_retries")) {
+            if (const auto v = reader_.integer(e->value, e->path, bound::non_negative, 10)) {
+                draft_.max_retries = std::max(draft_.max_retries.value_or(0), static_cast<int>(*v));
+                if (!draft_.max_retries_path) {
+                    draft_.max_retries_path = e->path;
+                }
+            }
+        }
 
         std::optional<std::string> api_base;
         if (const auto* e = pm.find("api_base")) {
@@ -229,18 +295,89 @@ private:
         }
     }
 
+    // LiteLLM's per-deployment request parameters: the known ones and extra_body's keys go into the body
+    // unless the client set them; extra_headers go with every request.
+    void parse_request_defaults(const yaml_map& pm, routing::deployment& d)
+    {
+        boost::json::object defaults;
+        for (const auto& e : pm.entries()) {
+            if (!is_request_parameter(e.key)) {
+                continue;
+            }
+            if (auto v = reader_.json(e.value, e.path); v && !v->is_null()) {
+                defaults[e.key] = std::move(*v);
+            }
+        }
+        if (const auto* e = pm.find("extra_body")) {
+            if (auto v = reader_.json(e->value, e->path)) {
+                if (v->is_object()) {
+                    for (auto& kv : v->get_object()) {
+                        if (kv.key() == "model" || kv.key() == "messages" || kv.key() == "stream") {
+                            diag_.error(e->path.key(kv.key()), "is set by the request, not the config");
+                            continue;
+                        }
+                        defaults[kv.key()] = std::move(kv.value());
+                    }
+                } else if (!v->is_null()) {
+                    diag_.error(e->path, "expected a mapping");
+                }
+            }
+        }
+        if (!defaults.empty()) {
+            d.request_defaults = boost::json::serialize(defaults);
+        }
+        if (const auto* e = pm.find("organization")) {
+            // LiteLLM hands it to the OpenAI client, which sends it as this header.
+            if (auto v = reader_.string(e->value, e->path)) {
+                if (has_control_characters(*v)) {
+                    diag_.error(e->path, "must not contain control characters");
+                } else {
+                    d.extra_headers.emplace_back("OpenAI-Organization", std::move(*v));
+                }
+            }
+        }
+        if (const auto* e = pm.find("extra_headers")) {
+            if (const auto m = reader_.map(e->value, e->path)) {
+                for (const auto& h : m->entries()) {
+                    auto v = reader_.string(h.value, h.path);
+                    if (!v) {
+                        continue;
+                    }
+                    if (!is_header_name(h.key)) {
+                        diag_.error(h.path, "is not a valid header name");
+                    } else if (has_control_characters(*v)) {
+                        diag_.error(h.path, "must not contain control characters");
+                    } else {
+                        d.extra_headers.emplace_back(h.key, std::move(*v));
+                    }
+                }
+            }
+        }
+    }
+
     void parse_model(const std::string& model, const map_entry& e, const config_path& at, const yaml_map& pm,
                      bool has_api_base, routing::deployment& d)
     {
         const std::size_t slash = model.find('/');
-        if (slash == std::string::npos || slash == 0 || slash + 1 == model.size() || has_control_characters(model)) {
+        if (slash == 0 || slash + 1 == model.size() || has_control_characters(model)) {
             diag_.error(e.path, "expected <provider>/<model> (e.g. openai/gpt-4o), got " + quoted_text(model));
             return;
         }
-        d.provider = model.substr(0, slash);
-        d.upstream_model = model.substr(slash + 1);
+        if (slash == std::string::npos) {
+            // As in LiteLLM, a model without a provider prefix is an OpenAI model.
+            d.provider = std::string(providers::default_provider);
+            d.upstream_model = model;
+        } else {
+            d.provider = model.substr(0, slash);
+            d.upstream_model = model.substr(slash + 1);
+        }
 
         const providers::provider_info* info = providers::find_provider(d.provider);
+        if (info != nullptr && info->via == nullptr) {
+            diag_.error(e.path, "provider " + quoted_text(d.provider) + " is not supported: it " +
+                                    std::string(info->unsupported));
+            return;
+        }
         if (info != nullptr && !info->models.empty()) {
             // A local provider serves only its own models, and needs nothing else.
             if (std::find(info->models.begin(), info->models.end(), d.upstream_model) == info->models.end()) {
@@ -271,11 +408,8 @@ private:
             }
             return;
         }
-        if (!info->default_api_base.empty()) {
-            d.api_base = info->default_api_base;
-        }
-        // As in LiteLLM, the provider's usual environment variables stand in for missing settings.
-        if (!has_api_base && info->default_api_base.empty()) {
+        // As in LiteLLM: api_base, else the provider's environment variable, else its usual endpoint.
+        if (!has_api_base) {
             std::optional<std::string> v;
             if (!info->api_base_env.empty()) {
                 v = reader_.environment(std::string(info->api_base_env));
@@ -285,6 +419,8 @@ private:
                 while (d.api_base.ends_with('/')) {
                     d.api_base.pop_back();
                 }
+            } else if (!info->default_api_base.empty()) {
+                d.api_base = info->default_api_base;
             } else {
                 diag_.error(at.key("api_base"), "is required for " + d.provider);
             }
@@ -293,7 +429,7 @@ private:
             if (auto v = reader_.environment(std::string(info->api_version_env)); v && !v->empty()) {
                 d.api_version = std::move(*v);
             } else {
-                diag_.error(at.key("api_version"), "is required for " + d.provider);
+                d.api_version = info->default_api_version;
             }
         }
     }

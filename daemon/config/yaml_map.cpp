@@ -16,10 +16,14 @@ const map_entry* yaml_map::find(std::string_view key) const
 
 void yaml_map::warn_unknown(config_diagnostics& diag, std::initializer_list<std::string_view> known) const
 {
-    const std::span<const std::string_view> names(known.begin(), known.size());
+    warn_unknown(diag, std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+void yaml_map::warn_unknown(config_diagnostics& diag, std::span<const std::string_view> known) const
+{
     for (const auto& e : entries_) {
         if (std::find(known.begin(), known.end(), e.key) == known.end()) {
-            diag.unknown_key(e.path, names);
+            diag.unknown_key(e.path, known);
         }
     }
 }

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,8 @@ public:
 
     /// Reports every key not in `known` to `diag` as an unknown key (a warning, never an error).
     void warn_unknown(config_diagnostics& diag, std::initializer_list<std::string_view> known) const;
+    /// The same for a list built at run time.
+    void warn_unknown(config_diagnostics& diag, std::span<const std::string_view> known) const;
 
 private:
     std::vector<map_entry> entries_;

@@ -2,6 +2,9 @@
 
 #include "daemon/config/quoted_text.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -46,6 +49,33 @@ std::string_view without_plus(std::string_view s)
         s.remove_prefix(1);
     }
     return s;
+}
+
+constexpr bool is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
+
+// YAML 1.1 (PyYAML, so LiteLLM) reads `20_000` as 20000: an underscore between digits separates them.
+// Returns `s` without such underscores (others stay, and make the number invalid).
+std::string without_digit_separators(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '_' && !out.empty() && is_digit(out.back())) {
+            std::size_t j = i;
+            while (j < s.size() && s[j] == '_') {
+                ++j;
+            }
+            if (j < s.size() && is_digit(s[j])) {
+                i = j - 1;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
 }
 
 }  // namespace
@@ -191,7 +221,8 @@ std::optional<double> yaml_reader::number(const YAML::Node& node, const config_p
     if (!text) {
         return std::nullopt;
     }
-    const std::string_view s = without_plus(*text);
+    const std::string digits = without_digit_separators(*text);
+    const std::string_view s = without_plus(digits);
     double v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v)) {
@@ -212,7 +243,8 @@ std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, const c
     if (!text) {
         return std::nullopt;
     }
-    const std::string_view s = without_plus(*text);
+    const std::string digits = without_digit_separators(*text);
+    const std::string_view s = without_plus(digits);
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || end != s.data() + s.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range)) {
@@ -232,6 +264,75 @@ std::optional<std::int64_t> yaml_reader::integer(const YAML::Node& node, const c
         return std::nullopt;
     }
     return v;
+}
+
+std::optional<boost::json::value> yaml_reader::json(const YAML::Node& node, const config_path& at, int depth)
+{
+    if (!node.IsDefined() || node.IsNull()) {
+        return boost::json::value(nullptr);
+    }
+    if (depth > 16) {
+        diag_.error(at, "nested too deeply");
+        return std::nullopt;
+    }
+    if (node.IsSequence()) {
+        boost::json::array a;
+        std::size_t i = 0;
+        for (const auto& item : node) {
+            auto v = json(item, at.index(i++), depth + 1);
+            if (!v) {
+                return std::nullopt;
+            }
+            a.push_back(std::move(*v));
+        }
+        return boost::json::value(std::move(a));
+    }
+    if (node.IsMap()) {
+        const auto m = map(node, at);
+        if (!m) {
+            return std::nullopt;
+        }
+        boost::json::object o;
+        for (const auto& e : m->entries()) {
+            auto v = json(e.value, e.path, depth + 1);
+            if (!v) {
+                return std::nullopt;
+            }
+            o[e.key] = std::move(*v);
+        }
+        return boost::json::value(std::move(o));
+    }
+    const bool plain = node.Tag() == "?";  // quoted scalars are strings, as in YAML
+    auto text = scalar(node, at, "expected a value");
+    if (!text) {
+        return std::nullopt;
+    }
+    if (!plain || node.Scalar().starts_with(env_prefix)) {
+        return boost::json::value(*text);  // a quoted scalar, or an environment variable's text
+    }
+    const std::string l = lower(*text);
+    if (l == "true" || l == "yes" || l == "on") {
+        return boost::json::value(true);
+    }
+    if (l == "false" || l == "no" || l == "off") {
+        return boost::json::value(false);
+    }
+    if (l == "null" || l == "~") {
+        return boost::json::value(nullptr);
+    }
+    const std::string digits = without_digit_separators(*text);
+    const std::string_view s = without_plus(digits);
+    std::int64_t i = 0;
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+        !s.empty() && ec == std::errc{} && end == s.data() + s.size()) {
+        return boost::json::value(i);
+    }
+    double d = 0;
+    if (auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+        !s.empty() && ec == std::errc{} && end == s.data() + s.size() && std::isfinite(d)) {
+        return boost::json::value(d);
+    }
+    return boost::json::value(*text);
 }
 
 std::optional<bool> yaml_reader::boolean(const YAML::Node& node, const config_path& at)

@@ -6,6 +6,7 @@
 #include "daemon/config/yaml_map.hpp"
 
 #include <yaml-cpp/yaml.h>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -65,6 +66,11 @@ public:
                                         std::int64_t max = std::numeric_limits<std::int64_t>::max());
     /// true/false (also yes/no/on/off, any case); `expected true or false` otherwise.
     std::optional<bool> boolean(const YAML::Node& node, const config_path& at);
+    /// Any value as JSON, the way PyYAML reads it: plain scalars are booleans (true/yes/on, false/no/off),
+    /// null, integers (digit separators `_` allowed), finite decimals, else strings; quoted scalars and
+    /// `os.environ/` values are strings; sequences and mappings nest (mappings as map() reads them). For
+    /// LiteLLM's request parameters (litellm_params temperature, stop, extra_body, ...).
+    std::optional<boost::json::value> json(const YAML::Node& node, const config_path& at, int depth = 0);
     /// A list of non-empty strings; nullopt when the list or any item is bad (each bad item is reported).
     std::optional<std::vector<std::string>> string_list(const YAML::Node& node, const config_path& at);
 

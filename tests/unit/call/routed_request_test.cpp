@@ -26,7 +26,9 @@ routed_request ok(std::string_view body, api_endpoint e = api_endpoint::chat_com
 std::string upstream_body(routed_request& r, std::string_view model)
 {
     std::string out;
-    baton::providers::adapter_for("openai").write_body(r.body, model, r.endpoint, out);
+    std::string dropped;
+    const baton::providers::deployment_route route;
+    baton::providers::adapter_for("openai").write_body(route, r.body, model, r.endpoint, out, dropped);
     return out;
 }
 

@@ -300,6 +300,9 @@ BOOST_AUTO_TEST_CASE(a_bad_body_is_a_400_without_routing_headers)
     BOOST_TEST(!r.sink.head->routing);
     BOOST_TEST(json::parse(r.sink.body).at("error").at("code") == "invalid_json");
     BOOST_TEST(r.network.requests.empty());
+    // The access line of a body that never parsed names no model (the machine never started).
+    BOOST_TEST(r.log.text().find(R"("status":400)") != std::string::npos);
+    BOOST_TEST(r.log.text().find(R"("model":"","model_group":"unknown")") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_stream_split_across_reads_is_relayed_whole_and_continued_after_a_cut)

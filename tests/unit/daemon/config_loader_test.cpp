@@ -230,7 +230,7 @@ general_settings:
     const deployment& claude = c.routes.deployments()[2];
     BOOST_TEST(claude.provider == "anthropic");
     BOOST_TEST(claude.upstream_model == "claude-3-5-sonnet-20241022");
-    BOOST_TEST(claude.api_base == "https://api.anthropic.com/v1");
+    BOOST_TEST(claude.api_base == "https://api.anthropic.com");
     BOOST_TEST(claude.api_key == "sk-ant-0123456789abcdef");
 
     const deployment& llama = c.routes.deployments()[3];
@@ -586,33 +586,46 @@ BOOST_AUTO_TEST_CASE(model_and_provider_errors)
         std::string message;
     };
     const std::vector<error_case> cases{
-        {"model_name: g\n    litellm_params: {model: gpt-4o}",
-         "model_list[0].litellm_params.model: expected <provider>/<model> (e.g. openai/gpt-4o), got \"gpt-4o\""},
+        {"model_name: g\n    litellm_params: {model: /gpt-4o}",
+         "model_list[0].litellm_params.model: expected <provider>/<model> (e.g. openai/gpt-4o), got "
+         "\"/gpt-4o\""},
         {"model_name: g\n    litellm_params: {model: openai/}",
-         "model_list[0].litellm_params.model: expected <provider>/<model> (e.g. openai/gpt-4o), got \"openai/\""},
-        {"model_name: g\n    litellm_params: {model: groq/llama3-70b}",
-         "model_list[0].litellm_params.model: unknown provider \"groq\"; set api_base to use it as an "
+         "model_list[0].litellm_params.model: expected <provider>/<model> (e.g. openai/gpt-4o), got "
+         "\"openai/\""},
+        {"model_name: g\n    litellm_params: {model: nowhere/llama3-70b}",
+         "model_list[0].litellm_params.model: unknown provider \"nowhere\"; set api_base to use it as an "
          "OpenAI-compatible server"},
+        {"model_name: g\n    litellm_params: {model: bedrock/anthropic.claude-3}",
+         "model_list[0].litellm_params.model: provider \"bedrock\" is not supported: it needs AWS SigV4 "
+         "request "
+         "signing, which baton does not do"},
+        {"model_name: g\n    litellm_params: {model: vertex_ai/gemini-pro, api_base: 'https://x'}",
+         "model_list[0].litellm_params.model: provider \"vertex_ai\" is not supported: it needs Google Cloud "
+         "OAuth "
+         "credentials, which baton does not do"},
+        {"model_name: g\n    litellm_params: {model: hosted_vllm/llama}",
+         "model_list[0].litellm_params.api_base: is required for hosted_vllm"},
         {"model_name: g\n    litellm_params: {model: baton/parrot}",
          "model_list[0].litellm_params.model: unknown baton model \"parrot\" (built-in: echo)"},
         {"model_name: g\n    litellm_params: {model: azure/dep, api_version: '2024-10-21'}",
          "model_list[0].litellm_params.api_base: is required for azure"},
-        {"model_name: g\n    litellm_params: {model: azure/dep, api_base: 'https://x.openai.azure.com'}",
-         "model_list[0].litellm_params.api_version: is required for azure"},
         {"model_name: g\n    litellm_params: {model: 'openai/*'}",
          "model_list[0].litellm_params.model: \"*\" needs a wildcard model_name"},
         {"model_name: 'openai/*'\n    litellm_params: {model: 'openai/gpt-*'}",
          "model_list[0].litellm_params.model: the upstream model may be \"*\" or a name without '*'"},
         {"model_name: 'a*b*'\n    litellm_params: {model: baton/echo}",
          "model_list[0].model_name: may contain at most one '*'"},
-        {"model_name: ''\n    litellm_params: {model: baton/echo}", "model_list[0].model_name: must not be empty"},
+        {"model_name: ''\n    litellm_params: {model: baton/echo}",
+         "model_list[0].model_name: must not be empty"},
         {"litellm_params: {model: baton/echo}", "model_list[0].model_name: is required"},
         {"model_name: g", "model_list[0].litellm_params: is required"},
         {"model_name: g\n    litellm_params: {weight: 1}", "model_list[0].litellm_params.model: is required"},
-        {"model_name: g\n    litellm_params: [model, baton/echo]", "model_list[0].litellm_params: expected a mapping"},
+        {"model_name: g\n    litellm_params: [model, baton/echo]",
+         "model_list[0].litellm_params: expected a mapping"},
         {"model_name: g\n    litellm_params: {model: baton/echo}\n    model_info: {id: 'has space'}",
          "model_list[0].model_info.id: must be printable ASCII without spaces"},
-        {"model_name: g\n    litellm_params: {model: baton/echo}\n    rpm: -1", "model_list[0].rpm: must be >= 0"},
+        {"model_name: g\n    litellm_params: {model: baton/echo}\n    rpm: -1",
+         "model_list[0].rpm: must be >= 0"},
     };
     for (const auto& c : cases) {
         loader l;
@@ -828,10 +841,10 @@ BOOST_AUTO_TEST_CASE(unknown_keys_are_warned_about_once_never_fatal)
     auto r = l.load(R"(
 model_list:
   - model_name: a
-    litellm_params: {model: baton/echo, wieght: 3, organization: org-1}
+    litellm_params: {model: baton/echo, wieght: 3, input_cost_per_token: 1}
     model_info: {id: a, mode: chat}
   - model_name: b
-    litellm_params: {model: baton/echo, organization: org-1}
+    litellm_params: {model: baton/echo, input_cost_per_token: 1}
     model_info: {id: b, mode: chat}
   - model_name: c
     litellm_params: {model: baton/echo}
@@ -842,20 +855,22 @@ router_settings:
 general_settings:
   master_key: sk-master-000000000
   database_url: postgres://x
-include: [other.yaml]
+extras: [other.yaml]
 )");
     BOOST_TEST_INFO("errors: " << loader::join(r.errors));
     BOOST_REQUIRE(r.ok());
-    BOOST_TEST(r.warnings == (strings{
-                                 "include: unknown key, ignored",
-                                 "model_list[0].litellm_params.wieght: unknown key, ignored (did you mean \"weight\"?)",
-                                 "model_list[0].litellm_params.organization: unknown key, ignored (and 1 more like it)",
-                                 "model_list[0].model_info.mode: unknown key, ignored (and 2 more like it)",
-                                 "router_settings.redis_host: shared state across instances is not supported yet; "
-                                 "ignored",
-                                 "router_settings.enable_pre_call_checks: unknown key, ignored",
-                                 "general_settings.database_url: unknown key, ignored",
-                             }),
+    BOOST_TEST(r.warnings ==
+                   (strings{
+                       "extras: unknown key, ignored",
+                       "model_list[0].litellm_params.wieght: unknown key, ignored (did you mean \"weight\"?)",
+                       "model_list[0].litellm_params.input_cost_per_token: unknown key, ignored (and 1 more "
+                       "like it)",
+                       "model_list[0].model_info.mode: unknown key, ignored (and 2 more like it)",
+                       "router_settings.redis_host: shared state across instances is not supported yet; "
+                       "ignored",
+                       "router_settings.enable_pre_call_checks: unknown key, ignored",
+                       "general_settings.database_url: unknown key, ignored",
+                   }),
                boost::test_tools::per_element());
     BOOST_TEST(r.value->warnings == r.warnings, boost::test_tools::per_element());
 }

@@ -208,14 +208,19 @@ BOOST_AUTO_TEST_CASE(a_bad_per_request_fallback_refuses_and_a_bad_configured_one
     BOOST_TEST(r.param == "fallbacks");
     BOOST_TEST(r.name == "openai/../x");
 
-    // Configured entries are the operator's: skipped with a note, the request goes on.
+    // Configured entries are the operator's: skipped with a note, the request goes on. A wildcard group named
+    // by its pattern is a fallback that serves the requested model (never a literal '*').
     w.table.settings.fallbacks["grp"] = {"openai/*", "openai/a\nb", "wide"};
     w.table.add_alias({"bad-chain", "", {"openai/../y", "other"}});
     strings notes;
     plan p = w.make("grp", {}, &notes);
-    BOOST_TEST((groups_tried(p) == strings{"grp", "wide"}));
-    BOOST_TEST(notes == (strings{"router_settings.fallbacks entry 'openai/*' is not a valid model name; skipped",
-                                 "router_settings.fallbacks entry 'openai/a\nb' is not a valid model name; skipped"}),
+    const auto tries = drive(p, failing({"a", "o", "w", "oa"})).tries;
+    BOOST_REQUIRE(tries.size() == 3u);
+    BOOST_TEST(tries[0].group == "grp");
+    BOOST_TEST(tries[1].group == "openai/*");
+    BOOST_TEST(tries[1].upstream_model == "grp");
+    BOOST_TEST(tries[2].group == "wide");
+    BOOST_TEST(notes == (strings{"router_settings.fallbacks entry 'openai/a\nb' is not a valid model name; skipped"}),
                boost::test_tools::per_element());
     strings chain_notes;
     plan q = w.make("bad-chain", {}, &chain_notes);

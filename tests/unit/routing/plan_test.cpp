@@ -780,7 +780,26 @@ BOOST_AUTO_TEST_CASE(unknown_model_is_not_found)
     world w;
     alias_world(w);
     BOOST_TEST(!plan::make(w.table, w.health, "gpt-5", {}));
-    BOOST_TEST(!plan::make(w.table, w.health, "alpha", {}));
+    BOOST_TEST(!plan::make(w.table, w.health, "alpha/m9", {}));
+}
+
+BOOST_AUTO_TEST_CASE(a_deployment_id_names_that_one_deployment)
+{
+    // LiteLLM routes a model_info.id to its deployment: so do a request's model and a fallback entry.
+    world w;
+    alias_world(w);
+    w.add("alpha-2", "alpha/m1", std::nullopt, "m1", "alpha");
+    auto p = plan::make(w.table, w.health, "alpha-2", {});
+    BOOST_REQUIRE(p.has_value());
+    BOOST_TEST(p->primary_group() == "alpha/m1");
+    const auto t = std::get<plan::try_deployment>(p->next({}, 0.0));
+    BOOST_TEST(t.target->id == "alpha-2");
+    outcome o;
+    o.reason = failure_reason::server_error;
+    o.status = 500;
+    p->report(*t.target, o, {});
+    // Only the deployment named: its group's other member ("alpha") is never tried.
+    BOOST_TEST(std::holds_alternative<plan::exhausted>(p->next({}, 0.0)));
 }
 
 BOOST_AUTO_TEST_CASE(wildcard_group_sends_the_requested_model)

@@ -577,6 +577,27 @@ BOOST_AUTO_TEST_CASE(mid_stream_failure_continues_with_partial_text)
     BOOST_TEST(st.partial_text() == "ok1ok2recovery1recovery2");
 }
 
+BOOST_AUTO_TEST_CASE(a_cut_inside_a_tool_call_restarts_rather_than_continues)
+{
+    // Text, then the first half of a tool call's arguments, then the cut.
+    const std::string primary =
+        sse(chat_role("p")) + sse(chat_chunk("Checking.", false, "p")) +
+        sse(R"({"id":"x","object":"chat.completion.chunk","model":"p","choices":[{"index":0,"delta":{"tool_calls":)"
+            R"([{"index":0,"id":"call_1","type":"function","function":{"name":"weather","arguments":"{\"ci"}}]},)"
+            R"("finish_reason":null}]})");
+    const std::string backup =
+        sse(chat_role("b")) + sse(chat_chunk("again", false, "b")) + sse(chat_finish("b")) + done_bytes;
+    stream_state st(chat(stream_failover_mode::continue_));
+    const relay_result r =
+        run_relay(st, original_chat, {{primary, hop_end::cut}, {backup, hop_end::clean_eof}});
+    BOOST_TEST(r.completed);
+    BOOST_REQUIRE(r.requests.size() == 2u);
+    // The original request again: no partial text, no instruction to continue mid-argument.
+    BOOST_TEST(r.requests[1] ==
+               json::parse(R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],)"
+                           R"("stream":true,"stream_options":{"include_usage":true}})"));
+}
+
 BOOST_AUTO_TEST_CASE(mid_stream_failure_restart_follows_partial_output)
 {
     const std::string primary =
