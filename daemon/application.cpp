@@ -100,12 +100,28 @@ int application::run()
         }
         for (const auto& r : results) endpoints.push_back(r.endpoint());
     }
+    // One batond per port: the lock is taken before the port is bound, so a second daemon never gets a
+    // share of the connections (SO_REUSEPORT would let it). A port 0 is locked once the kernel chose it.
+    auto lock_port = [this](std::uint16_t port) {
+        for (const auto& l : locks_) {
+            if (l.port() == port) return;
+        }
+        locks_.push_back(net::listen_lock::acquire(port));
+    };
+    for (const auto& ep : endpoints) {
+        lock_port(ep.port());
+    }
     for (auto& r : reactors_) {
+        r->upstream().set_limits(snap->pool);
+        r->upstream().retain_origins(snap->origins);
         r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r), snap->limits,
                                                        connections_, log_);
         for (auto& ep : endpoints) {
             const auto bound = r->server->listen(ep);
-            if (r->index() == 0) ep = bound;
+            if (r->index() == 0) {
+                ep = bound;
+                lock_port(bound.port());
+            }
         }
     }
     for (const auto& ep : endpoints) {
@@ -209,7 +225,12 @@ void application::reload()
     const auto deployments = static_cast<std::int64_t>(next.routes.deployments().size());
     auto snap = make_snapshot(std::move(next));
     for (auto& r : reactors_) {
-        asio::post(r->ioc(), [r = r.get(), limits = snap->limits] { r->server->set_limits(limits); });
+        // Pools of origins the new config no longer names are dropped (their idle connections closed).
+        asio::post(r->ioc(), [r = r.get(), s = snap] {
+            r->server->set_limits(s->limits);
+            r->upstream().set_limits(s->pool);
+            r->upstream().retain_origins(s->origins);
+        });
     }
     shared_.configs.replace(std::move(snap));
     shared_.health.retain_only(live);
@@ -255,12 +276,42 @@ void application::schedule_drain_check()
 
 void application::finish_drain()
 {
-    if (connections_->load() != 0) {
-        log_.warning("drain_timeout", {{"connections", static_cast<std::int64_t>(connections_->load())}});
+    if (finishing_) {
+        return;
     }
+    finishing_ = true;
     signals_->cancel();
     drain_timer_->cancel();
     tick_timer_->cancel();
+    if (connections_->load() == 0) {
+        stop_reactors();
+        return;
+    }
+    log_.warning("drain_timeout", {{"connections", static_cast<std::int64_t>(connections_->load())}});
+    // Requests still in flight end their answers now (a stream with an error event and its end) and are
+    // logged; connections are cut once they are done, or after a short grace.
+    for (auto& r : reactors_) {
+        asio::post(r->ioc(), [r = r.get()] { r->server->stop_requests(); });
+    }
+    drain_deadline_ = std::chrono::steady_clock::now() + stopping_grace;
+    schedule_stop_check();
+}
+
+void application::schedule_stop_check()
+{
+    drain_timer_->expires_after(20ms);
+    drain_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (connections_->load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
+            stop_reactors();
+        } else {
+            schedule_stop_check();
+        }
+    });
+}
+
+void application::stop_reactors()
+{
     for (auto& r : reactors_) {
         asio::post(r->ioc(), [r = r.get()] {
             r->server->close_all();

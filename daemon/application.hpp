@@ -3,6 +3,7 @@
 #include "daemon/config/config.hpp"
 #include "daemon/reactor.hpp"
 #include "log/logger.hpp"
+#include "net/listen_lock.hpp"
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,7 +27,8 @@ public:
     ~application();
 
     /// Binds, serves and blocks until a drain completes. Returns the process exit code (0 after a drain).
-    /// Throws on a start-up failure (e.g. the address is in use).
+    /// Throws on a start-up failure (e.g. the address is in use, or another batond serves the port:
+    /// net::listen_lock).
     int run();
 
 private:
@@ -34,6 +36,8 @@ private:
     void begin_drain();
     void schedule_drain_check();
     void finish_drain();
+    void schedule_stop_check();
+    void stop_reactors();
     void schedule_tick();
     void wait_signals();
     void apply_side_settings(const config& cfg);
@@ -41,6 +45,7 @@ private:
     std::string config_path_;
     logger& log_;
     shared_state shared_;
+    std::vector<net::listen_lock> locks_;  ///< one per port served: no second batond on it
     std::vector<std::unique_ptr<reactor>> reactors_;
     std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
     std::optional<boost::asio::signal_set> signals_;
@@ -50,6 +55,9 @@ private:
     std::chrono::steady_clock::time_point next_watchdog_;
     std::chrono::milliseconds tick_period_{1000};
     bool stopping_ = false;
+    bool finishing_ = false;  ///< finish_drain ran: requests are being stopped, then the reactors
+    /// How long requests stopped at the end of the drain get to write their last bytes.
+    static constexpr std::chrono::milliseconds stopping_grace{2'000};
 };
 
 }  // namespace baton::daemon

@@ -2,6 +2,7 @@
 
 #include "call/errc.hpp"
 #include "daemon/error_answer.hpp"
+#include "net/http_errc.hpp"
 #include "streaming/stream_trigger.hpp"
 
 #include <boost/asio/this_coro.hpp>
@@ -106,7 +107,15 @@ net::task<void> call_executor::run(std::string body)
     } watch{sink_};
     sink_.watch(&call_executor::on_gone, this);
     co_await perform(first);
-    if (gone_) {
+    if (gone_ && sink_.stopping()) {
+        // The drain period ended: the answer ends now with an error the client can read (as a stream's last
+        // event when the stream had begun), and the call is logged like any other.
+        const auto a = answer_for(net::http_errc::shutting_down);
+        const unsigned status = co_await sink_.cut_short(a.status, a.body, meta());
+        if (final_status_ == 0) {
+            final_status_ = status;
+        }
+    } else if (gone_) {
         sink_.abandon();
         if (final_status_ == 0) {
             final_status_ = 499;

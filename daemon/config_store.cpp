@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_set>
 
 namespace baton::daemon {
 
@@ -50,6 +52,8 @@ std::shared_ptr<const snapshot> make_snapshot(config cfg)
     s->limits.idle_timeout = ms(g.idle_timeout_seconds);
     s->limits.write_timeout = ms(g.write_timeout_seconds);
     s->limits.max_connections = static_cast<std::size_t>(std::max(1, g.max_connections));
+    s->pool.idle_timeout = ms(g.upstream_idle_timeout_seconds);
+    s->pool.max_idle_per_origin = static_cast<std::size_t>(std::max(0, g.upstream_idle_connections));
     s->auth_required = !g.master_key_sha256.empty() || !s->cfg.keys.empty();
     for (const auto& d : s->cfg.routes.deployments()) {
         if (s->upstreams.size() <= d.index) {
@@ -60,6 +64,12 @@ std::shared_ptr<const snapshot> make_snapshot(config cfg)
         std::string base_path;
         s->upstreams[d.index] = route_of(d, via, s->cfg.routes.settings, &base_path);
         s->providers[d.index] = via.route(d, base_path);
+    }
+    std::unordered_set<std::string_view> seen;
+    for (const auto& u : s->upstreams) {
+        if (u.where && seen.insert(u.where->key).second) {
+            s->origins.push_back(u.where->key);
+        }
     }
     return s;
 }

@@ -33,6 +33,10 @@ struct snapshot {
     std::unordered_map<std::string, std::size_t> keys_by_hash;
     /// Downstream limits derived from general_settings.
     net::server_limits limits;
+    /// Upstream connection pool limits derived from general_settings.
+    net::pool_limits pool;
+    /// The pool key (net::origin::key) of every upstream origin the config names, each once.
+    std::vector<std::string> origins;
     /// True when requests must carry a key (master_key or keys configured).
     bool auth_required = false;
     /// Indexed by routing::deployment::index.

@@ -4,6 +4,7 @@
 #include "daemon/errc.hpp"
 #include "keys/errc.hpp"
 #include "net/http_errc.hpp"
+#include "net/request_reader.hpp"
 #include "net/upstream_errc.hpp"
 #include "routing/errc.hpp"
 #include "streaming/stream_trigger.hpp"
@@ -108,6 +109,21 @@ shape http_shape(net::http_errc e)
         return {400, "invalid_request_error", "bad_request", "malformed HTTP request body"};
     case net::http_errc::overloaded: return {503, "server_error", "overloaded", "too many connections"};
     case net::http_errc::internal_error: return {500, "server_error", "internal_error", "internal error"};
+    case net::http_errc::bad_transfer_encoding:
+        return {400, "invalid_request_error", "bad_request",
+                "Transfer-Encoding must be chunked (the final coding, applied once) in HTTP/1.1"};
+    case net::http_errc::unsupported_transfer_encoding:
+        return {501, "invalid_request_error", "unsupported_transfer_encoding",
+                "no transfer coding other than chunked is supported"};
+    case net::http_errc::missing_host:
+        return {400, "invalid_request_error", "bad_request",
+                "an HTTP/1.1 request needs exactly one Host header"};
+    case net::http_errc::chunk_framing_too_large:
+        return {400, "invalid_request_error", "bad_request",
+                "a chunk-size line or the trailer section is over " +
+                    std::to_string(net::chunk_framing_limit) + " bytes"};
+    case net::http_errc::shutting_down:
+        return {503, "server_error", "shutting_down", "baton is shutting down: the request was cut"};
     }
     return {500, "server_error", "internal_error", "internal error"};
 }

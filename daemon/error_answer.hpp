@@ -28,7 +28,9 @@ struct error_answer {
 /// - streaming::stream_trigger: 502 `stream_failed`;
 /// - daemon::errc: 404 unknown path, 405, 401 (missing or invalid key, code invalid_api_key), 403 admin only,
 ///   404 not found;
-/// - net::http_errc: 431, 413, 400, 503 `overloaded`, 500 `internal_error`;
+/// - net::http_errc: 431, 413, 400 (malformed, a Transfer-Encoding not ending in chunked, no Host, chunk
+///   framing over its limit), 501 `unsupported_transfer_encoding`, 503 `overloaded`, 503 `shutting_down`,
+///   500 `internal_error`;
 /// - keys::errc: 429 `rate_limit_exceeded`, type `requests` (rpm, parallel) or `tokens` (tpm), as OpenAI.
 /// `e.message`, when not empty, replaces the default message; `e.param` fills `param`. Pure; thread-safe.
 error_answer answer_for(const call::call_error& e);

@@ -57,17 +57,18 @@ authentication authenticate(const net::incoming_request& req, const snapshot& sn
 
 }  // namespace
 
-net::task<void> request_handler::handle(net::incoming_request& req, net::downstream& out)
+std::string request_handler::admit(net::incoming_request& req, bool close)
 {
-    const auto request_id = reactor_.next_request_id();
     const std::string_view target = req.target;
     const auto path = target.substr(0, target.find('?'));
-    auto snap = reactor_.config();
-    if (reactor_.shared().draining.load(std::memory_order_relaxed)) out.close_after = true;
+    const auto& snap = reactor_.config();
+    close = close || reactor_.shared().draining.load(std::memory_order_relaxed);
 
+    // HEAD is answered like GET, without the body (the server drops it).
+    const std::string_view method = req.method == "HEAD"sv ? "GET"sv : std::string_view(req.method);
     bool path_known = false;
     std::string_view param;
-    const endpoint_row* row = find_endpoint(req.method, path, &path_known, &param);
+    const endpoint_row* row = find_endpoint(method, path, &path_known, &param);
     boost::system::error_code refused;
     std::string message;
     const client_key* key = nullptr;
@@ -83,10 +84,28 @@ net::task<void> request_handler::handle(net::incoming_request& req, net::downstr
     if (refused) {
         const auto a = answer_for(refused, message);
         net::response_head h{a.status};
-        h.add("Content-Type", "application/json").add("x-baton-request-id", request_id);
-        const auto& head = h.finish(a.body.size(), out.close_after);
-        co_await out.write_response(head, a.body);
-        co_return;
+        h.add("Content-Type", "application/json").add("x-baton-request-id", reactor_.next_request_id());
+        std::string out = h.finish(a.body.size(), close);
+        out += a.body;
+        return out;
+    }
+    // The row and the key live in the snapshot: it stays alive with the request (a reload meanwhile swaps
+    // the reactor's).
+    req.admitted = {snap, row, key};
+    return {};
+}
+
+net::task<void> request_handler::handle(net::incoming_request& req, net::downstream& out)
+{
+    const auto request_id = reactor_.next_request_id();
+    if (reactor_.shared().draining.load(std::memory_order_relaxed)) out.close_after = true;
+    const auto* row = static_cast<const endpoint_row*>(req.admitted.route);
+    const auto* key = static_cast<const client_key*>(req.admitted.caller);
+    auto snap = std::static_pointer_cast<const snapshot>(std::move(req.admitted.keep));
+    const std::string_view target = req.target;
+    std::string_view param;
+    if (row->pattern.find('{') != std::string_view::npos) {
+        match_pattern(row->pattern, target.substr(0, target.find('?')), &param);
     }
     endpoint_context ctx{reactor_, std::move(snap), req, out, request_id, key, param};
     co_await row->handler(ctx);

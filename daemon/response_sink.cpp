@@ -8,6 +8,11 @@ namespace baton::daemon {
 
 using namespace std::string_view_literals;
 
+net::task<unsigned> response_sink::cut_short(unsigned, std::string_view, const answer_meta&)
+{
+    co_return 0;
+}
+
 namespace {
 
 void add_meta(net::response_head& h, const answer_meta& m)
@@ -34,6 +39,7 @@ void add_meta(net::response_head& h, const answer_meta& m)
 net::task<void> http_sink::respond(unsigned status, std::string_view content_type, std::string_view body,
                                    const answer_meta& meta)
 {
+    ended_ = true;
     net::response_head h{status};
     h.add("Content-Type", content_type.empty() ? "application/json"sv : content_type);
     add_meta(h, meta);
@@ -43,6 +49,7 @@ net::task<void> http_sink::respond(unsigned status, std::string_view content_typ
 
 void http_sink::stream_begin(const answer_meta& meta)
 {
+    streaming_ = true;
     net::response_head h{200};
     h.add("Content-Type", "text/event-stream").add("Cache-Control", "no-cache").add("x-accel-buffering", "no");
     add_meta(h, meta);
@@ -59,6 +66,7 @@ net::task<boost::system::error_code> http_sink::stream_write(std::string_view da
 
 net::task<boost::system::error_code> http_sink::stream_end(std::string_view data, std::string_view payload)
 {
+    ended_ = true;
     auto ec = co_await out_.write_end(data, payload, head_);
     head_.clear();
     co_return ec;
@@ -66,6 +74,7 @@ net::task<boost::system::error_code> http_sink::stream_end(std::string_view data
 
 net::task<void> http_sink::stream_fail(std::string_view event)
 {
+    ended_ = true;
     // Never a silent clean end: the client gets an error event and no [DONE].
     const auto ec = co_await stream_write(event);
     if (!ec) {
@@ -87,6 +96,27 @@ void http_sink::unwatch() noexcept
 void http_sink::abandon() noexcept
 {
     out_.close_after = true;
+}
+
+bool http_sink::stopping() const noexcept
+{
+    return out_.stopping();
+}
+
+net::task<unsigned> http_sink::cut_short(unsigned status, std::string_view body, const answer_meta& meta)
+{
+    if (ended_) {
+        co_return 0;
+    }
+    if (streaming_) {
+        std::string event = "data: ";
+        event += body;
+        event += "\n\n";
+        co_await stream_fail(event);
+        co_return 200;
+    }
+    co_await respond(status, {}, body, meta);
+    co_return status;
 }
 
 }  // namespace baton::daemon

@@ -6,6 +6,7 @@
 
 #include <boost/system/error_code.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace baton::net {
@@ -55,6 +56,14 @@ public:
     virtual void unwatch() noexcept = 0;
     /// The reader left: nothing more can be delivered (the connection is closed after this call).
     virtual void abandon() noexcept = 0;
+
+    /// True when the server stops this call (the end of a drain; `on_gone` was called for it): the call
+    /// ends its answer with cut_short instead of abandoning it. Sinks without a server never stop.
+    virtual bool stopping() const noexcept { return false; }
+    /// Ends the answer of a call the server stopped: nothing when it is complete; a begun stream gets
+    /// `body` as its last event (`data: <body>`) and its end; an answer not begun is `status` with `body`.
+    /// Returns the answer's status (the stream's 200), 0 when nothing was begun or written.
+    virtual net::task<unsigned> cut_short(unsigned status, std::string_view body, const answer_meta& meta);
 };
 
 /// The live client's HTTP/1.1 connection: heads written straight into one string (net::response_head),
@@ -72,10 +81,14 @@ public:
     void watch(void (*on_gone)(void*), void* ctx) override;
     void unwatch() noexcept override;
     void abandon() noexcept override;
+    bool stopping() const noexcept override;
+    net::task<unsigned> cut_short(unsigned status, std::string_view body, const answer_meta& meta) override;
 
 private:
     net::downstream& out_;
     std::string head_;  ///< a stream's head until its first write takes it
+    bool streaming_ = false;  ///< stream_begin was called
+    bool ended_ = false;      ///< the answer is complete (or being written whole)
 };
 
 }  // namespace baton::daemon

@@ -1,7 +1,8 @@
 #include "net/http_server.hpp"
 
-#include "net/http_read.hpp"
 #include "net/http_errc.hpp"
+#include "net/http_read.hpp"
+#include "net/request_reader.hpp"
 #include "net/wire_format.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,7 +13,9 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <charconv>
@@ -20,65 +23,6 @@
 #include <cstdio>
 
 namespace baton::net {
-
-/// Reads a request into an incoming_request: the head's fields are looked at once as they are parsed, and
-/// only the ones baton uses are kept.
-class request_reader final : public http::basic_parser<true> {
-public:
-    incoming_request req;
-    bool expect_continue = false;
-
-private:
-    void on_request_impl(http::verb, beast::string_view method, beast::string_view target, int,
-                         beast::error_code&) override
-    {
-        req.method.assign(method.data(), method.size());
-        req.target.assign(target.data(), target.size());
-    }
-
-    void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-
-    void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
-                       beast::error_code&) override
-    {
-        switch (name) {
-            case http::field::authorization: req.authorization.assign(value.data(), value.size()); return;
-            case http::field::expect: expect_continue = beast::iequals(value, "100-continue"); return;
-            case http::field::unknown:
-                if (beast::iequals(name_string, "api-key")) {
-                    req.api_key.assign(value.data(), value.size());
-                } else if (beast::iequals(name_string, "x-api-key")) {
-                    req.x_api_key.assign(value.data(), value.size());
-                }
-                return;
-            default: return;
-        }
-    }
-
-    void on_header_impl(beast::error_code&) override {}
-
-    void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override
-    {
-        // The length was checked against body_limit before this is called.
-        if (length) req.body.reserve(static_cast<std::size_t>(*length));
-    }
-
-    std::size_t on_body_impl(beast::string_view data, beast::error_code&) override
-    {
-        req.body.append(data.data(), data.size());
-        return data.size();
-    }
-
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) override
-    {
-        req.body.append(data.data(), data.size());
-        return data.size();
-    }
-
-    void on_finish_impl(beast::error_code&) override {}
-};
 
 /// What the client watch of a connection shares with its pending socket wait, which may complete after
 /// the session is gone.
@@ -108,10 +52,17 @@ struct client_watch_state {
                 }
             }
             if (!gone) return;
-            auto* fn = st.on_gone;
-            st.on_gone = nullptr;
-            fn(st.ctx);
+            st.fire();
         });
+    }
+
+    /// Calls `on_gone` once (the client left, or the server stops requests).
+    void fire()
+    {
+        if (!on_gone) return;
+        auto* fn = on_gone;
+        on_gone = nullptr;
+        fn(ctx);
     }
 };
 
@@ -127,11 +78,14 @@ public:
     socket_deadline deadline;
     std::shared_ptr<client_watch_state> watch;
     bool idle = true;  // between requests: safe to close when draining
+    downstream* current = nullptr;  // the request in the handler, if any
 };
 
 task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 {
-    deadline_.expires_after(limits_.write_timeout);
+    deadline_.expires_after(
+        stopping_ ? std::min(limits_.write_timeout, std::chrono::milliseconds(stopping_write_timeout))
+                  : limits_.write_timeout);
     head_written = true;
     auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
     (void)n;
@@ -142,6 +96,7 @@ task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
 
 task<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
 {
+    if (omit_body) body = {};
     const std::array<asio::const_buffer, 2> parts{asio::buffer(head.data(), head.size()),
                                                   asio::buffer(body.data(), body.size())};
     co_return co_await write_buffers(parts);
@@ -177,6 +132,7 @@ asio::const_buffer buf(std::string_view s) noexcept
 
 task<boost::system::error_code> downstream::write_chunk(std::string_view data, std::string_view head)
 {
+    if (omit_body) data = {};
     if (data.empty()) co_return co_await write_buffers(buf(head));  // an empty chunk would end the body
     const chunk_frame frame{data.size()};
     const std::array<asio::const_buffer, 4> parts{buf(head), asio::const_buffer(frame.size_line, frame.size_len),
@@ -186,12 +142,14 @@ task<boost::system::error_code> downstream::write_chunk(std::string_view data, s
 
 task<boost::system::error_code> downstream::write_last_chunk()
 {
+    if (omit_body) co_return boost::system::error_code{};
     co_return co_await write_buffers(buf(last_chunk));
 }
 
 task<boost::system::error_code> downstream::write_end(std::string_view data, std::string_view payload,
                                                       std::string_view head)
 {
+    if (omit_body) co_return co_await write_buffers(buf(head));
     // An empty chunk would end the body early: only the non-empty parts are framed.
     const chunk_frame data_frame{data.size()};
     const chunk_frame payload_frame{payload.size()};
@@ -227,18 +185,63 @@ void downstream::unwatch_client() noexcept
     if (watch_) watch_->on_gone = nullptr;
 }
 
-http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler, server_limits limits,
-                         std::shared_ptr<std::atomic<std::size_t>> connection_count, const logger& log)
+namespace {
+
+/// Ends a connection whose peer may still be sending (its request was answered before its body was read,
+/// or refused): the FIN goes out first, then what still arrives is read and dropped until the peer closes,
+/// for at most linger_time and linger_bytes. Closing a socket with unread bytes resets the connection, and
+/// the reset can discard the answer before the client has read it.
+task<void> lingering_close(tcp_socket& socket, socket_deadline& deadline)
+{
+    boost::system::error_code ignored;
+    socket.shutdown(tcp_socket::shutdown_send, ignored);
+    deadline.expires_after(linger_time);
+    std::array<char, 4096> scratch;
+    std::size_t dropped = 0;
+    while (dropped < linger_bytes) {
+        // Bounded by linger_time: the deadline cancels the read.
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(scratch), use_tuple);
+        if (ec) break;
+        dropped += n;
+    }
+    deadline.expires_never();
+}
+
+/// The bytes of a canned response (head and body in one string) that a HEAD request gets: the head only.
+std::string_view head_of(std::string_view response, bool omit_body) noexcept
+{
+    if (!omit_body) return response;
+    const auto end = response.find("\r\n\r\n");
+    return end == std::string_view::npos ? response : response.substr(0, end + 4);
+}
+
+/// True for read errors after which the client gets no answer: it left, or was too slow.
+bool quiet_read_error(const boost::system::error_code& ec) noexcept
+{
+    return ec == beast::error::timeout || ec == http::error::end_of_stream ||
+           ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::eof;
+}
+
+}  // namespace
+
+http_server::http_server(asio::io_context& ioc, std::shared_ptr<request_handler> handler,
+                         server_limits limits, std::shared_ptr<std::atomic<std::size_t>> connection_count,
+                         const logger& log)
     : ioc_(ioc),
       handler_(std::move(handler)),
       limits_(limits),
       connection_count_(std::move(connection_count)),
       log_(log),
-      busy_(handler_->error_response(http_errc::overloaded, {}))
+      busy_(handler_->error_response(http_errc::overloaded, {})),
+      reserve_fd_(::open("/dev/null", O_RDONLY | O_CLOEXEC))
 {
 }
 
-http_server::~http_server() = default;
+http_server::~http_server()
+{
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
 
 tcp::endpoint http_server::listen(const tcp::endpoint& ep)
 {
@@ -284,6 +287,24 @@ void http_server::drain()
     }
 }
 
+void http_server::stop_requests()
+{
+    draining_ = true;
+    stop_accepting();
+    for (auto* s : sessions_) {
+        if (s->current == nullptr) {
+            // Idle, or still reading its request: nothing to answer.
+            boost::system::error_code ignored;
+            s->socket.shutdown(tcp_socket::shutdown_both, ignored);
+            s->socket.cancel(ignored);
+            continue;
+        }
+        s->current->stopping_ = true;
+        s->current->close_after = true;
+        if (s->watch) s->watch->fire();
+    }
+}
+
 void http_server::close_all()
 {
     draining_ = true;
@@ -303,8 +324,9 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
         if (ec) {
             // A connection reset before accept is nothing; running out of descriptors (EMFILE, ENFILE) or
             // memory would make the loop spin at full CPU: log it (once a second at most) and pause.
-            const bool exhausted = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
-                                   ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+            const bool no_fds = ec == asio::error::no_descriptors || ec.value() == ENFILE;
+            const bool exhausted =
+                no_fds || ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
             if (!exhausted) continue;
             const auto now = std::chrono::steady_clock::now();
             if (now - last_accept_warning_ >= std::chrono::seconds(1)) {
@@ -313,13 +335,18 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
                                              {"open_connections",
                                               static_cast<std::int64_t>(connection_count_->load())}});
             }
+            if (no_fds) refuse_with_reserve(acceptor);
             steady_timer pause{ioc_.get_executor(), std::chrono::milliseconds(50)};
             co_await pause.async_wait(use_tuple);
             continue;
         }
         if (connection_count_->fetch_add(1, std::memory_order_relaxed) >= limits_.max_connections) {
             connection_count_->fetch_sub(1, std::memory_order_relaxed);
-            // Over the limit: a short canned answer, best effort, then close.
+            if (refusing_ < max_refusing) {
+                asio::co_spawn(ioc_, refuse(std::move(socket)), asio::detached);
+                continue;
+            }
+            // Too many being refused already: a short canned answer, best effort, then close.
             boost::system::error_code ignored;
             socket.non_blocking(true, ignored);
             socket.write_some(asio::buffer(busy_), ignored);
@@ -330,6 +357,45 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
     }
 }
 
+task<void> http_server::refuse(tcp_socket socket)
+{
+    ++refusing_;
+    struct done {
+        std::size_t& n;
+        ~done() { --n; }
+    } count{refusing_};
+    socket_deadline deadline{socket};
+    // The whole answer, bounded like the linger that follows.
+    deadline.expires_after(linger_time);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(busy_), use_tuple);
+    (void)n;
+    if (!ec) co_await lingering_close(socket, deadline);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+}
+
+void http_server::refuse_with_reserve(tcp_acceptor& acceptor)
+{
+    if (reserve_fd_ < 0) {
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        return;
+    }
+    ::close(reserve_fd_);
+    reserve_fd_ = -1;
+    const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+        // Best effort, without a coroutine (nothing may be allocated now): the request already sent is read
+        // and dropped so that the close does not reset the connection, then the 503 and a FIN.
+        std::array<char, 4096> scratch;
+        while (::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT) > 0) {
+        }
+        (void)::send(fd, busy_.data(), busy_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+        ::close(fd);
+    }
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 task<void> http_server::run_session(tcp_socket socket)
 {
     boost::system::error_code ignored;
@@ -337,6 +403,8 @@ task<void> http_server::run_session(tcp_socket socket)
     session s{std::move(socket)};
     auto self = sessions_.insert(sessions_.end(), &s);
     beast::flat_buffer buffer;
+    // Set when the connection ends with the client's bytes unread: it is closed gracefully (lingering_close).
+    bool linger = false;
 
     for (;;) {
         s.idle = true;
@@ -351,7 +419,7 @@ task<void> http_server::run_session(tcp_socket socket)
         s.idle = false;
 
         request_reader parser;
-        parser.header_limit(64 * 1024);
+        parser.header_limit(header_limit);
         parser.body_limit(limits_.body_limit);
         // The whole head must arrive within header_timeout: this is what cuts slowloris clients. A head that
         // is already in the buffer (the common case) needs no deadline.
@@ -361,32 +429,36 @@ task<void> http_server::run_session(tcp_socket socket)
         (void)hn;
         if (hec && s.deadline.expired()) hec = beast::error::timeout;
         downstream out{s.socket, s.deadline, s.watch, limits_};
+        // HEAD: the answer GET would get, without its body (its errors too).
+        out.omit_body = parser.is_head;
         if (hec) {
-            if (hec == beast::error::timeout || hec == http::error::end_of_stream ||
-                hec == asio::error::operation_aborted || hec == asio::error::connection_reset ||
-                hec == asio::error::eof) {
-                break;
-            }
+            if (quiet_read_error(hec)) break;
             const auto res =
-                hec == http::error::header_limit ? handler_->error_response(http_errc::header_too_large, {})
+                hec.category() == http_category()
+                    ? handler_->error_response(static_cast<http_errc>(hec.value()), {})
+                : hec == http::error::header_limit ? handler_->error_response(http_errc::header_too_large, {})
                 : hec == http::error::body_limit
                     // The parser rejects a Content-Length over the limit as soon as it reads the head.
                     ? handler_->error_response(http_errc::body_too_large,
                                                "request body exceeds the limit of " +
                                                    std::to_string(limits_.body_limit) + " bytes")
-                    : handler_->error_response(http_errc::bad_request, "malformed HTTP request: " + hec.message());
-            co_await out.write_response(res, {});
+                    : handler_->error_response(http_errc::bad_request,
+                                               "malformed HTTP request: " + hec.message());
+            co_await out.write_response(head_of(res, out.omit_body), {});
+            linger = true;
             break;
         }
-        if (const auto len = parser.content_length(); len && *len > limits_.body_limit) {
-            const auto res = handler_->error_response(http_errc::body_too_large,
-                                                      "request body of " + std::to_string(*len) +
-                                                          " bytes exceeds the limit of " +
-                                                          std::to_string(limits_.body_limit) + " bytes");
-            co_await out.write_response(res, {});
+        // The head phase: the endpoint and the caller's key are checked before any body byte is asked for
+        // (no 100 Continue) or read.
+        const bool body_pending = !parser.is_done();
+        const bool close = body_pending || !parser.keep_alive() || draining_;
+        if (auto refusal = handler_->admit(parser.req, close); !refusal.empty()) {
+            co_await out.write_response(head_of(refusal, out.omit_body), {});
+            if (!close) continue;
+            linger = true;
             break;
         }
-        if (parser.expect_continue) {
+        if (parser.expect_continue && body_pending) {
             http::response<http::empty_body> cont{http::status::continue_, 11};
             s.deadline.expires_after(limits_.write_timeout);
             auto [cec, cn] = co_await http::async_write(s.socket, cont, use_tuple);
@@ -403,17 +475,20 @@ task<void> http_server::run_session(tcp_socket socket)
         if (bec && s.deadline.expired()) bec = beast::error::timeout;
         (void)bn;
         if (bec) {
+            std::string res;
             if (bec == http::error::body_limit) {
-                const auto res = handler_->error_response(
-                    http_errc::body_too_large,
-                    "request body exceeds the limit of " + std::to_string(limits_.body_limit) + " bytes");
-                co_await out.write_response(res, {});
-            } else if (bec != beast::error::timeout && bec != http::error::end_of_stream &&
-                       bec != asio::error::operation_aborted && bec != asio::error::eof &&
-                       bec != http::error::partial_message) {
-                const auto res = handler_->error_response(http_errc::bad_request_body,
-                                                          "malformed HTTP request body: " + bec.message());
-                co_await out.write_response(res, {});
+                res = handler_->error_response(http_errc::body_too_large,
+                                               "request body exceeds the limit of " +
+                                                   std::to_string(limits_.body_limit) + " bytes");
+            } else if (bec.category() == http_category()) {
+                res = handler_->error_response(static_cast<http_errc>(bec.value()), {});
+            } else if (!quiet_read_error(bec) && bec != http::error::partial_message) {
+                res = handler_->error_response(http_errc::bad_request_body,
+                                               "malformed HTTP request body: " + bec.message());
+            }
+            if (!res.empty()) {
+                co_await out.write_response(head_of(res, out.omit_body), {});
+                linger = true;
             }
             break;
         }
@@ -425,6 +500,7 @@ task<void> http_server::run_session(tcp_socket socket)
         out.close_after = !keep_alive;
         // An exception here is a programming error: answer 500 if nothing was written yet, then close.
         bool failed = false;
+        s.current = &out;
         try {
             co_await handler_->handle(req, out);
         } catch (const std::exception& e) {
@@ -435,17 +511,19 @@ task<void> http_server::run_session(tcp_socket socket)
             failed = true;
             handler_->log_exception("non-standard exception");
         }
+        s.current = nullptr;
         out.unwatch_client();
         if (failed) {
             if (!out.head_written) {
                 const auto res = handler_->error_response(http_errc::internal_error, {});
-                co_await out.write_response(res, {});
+                co_await out.write_response(head_of(res, out.omit_body), {});
             }
             break;
         }
         if (out.close_after || !keep_alive) break;
     }
 
+    if (linger) co_await lingering_close(s.socket, s.deadline);
     s.socket.shutdown(tcp_socket::shutdown_send, ignored);
     s.socket.close(ignored);
     sessions_.erase(self);

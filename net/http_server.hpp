@@ -9,9 +9,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "net/http_errc.hpp"
-#include "net/socket_deadline.hpp"
 #include "log/logger.hpp"
+#include "net/http_errc.hpp"
+#include "net/request_reader.hpp"
+#include "net/socket_deadline.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +39,20 @@ struct server_limits {
     std::chrono::milliseconds write_timeout{60'000};   ///< one write to the client (slow readers)
     std::size_t max_connections = 10'000;  ///< across all reactors; more are answered 503 and closed
 };
+
+/// The request head's size limit, in bytes: request line and header fields (431 beyond).
+inline constexpr std::size_t header_limit = 64 * 1024;
+/// A connection closed after an answer that left the client's bytes unread (a refused request, an error)
+/// reads and drops what still comes for at most this long and this many bytes, so the close does not reset
+/// the connection before the client has read the answer.
+inline constexpr std::chrono::milliseconds linger_time{2'000};
+inline constexpr std::size_t linger_bytes = 8 * 1024 * 1024;
+/// Once the server stops requests (http_server::stop_requests), one write to a client may take at most
+/// this long (the last event of a stream cut at the end of a drain).
+inline constexpr std::chrono::milliseconds stopping_write_timeout{1'000};
+/// Connections over max_connections being answered 503 and closed gracefully at once, per reactor; beyond,
+/// the answer is written without waiting and the connection closed at once.
+inline constexpr std::size_t max_refusing = 256;
 
 class session;
 struct client_watch_state;
@@ -77,37 +92,42 @@ public:
     /// Stops calling `on_gone` (the wait itself may stay pending for the next request).
     void unwatch_client() noexcept;
 
+    /// True once the server stops requests (the end of a drain): the handler ends its answer now (a stream
+    /// with an error event) and the connection closes after it; writes are bounded by
+    /// stopping_write_timeout. The watch's `on_gone` is called when this turns true.
+    bool stopping() const noexcept { return stopping_; }
+
     /// Set by the handler when the connection must not be kept alive after this response.
     bool close_after = false;
     /// True once any byte of the response was written.
     bool head_written = false;
+    /// Set by the server for a HEAD request: heads are written without their bodies (RFC 9110 §9.3.2).
+    bool omit_body = false;
 
 private:
+    friend class http_server;
     task<boost::system::error_code> write_buffers(auto const& buffers);
 
     tcp_socket& socket_;
     socket_deadline& deadline_;
     std::shared_ptr<client_watch_state>& watch_;
     const server_limits& limits_;
-};
-
-/// A downstream request as the handler gets it: the method, the target, the headers baton reads, and the
-/// body. Parsed without a header container (Beast's allocates per field).
-struct incoming_request {
-    std::string method;  ///< as sent, e.g. "POST"
-    std::string target;
-    std::string authorization;  ///< Authorization
-    std::string api_key;        ///< api-key
-    std::string x_api_key;      ///< x-api-key
-    std::string body;
+    bool stopping_ = false;
 };
 
 /// Handles one request on one reactor. Implemented by the daemon (routing, admin endpoints).
 class request_handler {
 public:
     virtual ~request_handler() = default;
-    /// Answers `req` on `out`. Returns normally for every expected failure (it writes the error response
-    /// itself); an exception is a programming error, caught by the session (500, connection closed).
+    /// The head phase: called once a request's head is parsed and valid, before `100 Continue` is sent and
+    /// before its body is read. Decides whether the request may go on (its endpoint exists, the caller's key
+    /// opens it): returns an empty string to go on, with `req.admitted` set for handle(); or the whole
+    /// response (head and body) refusing it, with `Connection: close` when `close` is set (the request's
+    /// body, if any, is then never read). Must not throw.
+    virtual std::string admit(incoming_request& req, bool close) = 0;
+    /// Answers `req` (admitted, its body read) on `out`. Returns normally for every expected failure (it
+    /// writes the error response itself); an exception is a programming error, caught by the session (500,
+    /// connection closed).
     virtual task<void> handle(incoming_request& req, downstream& out) = 0;
     /// The whole HTTP response (head with `Connection: close`, and body) for a request the server refused
     /// itself (`e`; `message` empty = the default text). The daemon's one error mapping writes it.
@@ -134,7 +154,11 @@ public:
     void stop_accepting();
     /// Draining: idle keep-alive connections are closed now, busy ones after their current response.
     void drain();
-    /// Cuts every connection at once (the end of the drain period).
+    /// The end of the drain period: no new connections; connections without a request in the handler are
+    /// closed now; each request in the handler is told to stop (downstream::stopping(), its watch's
+    /// `on_gone`) and ends its answer, its connection closed after it.
+    void stop_requests();
+    /// Cuts every connection at once (after stop_requests had its short grace).
     void close_all();
 
     void set_limits(const server_limits& l) { limits_ = l; }
@@ -144,6 +168,11 @@ private:
     friend class session;
     task<void> accept_loop(tcp_acceptor& acceptor);
     task<void> run_session(tcp_socket socket);
+    /// Answers a connection over max_connections with the canned 503, then closes it gracefully.
+    task<void> refuse(tcp_socket socket);
+    /// Out of descriptors: frees the reserve descriptor to take one pending connection, answers it 503 and
+    /// closes it (the client gets an answer rather than a hang), then takes the reserve back.
+    void refuse_with_reserve(tcp_acceptor& acceptor);
 
     asio::io_context& ioc_;
     std::shared_ptr<request_handler> handler_;
@@ -155,6 +184,8 @@ private:
     const logger& log_;
     std::string busy_;  ///< the canned answer over max_connections
     std::chrono::steady_clock::time_point last_accept_warning_{};
+    std::size_t refusing_ = 0;  ///< refuse() coroutines running
+    int reserve_fd_ = -1;       ///< a descriptor held for refuse_with_reserve (/dev/null)
 };
 
 }  // namespace baton::net

@@ -28,7 +28,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr std::size_t max_idle_per_origin = 256;
+/// How often idle connections are looked at (at most; a shorter idle timeout shortens it).
+constexpr auto sweep_period = 1s;
 constexpr std::size_t max_response_body = 64 * 1024 * 1024;
 
 constexpr auto recheck_idle_after = 2s;
@@ -90,8 +91,14 @@ public:
     /// meanwhile, the exchange fails before the request was read and is retried on a fresh connection.
     bool still_usable(std::chrono::steady_clock::time_point now)
     {
+        if (now - idle_since < recheck_idle_after) return lowest().is_open() && buffer.size() == 0;
+        return quiet();
+    }
+
+    /// Open, nothing buffered, and the peer has neither closed its side nor sent anything (one peek).
+    bool quiet()
+    {
         if (!lowest().is_open() || buffer.size() != 0) return false;
-        if (now - idle_since < recheck_idle_after) return true;
         char c = 0;
         const auto n = ::recv(lowest().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -246,7 +253,8 @@ upstream_error classify_io(const boost::system::error_code& ec, upstream_errc ti
         ec == http::error::bad_field || ec == http::error::bad_value || ec == http::error::bad_chunk ||
         ec == http::error::bad_chunk_extension || ec == http::error::bad_content_length ||
         ec == http::error::bad_transfer_encoding || ec == http::error::bad_line_ending ||
-        ec == http::error::body_limit || ec == http::error::header_limit) {
+        ec == http::error::body_limit || ec == http::error::header_limit ||
+        ec == http_errc::chunk_framing_too_large) {
         return fail(upstream_errc::bad_response, ec.message());
     }
     return fail(upstream_errc::connection, ec.message());
@@ -278,6 +286,7 @@ upstream_client::upstream_client(executor ex)
     : ex_(std::move(ex)),
       verify_ctx_(asio::ssl::context::tls_client),
       noverify_ctx_(asio::ssl::context::tls_client),
+      sweep_timer_(ex_),
       alive_(std::make_shared<bool>(true))
 {
     verify_ctx_.set_default_verify_paths();
@@ -307,11 +316,60 @@ std::unique_ptr<upstream_connection> upstream_client::take_idle(const origin& o)
 void upstream_client::give_back(std::unique_ptr<upstream_connection> c)
 {
     if (!c || !c->lowest().is_open() || c->buffer.size() != 0) return;
-    auto& pool = idle_[c->key];
-    if (pool.size() >= max_idle_per_origin) return;
+    auto it = idle_.find(c->key);
+    if (it == idle_.end()) {
+        // An origin's first connection back, or one the config no longer names (closed).
+        if (live_ && !live_->contains(c->key)) return;
+        it = idle_.try_emplace(c->key).first;
+    }
+    auto& pool = it->second;
+    if (pool.size() >= limits_.max_idle_per_origin) return;
     c->deadline.expires_never();
     c->idle_since = std::chrono::steady_clock::now();
     pool.push_back(std::move(c));
+    if (!sweeping_) arm_sweep();
+}
+
+void upstream_client::arm_sweep()
+{
+    sweeping_ = true;
+    sweep_timer_.expires_after(
+        std::min<std::chrono::steady_clock::duration>(sweep_period, limits_.idle_timeout));
+    sweep_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+        if (ec || alive.expired()) return;
+        sweep();
+    });
+}
+
+void upstream_client::sweep()
+{
+    const auto now = std::chrono::steady_clock::now();
+    bool any = false;
+    for (auto& [key, pool] : idle_) {
+        // The oldest connections are at the front: the ones over the count go first.
+        const std::size_t over =
+            pool.size() > limits_.max_idle_per_origin ? pool.size() - limits_.max_idle_per_origin : 0;
+        std::size_t index = 0;
+        std::erase_if(pool, [&](const std::unique_ptr<upstream_connection>& c) {
+            return index++ < over || now - c->idle_since >= limits_.idle_timeout || !c->quiet();
+        });
+        any = any || !pool.empty();
+    }
+    sweeping_ = false;
+    if (any) arm_sweep();
+}
+
+void upstream_client::retain_origins(const std::vector<std::string>& keys)
+{
+    live_.emplace(keys.begin(), keys.end());
+    std::erase_if(idle_, [&](const auto& entry) { return !live_->contains(entry.first); });
+}
+
+std::size_t upstream_client::idle_count() const noexcept
+{
+    std::size_t n = 0;
+    for (const auto& [key, pool] : idle_) n += pool.size();
+    return n;
 }
 
 task<boost::system::result<std::unique_ptr<upstream_connection>, upstream_error>> upstream_client::connect(
@@ -502,6 +560,8 @@ task<boost::system::result<std::size_t, upstream_error>> upstream_stream::read_s
             if (used == 0) break;
         }
         if (parser.sink_size != mb.size() || parser.is_done()) break;
+        // Nothing came out: what is buffered is an unfinished chunk-size line or trailer section.
+        if (chunk_framing_too_large(conn.buffer.size())) co_return failed(http_errc::chunk_framing_too_large);
         std::size_t n = 0;
         auto ec = co_await on_stream(
             conn, [&](auto& s) { return s.async_read_some(conn.buffer.prepare(16 * 1024), use_tuple); }, &n);

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -78,8 +79,13 @@ struct upstream_response {
     std::string body;
 };
 
+/// How many idle connections an upstream_client keeps, and for how long.
+struct pool_limits {
+    std::size_t max_idle_per_origin = 64;  ///< per origin; a connection given back beyond it is closed
+    std::chrono::milliseconds idle_timeout{30'000};  ///< an idle connection is closed after this long
+};
+
 class upstream_connection;
-class upstream_pool;
 
 /// Lets another coroutine abort an exchange in flight (client disconnect). Shared by the request's
 /// coroutines on one reactor; not thread-safe.
@@ -144,6 +150,15 @@ public:
     task<boost::system::result<upstream_stream, upstream_error>> open(const upstream_request& req,
                                                                                  upstream_abort* abort = nullptr);
 
+    /// Applies new pool limits; idle connections over them go at the next sweep.
+    void set_limits(const pool_limits& limits) noexcept { limits_ = limits; }
+    /// Keeps the pools of the origins named in `keys` (origin::key) only: the idle connections to every
+    /// other origin are closed now, and connections to them in use are closed when they come back (the
+    /// config no longer names them).
+    void retain_origins(const std::vector<std::string>& keys);
+    /// Idle connections pooled now, to every origin.
+    std::size_t idle_count() const noexcept;
+
 private:
     friend class upstream_stream;
     /// A pooled connection to the request's origin, or a new one; registered with `abort`.
@@ -153,11 +168,21 @@ private:
         const upstream_request& req, upstream_abort* abort);
     std::unique_ptr<upstream_connection> take_idle(const origin& o);
     void give_back(std::unique_ptr<upstream_connection> c);
+    /// Closes the idle connections that timed out or whose peer closed them or sent bytes (a half-closed
+    /// one sits in CLOSE-WAIT), and the ones over the count; runs while any connection is idle.
+    void sweep();
+    void arm_sweep();
 
     executor ex_;
     asio::ssl::context verify_ctx_;
     asio::ssl::context noverify_ctx_;
+    pool_limits limits_;
     std::unordered_map<std::string, std::vector<std::unique_ptr<upstream_connection>>> idle_;
+    /// Set by retain_origins: only these origins are pooled (an origin without a pool in idle_ is
+    /// checked against it).
+    std::optional<std::unordered_set<std::string>> live_;
+    steady_timer sweep_timer_;
+    bool sweeping_ = false;  ///< the sweep timer is armed
     std::shared_ptr<bool> alive_;
 };
 

@@ -8,6 +8,7 @@ packages=(
     libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev libboost-url1.81-dev
     libssl-dev libyaml-cpp-dev libsqlite3-dev libsystemd-dev
     nginx-light wrk curl ca-certificates
+    clang libclang-rt-14-dev  # the fuzzers: clang and libFuzzer (scripts/fuzz.sh)
 )
 # Node.js runs the end-to-end test with the official openai client; a machine that already has node and
 # npm (from any source) keeps them, a fresh Debian 12 gets Debian's.

@@ -1,24 +1,98 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, build everything, run the whole test suite: unit,
-# integration (real batond, fake upstream, nginx on 127.0.0.1), end-to-end (official openai npm client),
-# then the pure unit tests again under ASan+UBSan and the multi-threaded ones under TSan. First of all, the
-# C++ files changed since the base commit must match .clang-format (scripts/check-format.sh).
+# README command 2, and CI's (.ci/run): install what is missing, build, and run every tier, each timed:
+#   main  the C++ files changed since the base commit must match .clang-format (scripts/check-format.sh);
+#         then build/ (RelWithDebInfo): unit, integration (real batond, fake upstream, nginx on 127.0.0.1)
+#         and end-to-end (official openai npm client) tests;
+#   fuzz  every libFuzzer target on its checked-in corpus, 30 s each (scripts/fuzz.sh; clang);
+#   asan  build-asan/ (ASan+UBSan): the pure unit tests, then the whole integration tier of build/ against a
+#         sanitized batond and fake upstream (BATON_DAEMON_DIR);
+#   tsan  build-tsan/ (TSan): the multi-threaded unit tests, then the integration tests that run batond on
+#         several reactors, against a TSan batond.
+# Sanitizer reports go to files: one anywhere — even one no test noticed, like a leak at batond's exit —
+# fails the run, and is printed. BATON_TEST_TIERS picks tiers (default "main fuzz asan tsan").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/check-format.sh
-bash scripts/build.sh
-if [ ! -d tests/e2e/node_modules ]; then
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
-fi
-ctest --test-dir build --output-on-failure -j 2 --timeout 600
-
-# Sanitizers over the pure and observability code (fast: no Asio in these targets).
+tiers=" ${BATON_TEST_TIERS:-main fuzz asan tsan} "
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
-unit_targets="routing_tests streaming_tests providers_tests call_tests config_tests ops_tests"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=address,undefined >/dev/null
-cmake --build build-asan -j "$(nproc)" --target $unit_targets
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j 2 -L unit -LE asio
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=thread >/dev/null
-cmake --build build-tsan -j "$(nproc)" --target routing_tests ops_tests
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R '^(routing_tests|ops_tests)$'
+reports=$(mktemp -d "${TMPDIR:-/tmp}/baton-sanitizers-XXXXXX")
+trap 'rm -rf "$reports"' EXIT
+
+# Fails when any sanitized process of the tier wrote a report.
+check_reports() {
+    if compgen -G "$reports/*" >/dev/null; then
+        for f in "$reports"/*; do
+            echo "==== sanitizer report $f" >&2
+            cat "$f" >&2
+        done
+        echo "test.sh: sanitizer reports in tier $1" >&2
+        exit 1
+    fi
+}
+
+run_tier() {
+    local name=$1
+    shift
+    case "$tiers" in *" $name "*) ;; *) return 0 ;; esac
+    local t0
+    t0=$(date +%s)
+    "$@"
+    echo "test.sh: tier $name passed in $(($(date +%s) - t0)) s" >&2
+}
+
+main_tier() {
+    bash scripts/setup.sh
+    bash scripts/check-format.sh
+    bash scripts/build.sh
+    if [ ! -d tests/e2e/node_modules ]; then
+        (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    ctest --test-dir build --output-on-failure -j 2 --timeout 600
+}
+
+fuzz_tier() {
+    bash scripts/fuzz.sh
+}
+
+# The integration tests are test drivers: build/'s binaries run against the sanitized daemon.
+integration_against() {
+    local dir=$1
+    shift
+    BATON_DAEMON_DIR=$PWD/$dir ctest --test-dir build --output-on-failure -j 2 --timeout 600 "$@"
+}
+
+# The unit tests of pure code (no Asio: fast to build and run under the sanitizers).
+asan_units="routing_tests streaming_tests providers_tests call_tests config_tests ops_tests"
+
+asan_tier() {
+    bash scripts/build.sh  # build/'s integration tests drive the sanitized daemon (a no-op after main)
+    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=address,undefined >/dev/null
+    cmake --build build-asan -j "$(nproc)" --target $asan_units batond fake_upstream
+    export ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1
+    export UBSAN_OPTIONS=log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1
+    ctest --test-dir build-asan --output-on-failure -j 2 -R "^(${asan_units// /|})\$"
+    check_reports asan-unit
+    integration_against build-asan -L integration
+    check_reports asan-integration
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+}
+
+tsan_tier() {
+    bash scripts/build.sh
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=thread >/dev/null
+    cmake --build build-tsan -j "$(nproc)" --target routing_tests ops_tests batond fake_upstream
+    export TSAN_OPTIONS=log_path=$reports/tsan:halt_on_error=1:second_deadlock_stack=1
+    # health_registry_test and logger_test start threads; batond_basics and operations run batond on two
+    # reactors (reload, drain, metrics gathered across reactors, the shared health registry).
+    ctest --test-dir build-tsan --output-on-failure -R '^(routing_tests|ops_tests)$'
+    check_reports tsan-unit
+    integration_against build-tsan -R '^(batond_basics_tests|operations_tests)$'
+    check_reports tsan-integration
+    unset TSAN_OPTIONS
+}
+
+started=$(date +%s)
+run_tier main main_tier
+run_tier fuzz fuzz_tier
+run_tier asan asan_tier
+run_tier tsan tsan_tier
+echo "test.sh: every tier passed in $(($(date +%s) - started)) s" >&2

@@ -55,6 +55,11 @@ struct general_settings {
     double write_timeout_seconds = 60;
     /// Open client connections across all reactors; more are refused. > 0.
     int max_connections = 10000;
+    /// An upstream connection idle in its pool this long is closed, in seconds (> 0).
+    double upstream_idle_timeout_seconds = 30;
+    /// Idle connections kept per upstream origin (scheme, host, port) and reactor; more are closed (>= 0;
+    /// 0 = no keep-alive).
+    int upstream_idle_connections = 64;
 };
 
 /// One client (virtual) key from `keys:` (SPEC §3). Only the key's hash is kept: a raw `key:` is hashed at

@@ -114,10 +114,11 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
     if (!m) {
         return;
     }
-    m->warn_unknown(reader.diag(), {"listen", "threads", "master_key", "data_dir", "max_request_body_mb",
-                                    "graceful_shutdown_seconds", "log_level", "header_read_timeout_seconds",
-                                    "body_read_timeout_seconds", "idle_timeout_seconds", "write_timeout_seconds",
-                                    "max_connections"});
+    m->warn_unknown(reader.diag(),
+                    {"listen", "threads", "master_key", "data_dir", "max_request_body_mb",
+                     "graceful_shutdown_seconds", "log_level", "header_read_timeout_seconds",
+                     "body_read_timeout_seconds", "idle_timeout_seconds", "write_timeout_seconds",
+                     "max_connections", "upstream_idle_timeout_seconds", "upstream_idle_connections"});
     general_settings& g = draft.general;
     if (const auto* e = m->find("listen")) {
         read_listen(reader, *e, g);
@@ -167,6 +168,13 @@ void parse_general_settings(yaml_reader& reader, const YAML::Node& node, config_
     if (const auto* e = m->find("max_connections")) {
         if (const auto v = reader.integer(e->value, e->path, bound::positive, INT_MAX)) {
             g.max_connections = static_cast<int>(*v);
+        }
+    }
+    read_seconds(reader, *m, "upstream_idle_timeout_seconds", bound::positive,
+                 g.upstream_idle_timeout_seconds);
+    if (const auto* e = m->find("upstream_idle_connections")) {
+        if (const auto v = reader.integer(e->value, e->path, bound::non_negative, 100000)) {
+            g.upstream_idle_connections = static_cast<int>(*v);
         }
     }
 }

@@ -94,6 +94,9 @@ child_process::child_process(const std::filesystem::path& binary, const std::vec
     check(posix_spawn_file_actions_addopen(&s.actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                            0644),
           "addopen stderr");
+    // Nothing else of the test's is inherited: its sockets (Asio opens them without CLOEXEC) would stay open
+    // in the child, e.g. a connection to the fake upstream held by batond.
+    check(posix_spawn_file_actions_addclosefrom_np(&s.actions, 3), "addclosefrom");
     if (!opts.cwd.empty())
         check(posix_spawn_file_actions_addchdir_np(&s.actions, opts.cwd.c_str()), "addchdir");
     // The test runner may block or ignore signals (SIGPIPE...); the child must start with the defaults.

@@ -15,6 +15,8 @@
 #include "support/nginx_process.hpp"
 #include "support/openai_error.hpp"
 #include "support/ports.hpp"
+#include "support/proc_info.hpp"
+#include "support/raw_http.hpp"
 #include "support/recorded_calls.hpp"
 #include "support/refused_port.hpp"
 #include "support/temp_dir.hpp"

@@ -385,6 +385,7 @@ bool raw_connection::read_some(deadline d) {
     run_until(ioc_, socket_, d, ec);
     received_.append(buf.data(), n);
     if (ec && ec != asio::error::timed_out) peer_closed_ = true;  // EOF or reset
+    if (ec == asio::error::connection_reset) peer_reset_ = true;
     return !ec;
 }
 
@@ -398,7 +399,7 @@ bool raw_connection::read_until(std::string_view needle, std::string& out, deadl
 raw_result raw_connection::read_until_close(deadline d) {
     while (read_some(d)) {
     }
-    return {received_, peer_closed_};
+    return {received_, peer_closed_, peer_reset_};
 }
 
 void raw_connection::shutdown_write() {

@@ -146,6 +146,7 @@ private:
 struct raw_result {
     std::string data;             ///< every byte received
     bool closed_by_peer = false;  ///< the server closed (or reset) the connection before the deadline
+    bool reset_by_peer = false;   ///< the server reset the connection (a read failed with ECONNRESET)
 };
 
 /// A bare TCP connection, for malformed requests: send any bytes, read whatever comes back.
@@ -177,6 +178,7 @@ private:
     boost::asio::ip::tcp::socket socket_;
     std::string received_;
     bool peer_closed_ = false;
+    bool peer_reset_ = false;
 };
 
 /// Connects, sends `bytes`, reads until the server closes or `timeout` passes.
