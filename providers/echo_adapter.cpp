@@ -115,8 +115,8 @@ std::vector<float> embedding_of(std::string_view input)
 {
     // FNV-1a over the bytes, then a small xorshift stream: stable across runs and platforms.
     std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : input) {
-        h ^= c;
+    for (const char c : input) {
+        h ^= static_cast<unsigned char>(c);
         h *= 1099511628211ULL;
     }
     std::vector<float> v(8);

@@ -62,9 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::string model = (data[0] & 0x08) != 0 ? r.model : std::string("up-model");
     std::string out;
+    std::string dropped;
+    baton::providers::deployment_route route;
+    if ((data[0] & 0x10) != 0) route.defaults["temperature"] = 0.5;  // litellm_params request defaults
     for (const auto& p : baton::providers::all_providers()) {
+        if (p.via == nullptr) continue;  // a provider baton names but cannot serve (bedrock, ...)
         json::object copy(r.body, json::storage_ptr(&arena));
-        p.via->write_body(copy, model, endpoint, out);
+        route.via = p.via;
+        p.via->write_body(route, copy, model, endpoint, out, dropped);
         json::error_code ec;
         const json::value written = json::parse(out, ec);
         check(!ec && written.is_object());
