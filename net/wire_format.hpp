@@ -47,6 +47,8 @@ public:
 
 private:
     void append_value(std::string_view value);
+    /// `name: value` for values baton wrote itself (digits): nothing to clean.
+    void append_line(std::string_view name, std::string_view value);
 
     std::string out_;
 };

@@ -86,6 +86,27 @@ BOOST_AUTO_TEST_CASE(control_bytes_in_values_are_written_as_spaces)
                "Content-Length: 0\r\n\r\n");
 }
 
+// Values are checked eight bytes at a time: every forbidden byte (each control but HTAB, and DEL) is found at
+// every position of a word and of the tail, and bytes next to the bounds (0x1f/0x20, 0x7e/0x7f/0x80) are judged
+// right.
+BOOST_AUTO_TEST_CASE(every_forbidden_byte_is_found_at_every_position)
+{
+    for (unsigned c = 0; c < 256; ++c) {
+        const bool forbidden = (c < 0x20 && c != '\t') || c == 0x7f;
+        for (std::size_t at = 0; at < 19; ++at) {
+            std::string value(19, 'a');
+            value[at] = static_cast<char>(c);
+            std::string expected = value;
+            if (forbidden) expected[at] = ' ';
+            response_head h{200};
+            h.add("x-v", value);
+            BOOST_TEST(h.finish(0, false) ==
+                           "HTTP/1.1 200 OK\r\nx-v: " + expected + "\r\nContent-Length: 0\r\n\r\n",
+                       "byte " << c << " at " << at);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(add_number_writes_decimal_integers)
 {
     BOOST_TEST(number_text(0) == "0");
