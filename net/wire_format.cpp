@@ -99,17 +99,30 @@ bool has_control(std::string_view value) noexcept
 {
     constexpr std::uint64_t ones = 0x0101010101010101u;
     constexpr std::uint64_t highs = 0x8080808080808080u;
-    const char* p = value.data();
-    std::size_t n = value.size();
-    for (; n >= 8; p += 8, n -= 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p, 8);
+    const auto hits = [](std::uint64_t w) {
         const std::uint64_t del = w ^ (ones * 0x7f);
-        const std::uint64_t hit = ((w - ones * 0x20) & ~w) | ((del - ones) & ~del);
-        if (hit & highs) return true;
+        return ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs) != 0;
+    };
+    const auto load = [](const char* at, std::size_t size) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, at, size);
+        return w;
+    };
+    const char* p = value.data();
+    const std::size_t n = value.size();
+    if (n >= 8) {
+        // Whole words, then the last 8 bytes (overlapping the words already checked): no byte loop.
+        for (std::size_t i = 0; i + 8 <= n; i += 8) {
+            if (hits(load(p + i, 8))) return true;
+        }
+        return n % 8 != 0 && hits(load(p + n - 8, 8));
     }
-    for (; n > 0; ++p, --n) {
-        const auto c = static_cast<unsigned char>(*p);
+    if (n >= 4) {
+        // The first and the last 4 bytes (they overlap when n < 8) make one word.
+        return hits(load(p, 4) | (load(p + n - 4, 4) << 32));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(p[i]);
         if (c < 0x20 || c == 0x7f) return true;
     }
     return false;
@@ -153,6 +166,26 @@ response_head& response_head::add_millis(std::string_view name, double ms)
 {
     char digits[32];
     const double v = std::isfinite(ms) ? ms : 0.0;
+    // Every routed response carries one of these, and to_chars(double, fixed) cost ~400 instructions: the
+    // microseconds as an integer give the same text whenever the product is far from a tie (then rounding the
+    // computed product goes the way rounding the exact one does); near a tie, or for huge values, to_chars
+    // rounds the exact binary value as before.
+    const double us = v * 1000.0;
+    const double rounded = std::nearbyint(us);
+    if (std::fabs(us) < 1e12 && std::fabs(std::fabs(us - rounded) - 0.5) > 1e-3) {
+        const auto n = static_cast<std::int64_t>(rounded);
+        const std::uint64_t mag = n < 0 ? static_cast<std::uint64_t>(-n) : static_cast<std::uint64_t>(n);
+        char* p = digits;
+        if (std::signbit(v)) *p++ = '-';  // as to_chars: -0.0004 is "-0.000"
+        p = std::to_chars(p, digits + sizeof digits, mag / 1000).ptr;
+        const auto frac = static_cast<unsigned>(mag % 1000);
+        p[0] = '.';
+        p[1] = static_cast<char>('0' + frac / 100);
+        p[2] = static_cast<char>('0' + frac / 10 % 10);
+        p[3] = static_cast<char>('0' + frac % 10);
+        append_line(name, std::string_view(digits, static_cast<std::size_t>(p + 4 - digits)));
+        return *this;
+    }
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v, std::chars_format::fixed, 3);
     append_line(name, ec != std::errc{} ? std::string_view("0.000")
                                         : std::string_view(digits, static_cast<std::size_t>(end - digits)));
