@@ -280,13 +280,13 @@ const char* skip_number(const char* p, const char* end, bool& integer, std::int6
     if (p == end || !digit(*p)) {
         return nullptr;
     }
-    std::int64_t v = 0;
+    std::uint64_t v = 0;  // unsigned: more than 18 digits wrap (defined) before they are refused
     if (*p == '0') {
         ++p;
     } else {
         const char* const first = p;
         while (p != end && digit(*p)) {
-            v = v * 10 + (*p - '0');
+            v = v * 10 + static_cast<std::uint64_t>(*p - '0');
             ++p;
         }
         if (p - first > 18) {
@@ -294,7 +294,7 @@ const char* skip_number(const char* p, const char* end, bool& integer, std::int6
         }
     }
     integer = true;
-    value = negative ? -v : v;
+    value = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
     if (p != end && *p == '.') {
         integer = false;
         ++p;
