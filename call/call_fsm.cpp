@@ -3,11 +3,11 @@
 #include "call/errc.hpp"
 #include "providers/registry.hpp"
 #include "routing/hedge_delay.hpp"
+#include "routing/retry_after.hpp"
+#include "streaming/final_error_event.hpp"
 #include "streaming/stream_trigger.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 
 namespace baton::call {
 
@@ -17,21 +17,16 @@ using routing::failure_reason;
 using streaming::stream_action;
 using streaming::stream_action_kind;
 
-/// A Retry-After in seconds (fractions allowed), capped at a day; nullopt when absent or unreadable.
-std::optional<routing::duration> parse_retry_after(std::string_view v)
+/// `text` with every occurrence of `secret` replaced by "[redacted]" (an upstream error that quotes the key it
+/// was sent). Secrets shorter than 4 bytes are left alone: they could not be told from ordinary text.
+void redact(std::string& text, std::string_view secret)
 {
-    while (!v.empty() && v.front() == ' ') {
-        v.remove_prefix(1);
+    if (secret.size() < 4) {
+        return;
     }
-    if (v.empty()) {
-        return std::nullopt;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+        text.replace(at, secret.size(), "[redacted]");
     }
-    double seconds = 0;
-    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec != std::errc{} || ptr == v.data() || !std::isfinite(seconds) || seconds < 0) {
-        return std::nullopt;
-    }
-    return routing::seconds_to_duration(std::min(seconds, 86400.0));
 }
 
 std::uint64_t token_count(const streaming::token_usage& u)
@@ -47,7 +42,7 @@ streaming::endpoint_kind stream_kind(providers::api_endpoint e)
 
 }  // namespace
 
-void call_observer::plan_note(std::string_view)
+void call_observer::plan_notes(const std::vector<std::string>&)
 {
 }
 
@@ -95,13 +90,8 @@ action_kind call_fsm::start(routed_request request, const key_scope* scope,
     routing::request_options options = std::move(request_->options);
 
     if (scope != nullptr) {
-        if (scope->models != nullptr) {
-            const std::string& asked = request_->model.empty() ? routes.default_model : request_->model;
-            if (!model_allowed(*scope->models, asked)) {
-                return fail({.ec = errc::model_not_allowed,
-                             .message = "this key is not allowed to use model `" + asked + "`",
-                             .param = "model"});
-            }
+        if (scope->models != nullptr && scope->models->has_value()) {
+            options.scope = &**scope->models;
         }
         if (scope->backup_models != nullptr) {
             options.backup_models = *scope->backup_models;
@@ -110,15 +100,15 @@ action_kind call_fsm::start(routed_request request, const key_scope* scope,
     options.deadline = now + ctx_.budget;
 
     std::vector<std::string> notes;
-    plan_ = routing::plan::make(routes, *ctx_.health, request_->model, std::move(options), &notes);
-    for (const auto& n : notes) {
-        observer_.plan_note(n);
+    auto made = routing::plan::make(routes, *ctx_.health, request_->model, std::move(options), &notes);
+    if (!notes.empty()) {
+        observer_.plan_notes(notes);
     }
-    if (!plan_) {
-        return fail({.ec = routing::errc::model_not_found,
-                     .message = "The model `" + request_->model + "` does not exist or is not configured in baton",
-                     .param = "model"});
+    if (!made) {
+        routing::plan::refusal r = made.error();
+        return fail({.ec = r.why, .message = std::move(r.message), .param = std::move(r.param)});
     }
+    plan_.emplace(std::move(*made));
     if (request_->stream) {
         streaming::stream_options so;
         so.mode = mode_;
@@ -221,7 +211,7 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
         if (!reading.usable) {
             // A 2xx that is no answer: the upstream misbehaved; fail over.
             last_ = call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};
-            report(failure_reason::bad_response, status, std::nullopt, now);
+            report(failure_reason::bad_response, status, std::nullopt, now, 0, "a 2xx body that is not one JSON object");
             return next(now, draw);
         }
         report(failure_reason::none, status, std::nullopt, now, token_count(reading.usage));
@@ -247,11 +237,13 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
         again.hop.reset();
         return send(again, now);
     }
-    const auto retry_after = parse_retry_after(a.retry_after);
+    const auto retry_after = routing::parse_retry_after(a.retry_after, a.received_at);
     // A 2xx for a stream comes through on_stream_open; here it could only be a broken exchange.
     const failure_reason r = reason == failure_reason::none ? failure_reason::bad_response : reason;
-    // Classified in the provider's words; given back (if it is) in OpenAI's.
+    // Classified in the provider's words; given back (if it is) in OpenAI's, and never with the deployment's
+    // key in it.
     via_->rewrite_error(a.body);
+    redact(a.body, current_->target->api_key);
     last_ = std::move(a);
     report(r, status, retry_after, now);
     return next(now, draw);
@@ -413,7 +405,8 @@ streaming::stream_trigger call_fsm::record_hop_failure(routing::time_point now)
         }
     }
     last_ = call_error{.ec = trigger};
-    report(reason, 0, std::nullopt, now);
+    detail_ = std::string(streaming::to_string(trigger)) + ": " + std::string(streaming::describe(trigger));
+    report(reason, 0, std::nullopt, now, 0, detail_);
     if (stream_->committed()) {
         observer_.stream_failed_over(*current_, trigger, stream_->chunks_relayed());
     }
@@ -494,7 +487,7 @@ std::optional<action_kind> call_fsm::on_racer_response(int x, upstream_answer a,
     end_in_flight();
     const int status = static_cast<int>(a.status);
     const failure_reason reason = via_->classify(status, a.body);
-    const auto retry_after = parse_retry_after(a.retry_after);
+    const auto retry_after = routing::parse_retry_after(a.retry_after, a.received_at);
     last_ = std::move(a);
     report(reason == failure_reason::none ? failure_reason::bad_response : reason, status, retry_after, now);
     swap_attempts();

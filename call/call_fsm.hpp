@@ -12,6 +12,7 @@
 
 #include "net/upstream_errc.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace baton::call {
 
@@ -40,6 +42,9 @@ struct upstream_answer {
     std::string content_type;
     std::string retry_after;  ///< the raw Retry-After header, empty when absent
     std::string body;
+    /// When the answer came, on the wall clock: what an HTTP-date Retry-After is counted from. Needed only
+    /// when `retry_after` is set.
+    std::chrono::system_clock::time_point received_at{};
 };
 
 /// Side effects the machine announces (logs and metrics); the executor implements them, tests record
@@ -47,8 +52,9 @@ struct upstream_answer {
 class call_observer {
 public:
     virtual ~call_observer() = default;
-    /// An entry of the plan names nothing and was skipped (once per entry, when the plan is built).
-    virtual void plan_note(std::string_view note);
+    /// Entries of the plan were skipped (they name nothing, lie outside the key's scope, or are no model
+    /// name), one line each: called once per request, when the plan is built, and only when there are some.
+    virtual void plan_notes(const std::vector<std::string>& notes);
     /// An attempt at `t` is about to be sent (`t.hop` set when it is a failover). `stream_hop` is the
     /// number of stream hops before it, for a streamed call; nullopt otherwise.
     virtual void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop);
@@ -252,6 +258,7 @@ private:
     client_answer answer_;
     call_error error_;
     std::string stream_error_;
+    std::string detail_;           // a failed stream hop's trigger, for the log
     routing::duration delay_{};
     /// The last failure's answer, given back when the plan says so: an upstream's own, or baton's error.
     std::variant<std::monostate, upstream_answer, call_error> last_;

@@ -9,8 +9,8 @@
 
 namespace baton::call {
 
-/// Why a routed call refused or failed a request, in the call's own words (request validation, key scope,
-/// an upstream answer that is no answer). routing::errc, net::upstream_errc and streaming::stream_trigger
+/// Why a routed call refused or failed a request, in the call's own words (request validation, an upstream
+/// answer that is no answer; the key's scope is routing's, routing::errc::model_not_allowed). routing::errc, net::upstream_errc and streaming::stream_trigger
 /// cover the rest; daemon/error_answer.hpp alone turns any of them into a status and an OpenAI error.
 /// Values start at 1.
 enum class errc {
@@ -18,7 +18,6 @@ enum class errc {
     invalid_type,                ///< a field has the wrong type (`param` names it)
     invalid_value,               ///< a field has a value outside its domain
     missing_required_parameter,  ///< a required field is absent
-    model_not_allowed,           ///< the calling key's `models` scope does not include the model
     unparseable_body,            ///< an upstream 2xx whose body is not a JSON object (a bad_response failure)
 };
 
@@ -30,7 +29,6 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::invalid_type: return "invalid_type";
     case errc::invalid_value: return "invalid_value";
     case errc::missing_required_parameter: return "missing_required_parameter";
-    case errc::model_not_allowed: return "model_not_allowed";
     case errc::unparseable_body: return "bad_response";
     }
     return "invalid_value";

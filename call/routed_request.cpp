@@ -57,6 +57,11 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
     if (!field_ok) return invalid("invalid `" + std::string(required) + "`", "invalid_type", std::string(required));
 
     if (const auto* f = body.if_contains("fallbacks")) {
+        if (f->is_array() && f->get_array().size() > max_request_fallbacks) {
+            return invalid("`fallbacks` may name at most " + std::to_string(max_request_fallbacks) + " models (got " +
+                               std::to_string(f->get_array().size()) + ")",
+                           "invalid_value", "fallbacks");
+        }
         std::vector<std::string> list;
         bool ok = f->is_array();
         if (ok) {

@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/storage_ptr.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,10 @@ struct routed_request {
     std::int64_t created = 0;
 };
 
+/// The most per-request `fallbacks` a body may give (issue #11: 60,000 entries stalled a reactor). More is a
+/// 400; routing then caps the plan at router_settings.max_fallbacks hops anyway.
+inline constexpr std::size_t max_request_fallbacks = 16;
+
 /// Why a body was refused: always a 400 with an OpenAI error.
 struct request_error {
     std::string message;
@@ -45,9 +50,9 @@ struct request_error {
 
 /// Parses and validates a client body for `endpoint`: a JSON object; `model` a string (required unless
 /// `has_default_model`); `messages` a non-empty array (chat), `prompt` (completions) or `input`
-/// (embeddings) present; baton's fields `fallbacks` (array of strings), `num_retries` (0..10),
-/// `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover` (continue | restart |
-/// off) validated and removed. The body's DOM lives in `storage` (a request's arena). Pure; never throws
+/// (embeddings) present; baton's fields `fallbacks` (array of at most max_request_fallbacks strings),
+/// `num_retries` (0..10), `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover`
+/// (continue | restart | off) validated and removed. The body's DOM lives in `storage` (a request's arena). Pure; never throws
 /// for bad input.
 std::variant<routed_request, request_error> parse_routed_request(std::string_view body, providers::api_endpoint endpoint,
                                                                  bool has_default_model,

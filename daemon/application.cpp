@@ -240,6 +240,10 @@ void application::reload()
     }
     shared_.configs.replace(std::move(snap));
     shared_.health.retain_only(live);
+    // Limit state is kept by key name: a key that stays keeps its counts, one removed is forgotten.
+    std::vector<std::string> key_names;
+    for (const auto& k : shared_.configs.current()->cfg.keys) key_names.push_back(k.name);
+    shared_.key_limiter->retain_only(key_names);
     shared_.reloads_ok.fetch_add(1);
     log_.info("reload_ok", {{"config", config_path_}, {"deployments", deployments}});
     sd_notify::ready();

@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <algorithm>
@@ -254,6 +255,9 @@ net::task<action_kind> call_executor::send_unary(const exchange& x)
     a.content_type = std::move(r->content_type);
     a.retry_after = std::move(r->retry_after);
     a.body = std::move(r->body);
+    if (!a.retry_after.empty()) {
+        a.received_at = std::chrono::system_clock::now();
+    }
     co_return fsm_.on_response(std::move(a), now, draw());
 }
 
@@ -301,6 +305,9 @@ net::task<action_kind> call_executor::send_stream(const exchange& x)
         a.content_type = std::string(body_->content_type());
         a.retry_after = std::string(body_->retry_after());
         a.body = rest ? std::move(*rest) : std::string{};
+        if (!a.retry_after.empty()) {
+            a.received_at = std::chrono::system_clock::now();
+        }
         body_.reset();
         if (fsm_.racing()) {
             if (auto next = fsm_.on_racer_response(0, std::move(a), clock::now(), draw())) {
@@ -492,6 +499,7 @@ net::task<void> call_executor::run_hedge()
             a.status = h.body->status();
             a.content_type = std::string(h.body->content_type());
             a.retry_after = std::string(h.body->retry_after());
+            a.received_at = std::chrono::system_clock::now();
             a.body = rest ? std::move(*rest) : std::string{};
             h.answer = std::move(a);
         }
@@ -757,10 +765,18 @@ net::task<bool> call_executor::wait(routing::duration d)
     co_return !ec && !gone_;
 }
 
+std::uint64_t call_executor::tokens_used() const noexcept
+{
+    const call::call_usage u = fsm_.usage();
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(u.prompt_tokens, 0) +
+                                      std::max<std::int64_t>(u.completion_tokens, 0));
+}
+
 answer_meta call_executor::meta(bool attempt_in_flight) const
 {
     answer_meta m;
     m.request_id = request_id_;
+    m.limits = limits_;
     const routing::plan* plan = fsm_.plan();
     m.routing = plan != nullptr;
     if (!m.routing) {
@@ -839,9 +855,13 @@ void call_executor::finish_log(unsigned status)
     log.info("access", std::move(f));
 }
 
-void call_executor::plan_note(std::string_view note)
+void call_executor::plan_notes(const std::vector<std::string>& notes)
 {
-    services_.log->warning("plan_note", {{"request_id", request_id_}, {"note", note}});
+    // One line per request however many entries were skipped (issue #11: one line per entry let a request
+    // with thousands of fallbacks flood the log).
+    json::array lines;
+    for (const auto& n : notes) lines.emplace_back(n);
+    services_.log->warning("plan_note", {{"request_id", request_id_}, {"notes", std::move(lines)}});
 }
 
 void call_executor::params_dropped(const routing::plan::try_deployment& t, std::string_view names)

@@ -51,6 +51,11 @@ public:
     const call::call_error* failure() const noexcept { return failed_ ? &fsm_.error() : nullptr; }
     /// The call's routing plan, once one was made (null for a body refused before routing).
     const routing::plan* plan() const noexcept { return fsm_.plan(); }
+    /// The calling key's limit state, written as x-ratelimit-* headers on the answer; must outlive run().
+    void set_limits(const keys::key_usage* usage) noexcept { limits_ = usage; }
+    /// Tokens the upstream reported used so far (prompt + completion, every hop): what counts toward the
+    /// key's tpm_limit.
+    std::uint64_t tokens_used() const noexcept;
 
 private:
     using clock = std::chrono::steady_clock;
@@ -82,7 +87,7 @@ private:
     void finish_log(unsigned status);
 
     // call_observer: logs and metrics of what the machine decided.
-    void plan_note(std::string_view note) override;
+    void plan_notes(const std::vector<std::string>& notes) override;
     void params_dropped(const routing::plan::try_deployment& t, std::string_view names) override;
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
@@ -102,6 +107,7 @@ private:
     response_sink& sink_;
     std::string_view request_id_;  ///< the handler's; outlives the call
     const client_key* key_;
+    const keys::key_usage* limits_ = nullptr;
 
     clock::time_point started_ = clock::now();
     clock::duration upstream_time_{};

@@ -8,9 +8,11 @@
 #include "daemon/error_answer.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/process_stats.hpp"
+#include "daemon/rate_limit_headers.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/response_sink.hpp"
 #include "net/wire_format.hpp"
+#include "keys/errc.hpp"
 #include "routing/deployment_health.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -121,6 +123,106 @@ std::string aliases_body(const routing::route_table& table)
         json::object{{"default", def.empty() ? json::value(nullptr) : json::value(def)}, {"aliases", std::move(list)}});
 }
 
+json::value nullable(std::uint64_t limit, std::uint64_t value)
+{
+    return limit == 0 ? json::value(nullptr) : json::value(value);
+}
+
+/// Every client key with its scope, limits and where it stands now; never the key or its hash.
+std::string keys_body(const config& cfg, const keys::key_limiter& limiter, keys::wall_time now)
+{
+    json::array data;
+    for (const auto& k : cfg.keys) {
+        json::value models = nullptr;
+        if (k.models) {
+            json::array list;
+            for (const auto& m : *k.models) list.push_back(json::value(m));
+            models = std::move(list);
+        }
+        json::array backups;
+        for (const auto& m : k.backup_models) backups.push_back(json::value(m));
+        const keys::key_limits l = k.limits();
+        const keys::key_usage u = limiter.usage(k.name, l, now);
+        json::object limits{{"rpm_limit", l.rpm}, {"tpm_limit", l.tpm}, {"max_parallel_requests", l.max_parallel}};
+        json::object usage{{"requests_this_minute", u.requests},
+                           {"tokens_this_minute", u.tokens},
+                           {"in_flight", u.in_flight},
+                           {"requests_remaining", nullable(l.rpm, u.requests_remaining)},
+                           {"tokens_remaining", nullable(l.tpm, u.tokens_remaining)},
+                           {"reset_ms", u.reset.count()},
+                           {"requests_total", u.requests_total},
+                           {"tokens_total", u.tokens_total},
+                           {"refused_total", u.refused_total}};
+        data.push_back(json::object{{"name", k.name},
+                                    {"models", std::move(models)},
+                                    {"backup_models", std::move(backups)},
+                                    {"limits", std::move(limits)},
+                                    {"usage", std::move(usage)}});
+    }
+    return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
+}
+
+keys::errc errc_of(keys::limit_kind k)
+{
+    switch (k) {
+    case keys::limit_kind::tpm: return keys::errc::tpm_exceeded;
+    case keys::limit_kind::parallel: return keys::errc::parallel_exceeded;
+    case keys::limit_kind::rpm:
+    case keys::limit_kind::none: break;
+    }
+    return keys::errc::rpm_exceeded;
+}
+
+std::string_view limit_name(keys::limit_kind k)
+{
+    switch (k) {
+    case keys::limit_kind::tpm: return "tpm_limit";
+    case keys::limit_kind::parallel: return "max_parallel_requests";
+    case keys::limit_kind::rpm:
+    case keys::limit_kind::none: break;
+    }
+    return "rpm_limit";
+}
+
+void log_refusal(const logger& log, std::string_view request_id, std::string_view key_name, const keys::verdict& v)
+{
+    log.warning("key_limited", {{"request_id", request_id},
+                                {"client_key", key_name},
+                                {"limit", limit_name(v.refused_by)},
+                                {"retry_after_ms", v.retry_after.count()}});
+}
+
+/// Settles an admitted request of a limited key however its call ends (a client that leaves destroys the
+/// handler's frame too): it leaves the in-flight count and its tokens count toward the minute.
+class admitted_request {
+public:
+    admitted_request(keys::key_limiter& limiter, std::string_view name, const call_executor& call) noexcept
+        : limiter_(limiter), name_(name), call_(call)
+    {
+    }
+    admitted_request(const admitted_request&) = delete;
+    admitted_request& operator=(const admitted_request&) = delete;
+    ~admitted_request() { limiter_.settle(name_, call_.tokens_used(), std::chrono::system_clock::now()); }
+
+private:
+    keys::key_limiter& limiter_;
+    std::string_view name_;  // the snapshot's, which the handler keeps alive
+    const call_executor& call_;
+};
+
+/// The 429 of a key over one of its limits: Retry-After in whole seconds (rounded up), the x-ratelimit-*
+/// headers and OpenAI's error.
+net::task<void> refuse_limited(endpoint_context& ctx, const keys::verdict& v)
+{
+    const auto a = answer_for(errc_of(v.refused_by), keys::refusal_message(ctx.key->name, v));
+    net::response_head h{a.status};
+    h.add("Content-Type", "application/json").add("x-baton-request-id", ctx.request_id);
+    h.add_number("Retry-After", (v.retry_after.count() + 999) / 1000);
+    add_rate_limit_headers(h, v.usage);
+    const auto& head = h.finish(a.body.size(), ctx.out.close_after);
+    co_await ctx.out.write_response(head, a.body);
+}
+
 std::string routes_body()
 {
     json::array data;
@@ -153,6 +255,22 @@ net::task<void> routed(endpoint_context& ctx, providers::api_endpoint endpoint)
     reactor& r = ctx.r;
     call_services services{&r.network(), &r.local(), &r.metrics(), &r.log(), &r.rng(), &r.shared().health};
     call_executor call{services, ctx.snap, endpoint, sink, ctx.request_id, ctx.key};
+    const client_key* key = ctx.key;
+    if (key == nullptr || !key->limits().any()) {
+        co_await call.run(std::move(ctx.req.body));
+        co_return;
+    }
+    // SPEC §3: a request is admitted while the key is under each of its limits; the answer tells where the
+    // key stands (x-ratelimit-*), and the request is settled (tokens, in flight) however it ends.
+    keys::key_limiter& limiter = *r.shared().key_limiter;
+    const keys::verdict v = limiter.admit(key->name, key->limits(), std::chrono::system_clock::now());
+    if (!v.admitted()) {
+        log_refusal(r.log(), ctx.request_id, key->name, v);
+        co_await refuse_limited(ctx, v);
+        co_return;
+    }
+    call.set_limits(&v.usage);
+    const admitted_request settle_at_end{limiter, key->name, call};
     co_await call.run(std::move(ctx.req.body));
 }
 
@@ -226,13 +344,18 @@ net::task<void> aliases(endpoint_context& ctx)
     co_await respond(ctx, 200, aliases_body(ctx.snap->cfg.routes));
 }
 
+net::task<void> keys_list(endpoint_context& ctx)
+{
+    co_await respond(ctx, 200, keys_body(ctx.snap->cfg, *ctx.r.shared().key_limiter, std::chrono::system_clock::now()));
+}
+
 net::task<void> inspect_routes(endpoint_context& ctx)
 {
     co_await respond(ctx, 200, routes_body());
 }
 
 // LiteLLM also serves the OpenAI paths without the /v1 prefix; so does baton.
-constexpr std::array<endpoint_row, 25> rows{{
+constexpr std::array<endpoint_row, 26> rows{{
     {"POST", "/v1/chat/completions", auth_class::client, &chat},
     {"POST", "/v1/completions", auth_class::client, &completions},
     {"POST", "/v1/embeddings", auth_class::client, &embeddings},
@@ -248,6 +371,7 @@ constexpr std::array<endpoint_row, 25> rows{{
     {"GET", "/metrics", auth_class::admin, &metrics},
     {"GET", "/v1/health", auth_class::admin, &health},
     {"GET", "/v1/aliases", auth_class::admin, &aliases},
+    {"GET", "/v1/keys", auth_class::admin, &keys_list},
     {"GET", "/v1/inspect/routes", auth_class::admin, &inspect_routes},
     // Files and batches (SPEC §7): a key sees what it created; the master key sees everything.
     {"POST", "/v1/files", auth_class::client, &upload_file},

@@ -3,6 +3,7 @@
 #include "batches/errc.hpp"
 #include "call/errc.hpp"
 #include "daemon/errc.hpp"
+#include "keys/errc.hpp"
 #include "net/http_errc.hpp"
 #include "net/request_reader.hpp"
 #include "net/upstream_errc.hpp"
@@ -30,8 +31,6 @@ struct shape {
 shape call_shape(call::errc e)
 {
     switch (e) {
-    case call::errc::model_not_allowed:
-        return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
     case call::errc::unparseable_body:
         return {502, "server_error", "bad_response", "upstream returned an unparseable body"};
     default:
@@ -48,6 +47,10 @@ shape routing_shape(routing::errc e)
     case routing::errc::all_rate_limited: return {429, "rate_limit_error", "fallbacks_exhausted", {}};
     case routing::errc::all_timed_out: return {504, "server_error", "fallbacks_exhausted", {}};
     case routing::errc::all_failed: return {502, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::model_not_allowed:
+        return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
+    case routing::errc::invalid_model_name:
+        return {400, "invalid_request_error", "invalid_model_name", "invalid model name"};
     }
     return {502, "server_error", "fallbacks_exhausted", {}};
 }
@@ -79,6 +82,20 @@ shape daemon_shape(errc e)
     case errc::not_found: return {404, "invalid_request_error", "not_found", "not found"};
     }
     return {404, "invalid_request_error", "not_found", "not found"};
+}
+
+// OpenAI's own 429: type names what ran out ("requests" or "tokens"), code rate_limit_exceeded.
+shape keys_shape(keys::errc e)
+{
+    switch (e) {
+    case keys::errc::tpm_exceeded:
+        return {429, "tokens", "rate_limit_exceeded", "rate limit reached on tokens per minute"};
+    case keys::errc::parallel_exceeded:
+        return {429, "requests", "rate_limit_exceeded", "rate limit reached on parallel requests"};
+    case keys::errc::rpm_exceeded:
+        break;
+    }
+    return {429, "requests", "rate_limit_exceeded", "rate limit reached on requests per minute"};
 }
 
 shape http_shape(net::http_errc e)
@@ -144,13 +161,27 @@ shape shape_of(const boost::system::error_code& ec)
     if (cat == daemon_category()) return daemon_shape(static_cast<errc>(v));
     if (cat == net::http_category()) return http_shape(static_cast<net::http_errc>(v));
     if (cat == batches::batches_category()) return batches_shape(static_cast<batches::errc>(v));
+    if (cat == keys::keys_category()) return keys_shape(static_cast<keys::errc>(v));
     return {500, "server_error", "internal_error", "internal error"};
 }
 
 bool is_exhaustion(const boost::system::error_code& ec)
 {
-    return ec.category() == routing::routing_category() &&
-           static_cast<routing::errc>(ec.value()) != routing::errc::model_not_found;
+    if (ec.category() != routing::routing_category()) {
+        return false;
+    }
+    switch (static_cast<routing::errc>(ec.value())) {
+    case routing::errc::nothing_sent:
+    case routing::errc::all_rate_limited:
+    case routing::errc::all_timed_out:
+    case routing::errc::all_failed:
+        return true;
+    case routing::errc::model_not_found:
+    case routing::errc::model_not_allowed:
+    case routing::errc::invalid_model_name:
+        break;
+    }
+    return false;
 }
 
 // JSON bodies are built outside coroutines (GCC 12 mishandles brace-initialized JSON inside them).

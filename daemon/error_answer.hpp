@@ -18,9 +18,9 @@ struct error_answer {
 
 /// The one place a failure becomes an HTTP status and an OpenAI error (issue #9; STYLE.md "one place turns
 /// errors into answers"). Knows every layer's vocabulary:
-/// - call::errc: request errors 400 (code = the errc's name), model_not_allowed 403 permission_error,
-///   unparseable_body 502 `bad_response`;
-/// - routing::errc: model_not_found 404; exhaustion → `fallbacks_exhausted` with the attempts: 503 when
+/// - call::errc: request errors 400 (code = the errc's name), unparseable_body 502 `bad_response`;
+/// - routing::errc: model_not_found 404; model_not_allowed 403 permission_error; invalid_model_name 400
+///   `invalid_model_name`; exhaustion → `fallbacks_exhausted` with the attempts: 503 when
 ///   nothing was sent, 429 (rate_limit_error) when every attempt was rate limited, 504 when every attempt
 ///   timed out, else 502;
 /// - net::upstream_errc: 504 for a timeout, else 502, code = the errc's name; bad_target 502
@@ -33,6 +33,7 @@ struct error_answer {
 ///   500 `internal_error`;
 /// - batches::errc (files and batches): 400 for bad input, 404 file_not_found / batch_not_found, 409
 ///   idempotency_conflict / cannot_cancel, 413 file_too_large, 500 storage_failed; code = the errc's name.
+/// - keys::errc: 429 `rate_limit_exceeded`, type `requests` (rpm, parallel) or `tokens` (tpm), as OpenAI.
 /// `e.message`, when not empty, replaces the default message; `e.param` fills `param`. Pure; thread-safe.
 error_answer answer_for(const call::call_error& e);
 

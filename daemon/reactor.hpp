@@ -3,6 +3,7 @@
 #include "daemon/config_store.hpp"
 #include "daemon/metrics_shard.hpp"
 #include "daemon/upstream_transport.hpp"
+#include "keys/local_key_limiter.hpp"
 #include "log/logger.hpp"
 #include "net/http_server.hpp"
 #include "net/upstream_client.hpp"
@@ -30,6 +31,9 @@ struct shared_state {
     const logger& log;                 ///< the process's logger (thread-safe), injected by the application
     config_store configs;              ///< the running config snapshot (atomically swapped on reload)
     routing::health_registry health;   ///< cooldowns and health, keyed by deployment id, kept across reloads
+    /// Client keys' rpm/tpm/parallel counters, by key name (kept across reloads): behind the key_limiter
+    /// interface so a shared implementation can replace the process-local one.
+    std::unique_ptr<keys::key_limiter> key_limiter = std::make_unique<keys::local_key_limiter>();
     std::atomic<bool> draining{false}; ///< set on SIGTERM: readiness turns false, keep-alive ends
     std::atomic<std::uint64_t> reloads_ok{0};
     std::atomic<std::uint64_t> reloads_error{0};

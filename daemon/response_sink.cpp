@@ -1,5 +1,6 @@
 #include "daemon/response_sink.hpp"
 
+#include "daemon/rate_limit_headers.hpp"
 #include "net/http_server.hpp"
 #include "net/wire_format.hpp"
 
@@ -17,6 +18,9 @@ namespace {
 void add_meta(net::response_head& h, const answer_meta& m)
 {
     h.add("x-baton-request-id", m.request_id);
+    if (m.limits != nullptr) {
+        add_rate_limit_headers(h, *m.limits);
+    }
     if (!m.routing) {
         return;
     }

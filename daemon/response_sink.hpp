@@ -1,6 +1,7 @@
 #pragma once
 
 #include "net/executor.hpp"
+#include "keys/key_window.hpp"
 #include "routing/deployment.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -25,6 +26,8 @@ struct answer_meta {
     int attempts = 0;
     int fallbacks = 0;
     double overhead_ms = 0;
+    /// The calling key's limit state when it has limits: the x-ratelimit-* headers (rate_limit_headers.hpp).
+    const keys::key_usage* limits = nullptr;
 };
 
 /// Where a routed call's answer goes (issue #9): the client's HTTP connection for a live request

@@ -24,13 +24,16 @@ std::string serialize_post(std::string_view target, std::string_view host, std::
 
 /// An HTTP/1.1 response head written straight into one string, for the routed responses: a handful of
 /// known headers, no field container (Beast's allocates per field and dominated the request profile).
-/// Names and values are the caller's to keep valid HTTP (they come from config and baton itself).
+/// Names are the caller's constants. Values may carry what a client or an upstream wrote (a model name):
+/// every control byte but HTAB in them is written as a space (RFC 9110 §5.5), so a value can never end its
+/// header line or add another.
 class response_head {
 public:
     explicit response_head(unsigned status);
 
+    /// `name: value`, the value's control bytes written as spaces.
     response_head& add(std::string_view name, std::string_view value);
-    /// `name: <first><second><third>` without building the joined string.
+    /// `name: <first><second><third>` without building the joined string (control bytes as spaces).
     response_head& add(std::string_view name, std::string_view first, std::string_view second,
                        std::string_view third);
     response_head& add_number(std::string_view name, std::int64_t value);
@@ -43,6 +46,10 @@ public:
     std::string& finish_chunked(bool close);
 
 private:
+    void append_value(std::string_view value);
+    /// `name: value` for values baton wrote itself (digits): nothing to clean.
+    void append_line(std::string_view name, std::string_view value);
+
     std::string out_;
 };
 

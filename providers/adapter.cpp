@@ -1,7 +1,7 @@
 #include "providers/adapter.hpp"
 
+#include "providers/json_body.hpp"
 #include "providers/scoped_defaults.hpp"
-#include "providers/usage_scan.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -71,12 +71,14 @@ routing::failure_reason adapter::classify(int status, std::string_view body) con
 
 response_reading adapter::read(std::string_view body, std::int64_t, std::string&) const
 {
+    // Every byte is checked (issue #11: a body whose first byte was '{' passed, whatever followed), in the
+    // same pass that reads the usage.
+    const json_body whole = read_json_body(body);
     response_reading r;
-    const auto first = body.find_first_not_of(" \t\r\n");
-    r.usable = first != std::string_view::npos && body[first] == '{';
+    r.usable = whole.object;
     if (r.usable) {
         r.body = body;
-        r.usage = scan_usage(body);
+        r.usage = whole.usage;
     }
     return r;
 }

@@ -103,9 +103,10 @@ public:
     /// The §5.3 class of an upstream answer (status and body): routing::classify by default.
     virtual routing::failure_reason classify(int status, std::string_view body) const;
 
-    /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is a JSON object (the
-    /// first non-blank byte is '{'), with the usage found by a byte scan. `created` is the request's unix
-    /// time in seconds, for dialects whose answers carry none (OpenAI's `created`).
+    /// Reads a 2xx non-streamed body. The OpenAI dialect relays it as it is when it is one whole JSON object
+    /// (every byte checked, without building a DOM: providers/json_body.hpp), with the usage read in the
+    /// same pass; anything else is not usable (a bad_response failure). `created` is the request's unix time
+    /// in seconds, for dialects whose answers carry none (OpenAI's `created`).
     virtual response_reading read(std::string_view body, std::int64_t created, std::string& scratch) const;
 
     /// Rewrites a non-2xx upstream body that baton gives back to the client (a format error, say) into

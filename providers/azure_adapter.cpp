@@ -4,12 +4,31 @@ namespace baton::providers {
 
 namespace {
 
+/// `model` as one path segment: every byte but RFC 3986's unreserved ones percent-encoded. Routing lets only
+/// valid model names through (routing/model_name.hpp); this keeps the path one segment whatever comes.
+void append_segment(std::string& t, std::string_view model)
+{
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (const char ch : model) {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                c == '-' || c == '_' || c == '.' || c == '~';
+        if (unreserved) {
+            t += ch;
+        } else {
+            t += '%';
+            t += hex[c >> 4];
+            t += hex[c & 0xf];
+        }
+    }
+}
+
 std::string azure_target(const routing::deployment& d, std::string_view base, api_endpoint endpoint,
                          std::string_view model)
 {
     std::string t(base);
     t += "/openai/deployments/";
-    t += model;
+    append_segment(t, model);
     t += endpoint_path(endpoint);
     t += "?api-version=";
     t += d.api_version;

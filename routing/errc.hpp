@@ -17,6 +17,8 @@ enum class errc {
     all_rate_limited,     ///< plan exhausted: every attempt sent was rate limited
     all_timed_out,        ///< plan exhausted: every attempt sent timed out
     all_failed,           ///< plan exhausted: the attempts failed for other or mixed reasons
+    model_not_allowed,    ///< the model is outside the calling key's `models` scope
+    invalid_model_name,   ///< a '*' in the model, or a wildcard capture that is no model name (model_name.hpp)
 };
 
 /// Stable lower-case name ("model_not_found", ...).
@@ -28,6 +30,8 @@ constexpr std::string_view to_string(errc e) noexcept
     case errc::all_rate_limited: return "all_rate_limited";
     case errc::all_timed_out: return "all_timed_out";
     case errc::all_failed: return "all_failed";
+    case errc::model_not_allowed: return "model_not_allowed";
+    case errc::invalid_model_name: return "invalid_model_name";
     }
     return "all_failed";
 }

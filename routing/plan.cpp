@@ -1,9 +1,11 @@
 #include "routing/plan.hpp"
 
+#include "routing/model_name.hpp"
 #include "routing/picker.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace baton::routing {
 
@@ -16,20 +18,33 @@ constexpr double backoff_cap_seconds = 8.0;
 
 }  // namespace
 
-std::optional<plan> plan::make(const route_table& table, health_registry& health, std::string_view model,
-                               request_options options, std::vector<std::string>* notes)
+boost::system::result<plan, plan::refusal> plan::make(const route_table& table, health_registry& health,
+                                                      std::string_view model, request_options options,
+                                                      std::vector<std::string>* notes)
 {
     plan p(table, health);
     p.options_ = std::move(options);
     p.requested_ = model.empty() ? table.default_model : std::string(model);
+    const auto not_found = [&] {
+        return refusal{errc::model_not_found, p.requested_, "model",
+                       "The model `" + p.requested_ + "` does not exist or is not configured in baton"};
+    };
     if (p.requested_.empty()) {
-        return std::nullopt;
+        return not_found();
     }
 
     // Step 1: what the name itself stands for.
     p.lookup_keys_.push_back(p.requested_);
-    if (!p.add_entry(p.requested_, true)) {
-        return std::nullopt;
+    switch (p.add_entry(p.requested_, true)) {
+    case entry_result::added:
+        break;
+    case entry_result::names_nothing:
+        return not_found();
+    case entry_result::out_of_scope:
+        return refusal{errc::model_not_allowed, p.requested_, "model",
+                       "this key is not allowed to use model `" + p.requested_ + "`"};
+    case entry_result::invalid_name:
+        return refusal{errc::invalid_model_name, p.requested_, "model", p.invalid_detail_};
     }
     if (const auto it = table.settings.model_group_alias.find(p.requested_);
         it != table.settings.model_group_alias.end() && it->second != p.requested_) {
@@ -41,9 +56,18 @@ std::optional<plan> plan::make(const route_table& table, health_registry& health
     }
 
     if (!p.options_.disable_fallbacks) {
-        // Step 2: the request's own fallbacks replace the key's backup_models.
+        // Step 2: the request's own fallbacks replace the key's backup_models. They are the client's own
+        // words: a name that is no model name refuses the request, as the model itself would.
         if (p.options_.fallbacks) {
-            p.add_list(*p.options_.fallbacks, "fallbacks");
+            for (const auto& entry : *p.options_.fallbacks) {
+                const entry_result r = p.add_entry(entry, false);
+                if (r == entry_result::invalid_name) {
+                    return refusal{errc::invalid_model_name, entry, "fallbacks", p.invalid_detail_};
+                }
+                if (r != entry_result::added) {
+                    p.notes_.push_back(p.note_for(r, "fallbacks", entry));
+                }
+            }
         } else {
             p.add_list(p.options_.backup_models, "backup_models");
         }
@@ -61,59 +85,99 @@ std::optional<plan> plan::make(const route_table& table, health_registry& health
     return p;
 }
 
-bool plan::add_entry(const std::string& entry, bool primary)
+bool plan::in_scope(std::string_view name) const
 {
+    const auto* scope = options_.scope;
+    return scope == nullptr || std::find(scope->begin(), scope->end(), name) != scope->end();
+}
+
+plan::entry_result plan::add_entry(const std::string& entry, bool primary)
+{
+    // The name as written decides the scope: a rename's own name must be listed (docs/configuration.md).
+    const bool allowed = in_scope(entry);
     std::string name = entry;
     if (const auto it = table_->settings.model_group_alias.find(name);
         it != table_->settings.model_group_alias.end()) {
         name = it->second;  // one level: a rename never chains into another rename
     }
+    // The model asked for is never a pattern: a literal '*' would reach the upstream. A fallback may name a
+    // wildcard group by its pattern (it then serves the requested model: pattern_model()).
+    if (primary && (entry.find('*') != std::string::npos || name.find('*') != std::string::npos)) {
+        invalid_detail_ = "model `" + entry + "` contains '*': a wildcard pattern is not a model; name one model";
+        return entry_result::invalid_name;
+    }
     if (table_->group(name) != nullptr) {
+        if (!allowed) {
+            return entry_result::out_of_scope;
+        }
         add_stage({name, pattern_model(name)});
-        return true;
+        return entry_result::added;
     }
     // An alias is looked up before wildcards, so an "*" group never swallows alias names.
     if (const alias* a = table_->find_alias(name)) {
+        if (!allowed) {
+            return entry_result::out_of_scope;
+        }
         const std::size_t before = groups_.size();
         bool any = false;
         for (const auto& link : a->chain) {
-            if (add_group(link)) {
+            // The alias is in scope, so its whole chain is.
+            const entry_result r = add_group(link, true);
+            if (r == entry_result::added) {
                 any = true;
             } else {
-                notes_.push_back("alias '" + a->name + "': chain entry '" + link +
-                                 "' names no configured group; skipped");
+                notes_.push_back("alias '" + a->name + "': chain entry '" + link + "' " +
+                                 (r == entry_result::invalid_name ? "is not a valid model name"
+                                                                  : "names no configured group") +
+                                 "; skipped");
             }
         }
         if (primary && groups_.size() > before) {
             alias_ = a->name;
         }
-        return any;
+        return any ? entry_result::added : entry_result::names_nothing;
     }
-    if (add_group(name)) {
-        return true;
+    if (const entry_result r = add_group(name, allowed); r != entry_result::names_nothing) {
+        return r;
     }
-    // LiteLLM also routes a name that is a deployment's model_info.id to that one deployment.
+    // LiteLLM also routes a name that is a deployment's model_info.id to that one deployment; in scope when
+    // the id or its group is listed.
     if (const deployment* d = table_->find_deployment(name)) {
+        if (!allowed && !in_scope(d->group)) {
+            return entry_result::out_of_scope;
+        }
         add_stage({d->group, {}, d->index});
-        return true;
+        return entry_result::added;
     }
-    return false;
+    return entry_result::names_nothing;
 }
 
-bool plan::add_group(const std::string& name)
+plan::entry_result plan::add_group(const std::string& name, bool allowed)
 {
     std::string matched;
     if (table_->match_group(name, &matched) == nullptr) {
-        return false;
+        return entry_result::names_nothing;
     }
     std::string part;
     if (matched != name) {
-        part = std::string(route_table::wildcard_capture(matched, name).value_or(std::string_view{}));
+        const std::string_view capture = route_table::wildcard_capture(matched, name).value_or(std::string_view{});
+        // What '*' stands for goes upstream (a JSON body, a URL path) and into x-baton-resolved.
+        if (!valid_model_capture(capture)) {
+            invalid_detail_ = "model `" + name + "` is not valid for wildcard group `" + matched +
+                              "`: what '*' stands for must be " + std::string(model_capture_rule);
+            return entry_result::invalid_name;
+        }
+        // A wildcard group listed by its pattern brings every name it matches.
+        allowed = allowed || in_scope(matched);
+        part = std::string(capture);
     } else {
         part = pattern_model(matched);
     }
+    if (!allowed) {
+        return entry_result::out_of_scope;
+    }
     add_stage({std::move(matched), std::move(part)});
-    return true;
+    return entry_result::added;
 }
 
 std::string plan::pattern_model(const std::string& group) const
@@ -140,11 +204,25 @@ void plan::add_stage(stage_group g)
 void plan::add_list(const std::vector<std::string>& entries, std::string_view what)
 {
     for (const auto& entry : entries) {
-        if (!add_entry(entry, false)) {
-            notes_.push_back(std::string(what) + " entry '" + entry +
-                             "' names no configured group or alias; skipped");
+        if (const entry_result r = add_entry(entry, false); r != entry_result::added) {
+            notes_.push_back(note_for(r, what, entry));
         }
     }
+}
+
+std::string plan::note_for(entry_result r, std::string_view what, const std::string& entry) const
+{
+    std::string n = std::string(what) + " entry '" + entry + "' ";
+    switch (r) {
+    case entry_result::out_of_scope:
+        return n + "is outside the key's models; skipped";
+    case entry_result::invalid_name:
+        return n + "is not a valid model name; skipped";
+    case entry_result::names_nothing:
+    case entry_result::added:
+        break;
+    }
+    return n + "names no configured group or alias; skipped";
 }
 
 const std::vector<std::string>* plan::lookup(
@@ -500,6 +578,11 @@ plan::step plan::finish(ending e)
         return exhausted{exhausted_why()};
     }
     return give_back{};
+}
+
+void throw_exception_from_error(const plan::refusal& r, const boost::source_location&)
+{
+    throw std::invalid_argument(r.message);
 }
 
 int plan::attempts_sent() const noexcept

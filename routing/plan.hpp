@@ -8,6 +8,8 @@
 #include "routing/time.hpp"
 
 #include <functional>
+#include <boost/system/result.hpp>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +29,10 @@ struct request_options {
     /// The calling key's backup_models (step 2 when `fallbacks` is unset). Group or alias names; entries that
     /// name nothing are skipped with a note.
     std::vector<std::string> backup_models;
+    /// The calling key's `models` (SPEC §3 `keys:`): the names it may reach, on every hop of the plan (see
+    /// plan::make). Null: no key scope (no key, or a key without `models`). Borrowed from the config
+    /// snapshot: it must outlive the plan.
+    const std::vector<std::string>* scope = nullptr;
     /// `disable_fallbacks: true`: only the groups the model itself names (an alias's whole chain included);
     /// no backup, configured, default, context-window or content-policy fallbacks.
     bool disable_fallbacks = false;
@@ -137,12 +143,31 @@ public:
 
     using step = std::variant<try_deployment, wait, exhausted, give_back>;
 
-    /// Resolves `model` (empty = table.default_model) into the plan described above. Returns nullopt when it
-    /// names no group, alias or wildcard match, or an alias none of whose chain entries exists
-    /// (model_not_found). Entries of fallbacks/backup_models/fallbacks maps that name nothing are skipped;
-    /// each skip adds a line to `notes` (when given) and to notes(). Does not touch the health registry.
-    static std::optional<plan> make(const route_table& table, health_registry& health, std::string_view model,
-                                    request_options options, std::vector<std::string>* notes = nullptr);
+    /// Why make() built no plan: the name refused, the request field it came from ("model", or "fallbacks"
+    /// for a per-request fallback), and the reason in words for the client.
+    struct refusal {
+        /// model_not_found: the model names no group, alias or wildcard match (or an alias none of whose chain
+        /// entries exists); model_not_allowed: the model is outside the key's scope; invalid_model_name: the
+        /// model holds a '*', or the model or a per-request fallback makes a wildcard group capture something
+        /// that is no model name (routing/model_name.hpp). A fallback may name a wildcard group by its pattern.
+        errc why = errc::model_not_found;
+        std::string name;
+        std::string param = "model";
+        std::string message;
+    };
+
+    /// Resolves `model` (empty = table.default_model) into the plan described above, or says why it cannot
+    /// (refusal). The key's scope (request_options::scope) applies to every entry: a name is in scope when
+    /// it is listed as written (a rename is not followed: its own name must be listed), an alias in scope
+    /// brings its whole chain, a wildcard group listed by its pattern ("openai/*") brings every name it
+    /// matches, and a deployment id is in scope when it or its group is listed. The model itself outside the scope refuses the request (model_not_allowed); any other entry
+    /// outside it (per-request fallbacks, backup_models, configured, default, context-window and
+    /// content-policy fallbacks, reached directly or through an alias or rename) is skipped with a note, as
+    /// are entries that name nothing and configured entries that are no valid model name. Each note is a line
+    /// of `notes` (when given) and of notes(). Does not touch the health registry.
+    static boost::system::result<plan, refusal> make(const route_table& table, health_registry& health,
+                                                     std::string_view model, request_options options,
+                                                     std::vector<std::string>* notes = nullptr);
 
     /// The next step given everything reported so far, at `now`, with `draw` uniform in [0, 1) (used for the
     /// pick and for the backoff jitter). Cooling-down deployments met on the way are recorded as skipped
@@ -210,12 +235,16 @@ private:
         std::optional<std::size_t> pinned;  // a fallback naming a deployment id: only that deployment
     };
     enum class ending { running, succeeded, gave_back, exhausted };
+    /// What became of one entry of the plan.
+    enum class entry_result { added, names_nothing, out_of_scope, invalid_name };
 
-    bool add_entry(const std::string& entry, bool primary);
-    bool add_group(const std::string& name);
+    entry_result add_entry(const std::string& entry, bool primary);
+    entry_result add_group(const std::string& name, bool allowed);
+    bool in_scope(std::string_view name) const;
     void add_stage(stage_group g);
     std::string pattern_model(const std::string& group) const;
     void add_list(const std::vector<std::string>& entries, std::string_view what);
+    std::string note_for(entry_result r, std::string_view what, const std::string& entry) const;
     const std::vector<std::string>* lookup(
         const std::map<std::string, std::vector<std::string>, std::less<>>& fallbacks) const;
     std::shared_ptr<deployment_health> health_of(const deployment& d) const;
@@ -251,6 +280,7 @@ private:
     int abandoned_ = 0;                                // attempts that lost a hedge race
     std::vector<attempt> attempts_;
     std::vector<std::string> notes_;
+    std::string invalid_detail_;  // why the last entry_result::invalid_name was
     int fallbacks_taken_ = 0;
     int rounds_used_ = 0;                    // extra rounds used on the current group
     int sent_in_round_ = 0;                  // attempts sent in the current group's current round
@@ -260,5 +290,9 @@ private:
     std::optional<duration> round_retry_after_;
     ending ending_ = ending::running;
 };
+
+/// What boost::system::result<plan, plan::refusal>::value() throws when there is no plan: a
+/// std::invalid_argument with the refusal's message.
+[[noreturn]] void throw_exception_from_error(const plan::refusal& r, const boost::source_location& loc);
 
 }  // namespace baton::routing

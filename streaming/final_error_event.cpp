@@ -4,8 +4,6 @@
 
 namespace baton::streaming {
 
-namespace {
-
 // Plain ASCII without quotes or backslashes: the event is assembled without a JSON serializer.
 std::string_view describe(stream_trigger t) noexcept
 {
@@ -25,8 +23,6 @@ std::string_view describe(stream_trigger t) noexcept
     }
     return "the upstream stream failed";
 }
-
-}  // namespace
 
 std::string final_error_event(const stream_failure& f, routing::stream_failover_mode mode)
 {

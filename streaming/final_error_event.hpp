@@ -4,8 +4,13 @@
 #include "streaming/stream_trigger.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace baton::streaming {
+
+/// What `trigger` means, in a few plain ASCII words without quotes or backslashes ("the upstream stream ended
+/// before [DONE] or a finish_reason"), for the final error event and the log. Pure.
+std::string_view describe(stream_trigger trigger) noexcept;
 
 /// How a committed stream failed for good, for its closing error event.
 struct stream_failure {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "keys/key_window.hpp"
 #include "routing/route_table.hpp"
 
 #include <cstdint>
@@ -85,6 +86,11 @@ struct client_key {
     std::uint64_t rpm_limit = 0;
     /// Tokens per minute allowed to this key; 0 = unlimited.
     std::uint64_t tpm_limit = 0;
+    /// Requests of this key in flight at once; 0 = unlimited.
+    std::uint64_t max_parallel_requests = 0;
+
+    /// The three limits as keys::key_limiter takes them.
+    keys::key_limits limits() const noexcept { return {rpm_limit, tpm_limit, max_parallel_requests}; }
 };
 
 /// A loaded, validated config snapshot (see load_config_text). Move-only because `routes` is; the daemon

@@ -62,7 +62,8 @@ void parse_client_keys(yaml_reader& reader, const YAML::Node& node, config_draft
             continue;
         }
         m->warn_unknown(reader.diag(),
-                        {"name", "key", "key_sha256", "models", "backup_models", "rpm_limit", "tpm_limit"});
+                        {"name", "key", "key_sha256", "models", "backup_models", "rpm_limit", "tpm_limit",
+                         "max_parallel_requests"});
         const std::size_t errors_before = reader.diag().error_count();
         client_key k;
         if (const auto* e = m->find("name")) {
@@ -118,6 +119,7 @@ void parse_client_keys(yaml_reader& reader, const YAML::Node& node, config_draft
         }
         read_limit(reader, *m, "rpm_limit", k.rpm_limit);
         read_limit(reader, *m, "tpm_limit", k.tpm_limit);
+        read_limit(reader, *m, "max_parallel_requests", k.max_parallel_requests);
         if (reader.diag().error_count() == errors_before) {
             draft.keys.push_back(std::move(k));
         }

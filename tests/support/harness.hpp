@@ -14,6 +14,7 @@
 #include "support/json_fields.hpp"
 #include "support/metrics_reader.hpp"
 #include "support/nginx_process.hpp"
+#include "support/openai_error.hpp"
 #include "support/ports.hpp"
 #include "support/proc_info.hpp"
 #include "support/raw_http.hpp"

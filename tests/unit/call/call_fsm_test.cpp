@@ -43,8 +43,14 @@ namespace {
 struct recorder final : call::call_observer {
     std::vector<std::string> lines;
     std::vector<std::string> notes;
+    int note_calls = 0;  ///< plan_notes() calls: at most one per request
+    std::vector<std::string> details;  ///< each attempt_ended()'s detail
 
-    void plan_note(std::string_view note) override { notes.emplace_back(note); }
+    void plan_notes(const std::vector<std::string>& n) override
+    {
+        notes.insert(notes.end(), n.begin(), n.end());
+        ++note_calls;
+    }
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> hop) override
     {
         std::string l = "start " + t.target->id;
@@ -53,8 +59,9 @@ struct recorder final : call::call_observer {
         lines.push_back(l);
     }
     void attempt_ended(const routing::plan::try_deployment& t, failure_reason r, int status, routing::duration,
-                       std::string_view) override
+                       std::string_view detail) override
     {
+        details.emplace_back(detail);
         lines.push_back("end " + t.target->id + " " + std::string(to_string(r)) + " " + std::to_string(status));
     }
     void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
@@ -76,11 +83,12 @@ struct reply {
     std::optional<net::upstream_errc> transport; ///< set: the exchange failed without a status
     bool cut = false;                            ///< a stream that ends with a cut instead of a clean EOF
     std::string retry_after;
+    std::chrono::system_clock::time_point received_at{};  ///< the wall clock of an HTTP-date Retry-After
 };
 
 reply http(unsigned status, std::string body = {}, std::string retry_after = {})
 {
-    return {status, std::move(body), std::nullopt, false, std::move(retry_after)};
+    return {status, std::move(body), std::nullopt, false, std::move(retry_after), {}};
 }
 
 reply transport(net::upstream_errc e)
@@ -217,7 +225,8 @@ outcome drive(call::call_fsm& fsm, action_kind a, const script& up, routing::tim
             if (rep.transport) {
                 a = fsm.on_transport_error(*rep.transport, "scripted", now, 0.0);
             } else if (!o.streamed || rep.status < 200 || rep.status >= 300) {
-                a = fsm.on_response({rep.status, "application/json", rep.retry_after, rep.body}, now, 0.0);
+                a = fsm.on_response({rep.status, "application/json", rep.retry_after, rep.body, rep.received_at}, now,
+                                    0.0);
             } else {
                 a = fsm.on_stream_open(now);
                 BOOST_REQUIRE(a == action_kind::relay);
@@ -475,8 +484,9 @@ BOOST_AUTO_TEST_CASE(a_key_outside_its_scope_is_refused_before_anything_is_sent)
     const call::key_scope scope{&models, nullptr};
     const auto r = run(b, chat_body("g"), per_deployment({}), &scope);
     BOOST_TEST(r.last == action_kind::fail);
-    BOOST_TEST((r.error.ec == call::errc::model_not_allowed));
+    BOOST_TEST((r.error.ec == routing::errc::model_not_allowed));
     BOOST_TEST(r.error.param == "model");
+    BOOST_TEST(r.error.message == "this key is not allowed to use model `g`");
     BOOST_TEST(r.sent.empty());
 }
 
@@ -504,6 +514,7 @@ BOOST_AUTO_TEST_CASE(the_keys_backups_come_before_global_fallbacks_and_unresolva
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "K", "F"}), boost::test_tools::per_element());
     BOOST_REQUIRE(b.rec.notes.size() == 1u);
     BOOST_TEST(b.rec.notes[0].find("'missing'") != std::string::npos);
+    BOOST_TEST(b.rec.note_calls == 1);
 }
 
 BOOST_AUTO_TEST_CASE(an_alias_chain_is_followed_and_the_served_group_is_known)
@@ -1218,6 +1229,73 @@ BOOST_AUTO_TEST_CASE(no_candidate_no_hedge)
     BOOST_TEST(!fsm.racing());
     // The original then fails: the plan was not moved by the look for a hedge.
     BOOST_TEST(fsm.on_transport_error(net::upstream_errc::connection, "x", at(11), 0.0) == action_kind::fail);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------------
+// What a broken or hostile upstream sends (issue #11)
+// ---------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_SUITE(hostile_upstream)
+
+BOOST_AUTO_TEST_CASE(a_2xx_that_breaks_after_its_first_byte_fails_over_as_bad_response)
+{
+    bench b;
+    b.add("A", "g", 1);
+    b.add("B", "g", 1);
+    const auto r = run(b, chat_body("g"),
+                       per_deployment({{"A", {http(200, R"({"id":"x","object":"chat.completion","choices":[)")}}}));
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.body == ok_body);
+    BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B"}), boost::test_tools::per_element());
+    BOOST_TEST(b.rec.lines[1] == "end A bad_response 200");
+    BOOST_TEST(b.rec.details[0] == "a 2xx body that is not one JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(an_upstream_error_given_back_never_carries_the_deployments_key)
+{
+    bench b;
+    routing::deployment d;
+    d.id = "K";
+    d.group = "k";
+    d.provider = "openai";
+    d.upstream_model = "up-K";
+    d.api_key = "sk-live-0123456789";
+    b.w.add(std::move(d));
+    const std::string echoed = R"x({"error":{"message":"bad key sk-live-0123456789 (sk-live-0123456789)","type":"invalid_request_error","param":null,"code":null}})x";
+    const auto r = run(b, chat_body("k"), per_deployment({{"K", {http(422, echoed)}}}));
+    BOOST_TEST(r.last == action_kind::respond);
+    BOOST_TEST(r.status == 422u);
+    BOOST_TEST(r.body ==
+               R"x({"error":{"message":"bad key [redacted] ([redacted])","type":"invalid_request_error","param":null,"code":null}})x");
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_as_an_http_date_is_counted_from_the_answers_wall_clock)
+{
+    bench b;
+    b.add("A", "g", 1);
+    b.add("B", "g", 1);
+    const auto wall = std::chrono::sys_days(std::chrono::year(2024) / 6 / 1) + std::chrono::hours(12);
+    reply limited = http(429, {}, "Sat, 01 Jun 2024 12:00:40 GMT");
+    limited.received_at = wall;
+    const auto r = run(b, chat_body("g"), per_deployment({{"A", {limited}}}));
+    BOOST_TEST(r.status == 200u);
+    // Cooling for the 40 s the date asks (cooldown_time is 5 s): still at 39 s, over at 41 s (the attempt
+    // ended 1 ms after at(0)).
+    BOOST_TEST(b.w.cell("A").cooling(at(39)));
+    BOOST_TEST(!b.w.cell("A").cooling(at(41)));
+}
+
+BOOST_AUTO_TEST_CASE(a_stream_that_ends_without_done_tells_its_trigger)
+{
+    bench b;
+    b.add("A", "g", 1);
+    b.add("B", "g", 0);
+    const auto r = run(b, chat_body("g", true),
+                       per_deployment({{"A", {http(200, chunk("", true))}}, {"B", {http(200, whole_stream({"ok"}))}}}));
+    BOOST_TEST(r.text() == "ok");
+    BOOST_TEST(b.rec.lines[1] == "end A connection 0");
+    BOOST_TEST(b.rec.details[0] == "eof_before_done: the upstream stream ended before [DONE] or a finish_reason");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

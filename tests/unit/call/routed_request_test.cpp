@@ -114,6 +114,9 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_with_their_param)
          "`fallbacks` must be an array of model names", "invalid_type", "fallbacks"},
         {R"({"model":"m","messages":[{}],"fallbacks":["a",1]})", api_endpoint::chat_completions,
          "`fallbacks` must be an array of model names", "invalid_type", "fallbacks"},
+        // Issue #11, defect 9: at most 16 per-request fallbacks.
+        {R"({"model":"m","messages":[{}],"fallbacks":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]})",
+         api_endpoint::chat_completions, "`fallbacks` may name at most 16 models (got 17)", "invalid_value", "fallbacks"},
         {R"({"model":"m","messages":[{}],"num_retries":11})", api_endpoint::chat_completions,
          "`num_retries` must be an integer from 0 to 10", "invalid_type", "num_retries"},
         {R"({"model":"m","messages":[{}],"disable_fallbacks":"yes"})", api_endpoint::chat_completions,
@@ -134,4 +137,14 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_with_their_param)
             BOOST_TEST(e.param == c.param);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(sixteen_fallbacks_are_accepted)
+{
+    std::string body = R"({"model":"m","messages":[{}],"fallbacks":[)";
+    for (int i = 0; i < 16; ++i) body += (i == 0 ? "\"f" : ",\"f") + std::to_string(i) + "\"";
+    body += "]}";
+    const auto parsed = parse_routed_request(body, api_endpoint::chat_completions, false);
+    BOOST_REQUIRE(std::holds_alternative<routed_request>(parsed));
+    BOOST_TEST(std::get<routed_request>(parsed).options.fallbacks->size() == 16u);
 }

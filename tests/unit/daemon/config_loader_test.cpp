@@ -1047,6 +1047,7 @@ keys:
     backup_models: [echo]
     rpm_limit: 600
     tpm_limit: 100000
+    max_parallel_requests: 20
   - name: team-b
     key_sha256: )" + hash_b + R"(
 aliases:
@@ -1062,6 +1063,8 @@ aliases:
     BOOST_TEST(a.backup_models == strings{"echo"}, boost::test_tools::per_element());
     BOOST_TEST(a.rpm_limit == 600u);
     BOOST_TEST(a.tpm_limit == 100000u);
+    BOOST_TEST(a.max_parallel_requests == 20u);
+    BOOST_TEST(c.keys[1].max_parallel_requests == 0u);
     BOOST_TEST(c.keys[1].key_sha256 == std::string(64, 'a'));
     BOOST_TEST(!c.keys[1].models.has_value());
     BOOST_TEST(c.warnings.empty());

@@ -1,3 +1,4 @@
+#include "daemon/labelled_counter.hpp"
 #include "daemon/latency_histogram.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/metrics_shard.hpp"
@@ -12,6 +13,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using baton::daemon::batch_outcome;
@@ -98,6 +100,43 @@ BOOST_AUTO_TEST_CASE(bounds_span_50us_to_120s) {
     for (std::size_t i = 1; i < latency_histogram::bounds.size(); ++i) {
         BOOST_TEST(latency_histogram::bounds[i] > latency_histogram::bounds[i - 1]);
     }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(labelled_counter_suite)
+
+// The recently used series are a shortcut only: every series keeps its own count whatever the order of use
+// (more series than the shortcut holds, alternating), and copies and moves count on their own.
+BOOST_AUTO_TEST_CASE(counts_stay_per_series_through_the_recent_shortcut_copies_and_moves) {
+    using baton::daemon::labelled_counter;
+    labelled_counter<2> c;
+    const std::vector<std::string> groups{"a", "b", "ab", "c", "d", "e"};
+    for (int round = 0; round < 3; ++round) {
+        for (const auto& g : groups) {
+            c.add({g, "200"});
+            c.add({g, "20"}, 2);
+        }
+    }
+    for (const auto& g : groups) {
+        BOOST_TEST(c.value({g, "200"}) == 3u);
+        BOOST_TEST(c.value({g, "20"}) == 6u);
+    }
+    BOOST_TEST(c.samples().size() == 12u);
+
+    labelled_counter<2> copy = c;
+    copy.add({"a", "200"});
+    c.add({"a", "200"}, 10);
+    BOOST_TEST(copy.value({"a", "200"}) == 4u);
+    BOOST_TEST(c.value({"a", "200"}) == 13u);
+
+    labelled_counter<2> moved = std::move(copy);
+    moved.add({"a", "200"});
+    BOOST_TEST(moved.value({"a", "200"}) == 5u);
+    copy = c;
+    copy.add({"b", "200"});
+    BOOST_TEST(copy.value({"b", "200"}) == 4u);
+    BOOST_TEST(c.value({"b", "200"}) == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

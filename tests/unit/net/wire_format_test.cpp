@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -73,6 +74,42 @@ BOOST_AUTO_TEST_CASE(four_argument_add_concatenates_the_three_parts)
                "Content-Length: 2\r\n\r\n");
 }
 
+// Issue #11: a value can never end its header line or start another, whoever wrote it (a model name in
+// x-baton-resolved came from the client).
+BOOST_AUTO_TEST_CASE(control_bytes_in_values_are_written_as_spaces)
+{
+    response_head h{200};
+    h.add("x-baton-resolved", "openai", "/", "x\r\nSet-Cookie: a=b").add("x-one", std::string_view("a\nb\rc\0d\x7f" "e\tf", 11));
+    BOOST_TEST(h.finish(0, false) ==
+               "HTTP/1.1 200 OK\r\n"
+               "x-baton-resolved: openai/x  Set-Cookie: a=b\r\n"
+               "x-one: a b c d e\tf\r\n"
+               "Content-Length: 0\r\n\r\n");
+}
+
+// Values are checked eight bytes at a time (short ones as one word of two 4-byte halves): every forbidden byte
+// (each control but HTAB, and DEL) is found at every position of values of every size up to 19, and bytes next to the bounds (0x1f/0x20, 0x7e/0x7f/0x80) are judged
+// right.
+BOOST_AUTO_TEST_CASE(every_forbidden_byte_is_found_at_every_position)
+{
+    for (unsigned c = 0; c < 256; ++c) {
+        const bool forbidden = (c < 0x20 && c != '\t') || c == 0x7f;
+        for (std::size_t size = 1; size <= 19; ++size) {
+        for (std::size_t at = 0; at < size; ++at) {
+            std::string value(size, 'a');
+            value[at] = static_cast<char>(c);
+            std::string expected = value;
+            if (forbidden) expected[at] = ' ';
+            response_head h{200};
+            h.add("x-v", value);
+            BOOST_TEST(h.finish(0, false) ==
+                           "HTTP/1.1 200 OK\r\nx-v: " + expected + "\r\nContent-Length: 0\r\n\r\n",
+                       "byte " << c << " at " << at << " of " << size);
+        }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(add_number_writes_decimal_integers)
 {
     BOOST_TEST(number_text(0) == "0");
@@ -96,6 +133,25 @@ BOOST_AUTO_TEST_CASE(add_millis_writes_three_decimals)
     BOOST_TEST(millis_text(0.0005) == "0.001");
     BOOST_TEST(millis_text(0.0004) == "0.000");
     BOOST_TEST(millis_text(2.9996) == "3.000");
+    BOOST_TEST(millis_text(-0.0004) == "-0.000");
+    BOOST_TEST(millis_text(-2.9996) == "-3.000");
+    BOOST_TEST(millis_text(1e15) == "1000000000000000.000");
+}
+
+// The integer path agrees with std::to_chars(fixed, 3) over a sweep of values, ties and near-ties included.
+BOOST_AUTO_TEST_CASE(add_millis_agrees_with_to_chars)
+{
+    for (int i = -20000; i <= 200000; ++i) {
+        for (const double ms : {i / 997.0, i * 0.0005, i * 0.0015 + 1e-12, i * 1.25e-4, i * 3.1}) {
+            char digits[64];
+            const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
+            BOOST_REQUIRE(ec == std::errc{});
+            const std::string expected(digits, end);
+            if (millis_text(ms) != expected) {
+                BOOST_TEST(millis_text(ms) == expected, "ms " << ms);
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(add_millis_writes_zero_for_nan_and_infinity)

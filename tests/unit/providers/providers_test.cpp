@@ -215,6 +215,20 @@ BOOST_AUTO_TEST_CASE(deployment_path_api_version_and_api_key_header)
     BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "gpt4o-deploy", scratch).data() == r.targets[0].data());
 }
 
+// Issue #11: the model is one path segment whatever it holds (routing refuses such names before; this is
+// the second line).
+BOOST_AUTO_TEST_CASE(the_model_is_one_percent_encoded_path_segment)
+{
+    const auto d = make("azure", "*", "az-key");
+    const auto& a = providers::adapter_for("azure");
+    const auto r = a.route(d, "/base");
+    std::string scratch;
+    BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "../x y/\r\n?#%", scratch) ==
+               "/base/openai/deployments/..%2Fx%20y%2F%0D%0A%3F%23%25/chat/completions?api-version=2024-10-21");
+    BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "gpt-4o_mini.1~", scratch) ==
+               "/base/openai/deployments/gpt-4o_mini.1~/chat/completions?api-version=2024-10-21");
+}
+
 BOOST_AUTO_TEST_CASE(content_filter_400_is_content_policy)
 {
     // Azure's answer when its content management policy filtered the prompt.
