@@ -17,8 +17,8 @@ using routing::failure_reason;
 using streaming::stream_action;
 using streaming::stream_action_kind;
 
-/// `text` with every occurrence of `secret` replaced by "[redacted]" (an upstream error that quotes the key it
-/// was sent). Secrets shorter than 4 bytes are left alone: they could not be told from ordinary text.
+/// `text` with every occurrence of `secret` replaced by "[redacted]" (an upstream error that quotes the key
+/// it was sent). Secrets shorter than 4 bytes are left alone: they could not be told from ordinary text.
 void redact(std::string& text, std::string_view secret)
 {
     if (secret.size() < 4) {
@@ -42,22 +42,19 @@ streaming::endpoint_kind stream_kind(providers::api_endpoint e)
 
 }  // namespace
 
-void call_observer::plan_notes(const std::vector<std::string>&)
-{
-}
+void call_observer::plan_notes(const std::vector<std::string>&) {}
 
-void call_observer::attempt_started(const routing::plan::try_deployment&, std::optional<std::size_t>)
-{
-}
+void call_observer::attempt_started(const routing::plan::try_deployment&, std::optional<std::size_t>) {}
 
-void call_observer::attempt_ended(const routing::plan::try_deployment&, failure_reason, int, routing::duration,
-                                  std::string_view)
+void call_observer::attempt_ended(const routing::plan::try_deployment&, failure_reason, int,
+                                  routing::duration, std::string_view)
 {
 }
 
 void call_observer::params_dropped(const routing::plan::try_deployment&, std::string_view) {}
 
-void call_observer::stream_failed_over(const routing::plan::try_deployment&, streaming::stream_trigger, std::size_t)
+void call_observer::stream_failed_over(const routing::plan::try_deployment&, streaming::stream_trigger,
+                                       std::size_t)
 {
 }
 
@@ -67,9 +64,7 @@ void call_observer::event_dropped(const routing::plan::try_deployment&, streamin
 
 void call_observer::hedge_ended(const routing::plan::try_deployment&, std::string_view) {}
 
-call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), observer_(observer)
-{
-}
+call_fsm::call_fsm(call_context ctx, call_observer& observer) : ctx_(ctx), observer_(observer) {}
 
 call_fsm::~call_fsm()
 {
@@ -210,8 +205,10 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
             via_->read(success_.body, request_->created, read_scratch_);
         if (!reading.usable) {
             // A 2xx that is no answer: the upstream misbehaved; fail over.
-            last_ = call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};
-            report(failure_reason::bad_response, status, std::nullopt, now, 0, "a 2xx body that is not one JSON object");
+            last_ =
+                call_error{.ec = errc::unparseable_body, .message = "upstream returned an unparseable body"};
+            report(failure_reason::bad_response, status, std::nullopt, now, 0,
+                   "a 2xx body that is not one JSON object");
             return next(now, draw);
         }
         report(failure_reason::none, status, std::nullopt, now, token_count(reading.usage));
@@ -249,8 +246,8 @@ action_kind call_fsm::on_response(upstream_answer a, routing::time_point now, do
     return next(now, draw);
 }
 
-action_kind call_fsm::on_transport_error(net::upstream_errc e, std::string_view detail, routing::time_point now,
-                                         double draw)
+action_kind call_fsm::on_transport_error(net::upstream_errc e, std::string_view detail,
+                                         routing::time_point now, double draw)
 {
     end_in_flight();
     last_ = call_error{.ec = e};

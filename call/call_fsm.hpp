@@ -57,10 +57,11 @@ public:
     virtual void plan_notes(const std::vector<std::string>& notes);
     /// An attempt at `t` is about to be sent (`t.hop` set when it is a failover). `stream_hop` is the
     /// number of stream hops before it, for a streamed call; nullopt otherwise.
-    virtual void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop);
+    virtual void attempt_started(const routing::plan::try_deployment& t,
+                                 std::optional<std::size_t> stream_hop);
     /// The attempt at `t` ended: `reason` none for a success. `detail` is for logs (never secrets).
-    virtual void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
-                               routing::duration latency, std::string_view detail);
+    virtual void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason,
+                               int status, routing::duration latency, std::string_view detail);
     /// The attempt at `t` left out request parameters its provider cannot take (`names`, comma-separated):
     /// worth a debug log line, never an error.
     virtual void params_dropped(const routing::plan::try_deployment& t, std::string_view names);
@@ -134,10 +135,11 @@ public:
     call_fsm(const call_fsm&) = delete;
     call_fsm& operator=(const call_fsm&) = delete;
 
-    /// Starts the call for `request` (already parsed; call once) on behalf of `scope`: checks the model against the
-    /// key's scope, builds the plan (model_not_found when it names nothing) and returns the first action.
-    action_kind start(routed_request request, const key_scope* scope, routing::stream_failover_mode default_mode,
-                      routing::time_point now, double draw);
+    /// Starts the call for `request` (already parsed; call once) on behalf of `scope`: checks the model
+    /// against the key's scope, builds the plan (model_not_found when it names nothing) and returns the first
+    /// action.
+    action_kind start(routed_request request, const key_scope* scope,
+                      routing::stream_failover_mode default_mode, routing::time_point now, double draw);
 
     /// The attempt of the last send ended with an HTTP answer.
     action_kind on_response(upstream_answer a, routing::time_point now, double draw);
@@ -247,32 +249,32 @@ private:
     std::optional<routing::plan> plan_;
     std::optional<routing::plan::try_deployment> current_;  // the attempt in flight (or last sent)
     std::optional<routing::plan::try_deployment> served_;
-    const providers::adapter* via_ = nullptr;               // current_'s adapter
-    const routing::deployment* in_flight_ = nullptr;        // begin_request() without its end yet
+    const providers::adapter* via_ = nullptr;         // current_'s adapter
+    const routing::deployment* in_flight_ = nullptr;  // begin_request() without its end yet
     routing::time_point sent_at_{};
-    std::string body_text_;        // the upstream body of the current attempt
-    std::string target_scratch_;   // a target built per attempt (azure wildcards)
-    std::string read_scratch_;     // a translated response body
-    std::string dropped_;          // parameters the current attempt's provider left out
+    std::string body_text_;       // the upstream body of the current attempt
+    std::string target_scratch_;  // a target built per attempt (azure wildcards)
+    std::string read_scratch_;    // a translated response body
+    std::string dropped_;         // parameters the current attempt's provider left out
     send_order order_;
     client_answer answer_;
     call_error error_;
     std::string stream_error_;
-    std::string detail_;           // a failed stream hop's trigger, for the log
+    std::string detail_;  // a failed stream hop's trigger, for the log
     routing::duration delay_{};
     /// The last failure's answer, given back when the plan says so: an upstream's own, or baton's error.
     std::variant<std::monostate, upstream_answer, call_error> last_;
-    upstream_answer success_;       // the successful answer being relayed
+    upstream_answer success_;  // the successful answer being relayed
     call_usage usage_;
 
     // Streaming.
     std::optional<streaming::stream_state> stream_;
     streaming::sse_parser parser_;
     std::unique_ptr<providers::stream_translator> translator_;
-    std::string translated_;        // the running hop's translated events
+    std::string translated_;  // the running hop's translated events
     streaming::sse_parser translated_parser_;
-    std::string translated_out_;    // what a translated event stands for, relayed as a replacement
-    bool hop_failed_ = false;       // the running hop's outcome, once known
+    std::string translated_out_;  // what a translated event stands for, relayed as a replacement
+    bool hop_failed_ = false;     // the running hop's outcome, once known
     bool hop_done_ = false;
     /// The continuation strategy of the attempt in flight (a committed continue stream's hop); none for a
     /// restart or the original request.

@@ -10,9 +10,9 @@
 namespace baton::call {
 
 /// Why a routed call refused or failed a request, in the call's own words (request validation, an upstream
-/// answer that is no answer; the key's scope is routing's, routing::errc::model_not_allowed). routing::errc, net::upstream_errc and streaming::stream_trigger
-/// cover the rest; daemon/error_answer.hpp alone turns any of them into a status and an OpenAI error.
-/// Values start at 1.
+/// answer that is no answer; the key's scope is routing's, routing::errc::model_not_allowed). routing::errc,
+/// net::upstream_errc and streaming::stream_trigger cover the rest; daemon/error_answer.hpp alone turns any
+/// of them into a status and an OpenAI error. Values start at 1.
 enum class errc {
     invalid_json = 1,            ///< the body is not a JSON object
     invalid_type,                ///< a field has the wrong type (`param` names it)
@@ -25,11 +25,16 @@ enum class errc {
 constexpr std::string_view to_string(errc e) noexcept
 {
     switch (e) {
-    case errc::invalid_json: return "invalid_json";
-    case errc::invalid_type: return "invalid_type";
-    case errc::invalid_value: return "invalid_value";
-    case errc::missing_required_parameter: return "missing_required_parameter";
-    case errc::unparseable_body: return "bad_response";
+    case errc::invalid_json:
+        return "invalid_json";
+    case errc::invalid_type:
+        return "invalid_type";
+    case errc::invalid_value:
+        return "invalid_value";
+    case errc::missing_required_parameter:
+        return "missing_required_parameter";
+    case errc::unparseable_body:
+        return "bad_response";
     }
     return "invalid_value";
 }
@@ -64,4 +69,5 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }  // namespace baton::call
 
 template <>
-struct boost::system::is_error_code_enum<baton::call::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::call::errc> : std::true_type {
+};

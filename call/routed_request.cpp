@@ -12,7 +12,8 @@ namespace {
 request_error invalid(std::string message, std::string_view code_name, std::string param)
 {
     errc code = errc::invalid_value;
-    for (const errc e : {errc::invalid_json, errc::invalid_type, errc::invalid_value, errc::missing_required_parameter}) {
+    for (const errc e :
+         {errc::invalid_json, errc::invalid_type, errc::invalid_value, errc::missing_required_parameter}) {
         if (to_string(e) == code_name) {
             code = e;
         }
@@ -22,8 +23,10 @@ request_error invalid(std::string message, std::string_view code_name, std::stri
 
 }  // namespace
 
-std::variant<routed_request, request_error> parse_routed_request(std::string_view text, providers::api_endpoint endpoint,
-                                                                 bool has_default_model, const json::storage_ptr& storage)
+std::variant<routed_request, request_error> parse_routed_request(std::string_view text,
+                                                                 providers::api_endpoint endpoint,
+                                                                 bool has_default_model,
+                                                                 const json::storage_ptr& storage)
 {
     json::error_code ec;
     json::value parsed = json::parse(text, ec, storage);
@@ -45,21 +48,22 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
     }
     const std::string_view required = endpoint == providers::api_endpoint::chat_completions ? "messages"
                                       : endpoint == providers::api_endpoint::completions    ? "prompt"
-                                                                                 : "input";
+                                                                                            : "input";
     const auto* field = body.if_contains(required);
     if (!field) {
-        return invalid("missing required parameter `" + std::string(required) + "`", "missing_required_parameter",
-                       std::string(required));
+        return invalid("missing required parameter `" + std::string(required) + "`",
+                       "missing_required_parameter", std::string(required));
     }
     const bool field_ok = endpoint == providers::api_endpoint::chat_completions
                               ? field->is_array() && !field->get_array().empty()
                               : field->is_string() || field->is_array();
-    if (!field_ok) return invalid("invalid `" + std::string(required) + "`", "invalid_type", std::string(required));
+    if (!field_ok)
+        return invalid("invalid `" + std::string(required) + "`", "invalid_type", std::string(required));
 
     if (const auto* f = body.if_contains("fallbacks")) {
         if (f->is_array() && f->get_array().size() > max_request_fallbacks) {
-            return invalid("`fallbacks` may name at most " + std::to_string(max_request_fallbacks) + " models (got " +
-                               std::to_string(f->get_array().size()) + ")",
+            return invalid("`fallbacks` may name at most " + std::to_string(max_request_fallbacks) +
+                               " models (got " + std::to_string(f->get_array().size()) + ")",
                            "invalid_value", "fallbacks");
         }
         std::vector<std::string> list;
@@ -82,24 +86,29 @@ std::variant<routed_request, request_error> parse_routed_request(std::string_vie
         body.erase("num_retries");
     }
     if (const auto* d = body.if_contains("disable_fallbacks")) {
-        if (!d->is_bool()) return invalid("`disable_fallbacks` must be a boolean", "invalid_type", "disable_fallbacks");
+        if (!d->is_bool())
+            return invalid("`disable_fallbacks` must be a boolean", "invalid_type", "disable_fallbacks");
         r.options.disable_fallbacks = d->get_bool();
         body.erase("disable_fallbacks");
     }
     if (const auto* md = body.if_contains("metadata")) {
-        if (!md->is_object() && !md->is_null()) return invalid("`metadata` must be an object", "invalid_type", "metadata");
+        if (!md->is_object() && !md->is_null())
+            return invalid("`metadata` must be an object", "invalid_type", "metadata");
         body.erase("metadata");
     }
     if (const auto* sf = body.if_contains("stream_failover")) {
-        auto mode = sf->is_string() ? routing::stream_failover_mode_from_string(sf->get_string()) : std::nullopt;
+        auto mode =
+            sf->is_string() ? routing::stream_failover_mode_from_string(sf->get_string()) : std::nullopt;
         if (!mode) {
-            return invalid("`stream_failover` must be one of continue, restart, off", "invalid_value", "stream_failover");
+            return invalid("`stream_failover` must be one of continue, restart, off", "invalid_value",
+                           "stream_failover");
         }
         r.stream_failover = mode;
         body.erase("stream_failover");
     }
     if (const auto* s = body.if_contains("stream"); s && endpoint != providers::api_endpoint::embeddings) {
-        if (!s->is_bool() && !s->is_null()) return invalid("`stream` must be a boolean", "invalid_type", "stream");
+        if (!s->is_bool() && !s->is_null())
+            return invalid("`stream` must be a boolean", "invalid_type", "stream");
         r.stream = s->is_bool() && s->get_bool();
     }
     if (r.stream) {

@@ -44,18 +44,19 @@ inline constexpr std::size_t max_request_fallbacks = 16;
 /// Why a body was refused: always a 400 with an OpenAI error.
 struct request_error {
     std::string message;
-    errc code = errc::invalid_value;  ///< invalid_json, invalid_type, invalid_value, missing_required_parameter
-    std::string param;  ///< the offending field, empty for the body as a whole
+    errc code =
+        errc::invalid_value;  ///< invalid_json, invalid_type, invalid_value, missing_required_parameter
+    std::string param;        ///< the offending field, empty for the body as a whole
 };
 
 /// Parses and validates a client body for `endpoint`: a JSON object; `model` a string (required unless
 /// `has_default_model`); `messages` a non-empty array (chat), `prompt` (completions) or `input`
 /// (embeddings) present; baton's fields `fallbacks` (array of at most max_request_fallbacks strings),
 /// `num_retries` (0..10), `disable_fallbacks` (bool), `metadata` (object or null) and `stream_failover`
-/// (continue | restart | off) validated and removed. The body's DOM lives in `storage` (a request's arena). Pure; never throws
-/// for bad input.
-std::variant<routed_request, request_error> parse_routed_request(std::string_view body, providers::api_endpoint endpoint,
-                                                                 bool has_default_model,
-                                                                 const boost::json::storage_ptr& storage = {});
+/// (continue | restart | off) validated and removed. The body's DOM lives in `storage` (a request's arena).
+/// Pure; never throws for bad input.
+std::variant<routed_request, request_error> parse_routed_request(
+    std::string_view body, providers::api_endpoint endpoint, bool has_default_model,
+    const boost::json::storage_ptr& storage = {});
 
 }  // namespace baton::call

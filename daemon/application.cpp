@@ -1,9 +1,9 @@
 #include "daemon/application.hpp"
 
 #include "daemon/config/config_loader.hpp"
-#include "log/logger.hpp"
 #include "daemon/request_handler.hpp"
 #include "daemon/sd_notify.hpp"
+#include "log/logger.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -118,8 +118,8 @@ int application::run()
     for (auto& r : reactors_) {
         r->upstream().set_limits(snap->pool);
         r->upstream().retain_origins(snap->origins);
-        r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r), snap->limits,
-                                                       connections_, log_);
+        r->server = std::make_unique<net::http_server>(r->ioc(), std::make_shared<request_handler>(*r),
+                                                       snap->limits, connections_, log_);
         for (auto& ep : endpoints) {
             const auto bound = r->server->listen(ep);
             if (r->index() == 0) {
@@ -207,8 +207,8 @@ void application::reload()
         json::array errors;
         for (const auto& e : result.errors) errors.push_back(json::value(e));
         log_.error("reload_rejected", {{"config", config_path_},
-                                                   {"errors", std::move(errors)},
-                                                   {"message", "the running config is kept"}});
+                                       {"errors", std::move(errors)},
+                                       {"message", "the running config is kept"}});
         sd_notify::ready();
         return;
     }
@@ -221,7 +221,7 @@ void application::reload()
     };
     if (next.general.threads != old->cfg.general.threads || addresses(next) != addresses(old->cfg)) {
         log_.warning("reload_partial",
-                                 {{"message", "general_settings.listen and threads take effect at the next restart"}});
+                     {{"message", "general_settings.listen and threads take effect at the next restart"}});
     }
     std::vector<std::string> live;
     for (const auto& d : next.routes.deployments()) live.push_back(d.id);
@@ -256,7 +256,7 @@ void application::begin_drain()
     sd_notify::stopping();
     const auto grace = shared_.configs.current()->cfg.general.graceful_shutdown_seconds;
     log_.info("draining", {{"graceful_shutdown_seconds", grace},
-                                       {"connections", static_cast<std::int64_t>(connections_->load())}});
+                           {"connections", static_cast<std::int64_t>(connections_->load())}});
     tick_timer_->cancel();
     for (auto& r : reactors_) {
         asio::post(r->ioc(), [r = r.get()] { r->server->drain(); });

@@ -60,8 +60,8 @@ struct call_executor::hedge_exchange {
 };
 
 call_executor::call_executor(call_services services, std::shared_ptr<const snapshot> snap,
-                             providers::api_endpoint endpoint, response_sink& sink, std::string_view request_id,
-                             const client_key* key)
+                             providers::api_endpoint endpoint, response_sink& sink,
+                             std::string_view request_id, const client_key* key)
     : services_(services),
       snap_(std::move(snap)),
       endpoint_(endpoint),
@@ -88,7 +88,8 @@ net::task<void> call_executor::run(std::string body)
     auto parsed = call::parse_routed_request(body, endpoint_, !routes.default_model.empty(),
                                              json::storage_ptr(&json_arena_));
     if (auto* bad = std::get_if<call::request_error>(&parsed)) {
-        const auto a = answer_for(call::call_error{.ec = bad->code, .message = bad->message, .param = bad->param});
+        const auto a =
+            answer_for(call::call_error{.ec = bad->code, .message = bad->message, .param = bad->param});
         final_status_ = a.status;
         co_await sink_.respond(a.status, {}, a.body, meta());
         finish_log(a.status);
@@ -102,9 +103,9 @@ net::task<void> call_executor::run(std::string body)
     if (key_ != nullptr) {
         scope = {&key_->models, &key_->backup_models};
     }
-    const action_kind first = fsm_.start(std::move(std::get<call::routed_request>(parsed)),
-                                         key_ != nullptr ? &scope : nullptr, routes.settings.stream_failover,
-                                         clock::now(), draw());
+    const action_kind first =
+        fsm_.start(std::move(std::get<call::routed_request>(parsed)), key_ != nullptr ? &scope : nullptr,
+                   routes.settings.stream_failover, clock::now(), draw());
     if (fsm_.plan() == nullptr) {
         // Refused before routing (the key's scope, an unknown model).
         co_await perform(first);
@@ -353,7 +354,8 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
             if (!n || *n == 0) {
                 // The upstream body ended (cleanly, or cut), or no event came in time.
                 if (!n && n.error().code == net::upstream_errc::cancelled) {
-                    if (race_winner_ == 1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
+                    if (race_winner_ ==
+                        1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
                         co_return co_await serve_hedge();
                     }
                     co_return action_kind::finish;
@@ -411,7 +413,8 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
         boost::beast::flat_buffer rest;
         for (int i = 0; i < 4; ++i) {
             rest.clear();
-            auto m = co_await body_->read_some(rest, std::chrono::milliseconds(1000), net::upstream_errc::idle_timeout);
+            auto m = co_await body_->read_some(rest, std::chrono::milliseconds(1000),
+                                               net::upstream_errc::idle_timeout);
             if (!m || *m == 0) {
                 break;
             }
@@ -810,7 +813,9 @@ void call_executor::finish_log(unsigned status)
     const auto overhead = total - upstream_time_;
     const routing::plan* plan = fsm_.plan();
     const auto* served = fsm_.served();
-    const std::string group = served != nullptr ? served->group : plan != nullptr ? plan->primary_group() : "unknown";
+    const std::string group = served != nullptr ? served->group
+                              : plan != nullptr ? plan->primary_group()
+                                                : "unknown";
     const call::call_usage usage = fsm_.usage();
     auto& m = *services_.metrics;
     m.request_finished(group, static_cast<int>(status), std::chrono::duration<double>(total).count(),
@@ -823,7 +828,8 @@ void call_executor::finish_log(unsigned status)
             m.tokens(served->group, token_type::prompt, static_cast<std::uint64_t>(usage.prompt_tokens));
         }
         if (usage.completion_tokens > 0) {
-            m.tokens(served->group, token_type::completion, static_cast<std::uint64_t>(usage.completion_tokens));
+            m.tokens(served->group, token_type::completion,
+                     static_cast<std::uint64_t>(usage.completion_tokens));
         }
         if (plan != nullptr && !plan->alias_name().empty()) {
             m.alias_resolved(plan->alias_name(), served->group);
@@ -873,7 +879,8 @@ void call_executor::params_dropped(const routing::plan::try_deployment& t, std::
     }
 }
 
-void call_executor::attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop)
+void call_executor::attempt_started(const routing::plan::try_deployment& t,
+                                    std::optional<std::size_t> stream_hop)
 {
     const logger& log = *services_.log;
     if (t.hop) {
@@ -899,8 +906,8 @@ void call_executor::attempt_started(const routing::plan::try_deployment& t, std:
     }
 }
 
-void call_executor::attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
-                                  routing::duration latency, std::string_view detail)
+void call_executor::attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason,
+                                  int status, routing::duration latency, std::string_view detail)
 {
     const bool ok = reason == routing::failure_reason::none;
     services_.metrics->upstream_request(t.target->id, ok ? "success" : routing::to_string(reason));
@@ -937,17 +944,18 @@ void call_executor::hedge_ended(const routing::plan::try_deployment& hedge, std:
                                       {"outcome", outcome}});
 }
 
-void call_executor::stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
-                                       std::size_t chunks_relayed)
+void call_executor::stream_failed_over(const routing::plan::try_deployment& t,
+                                       streaming::stream_trigger trigger, std::size_t chunks_relayed)
 {
     const auto name = streaming::to_string(trigger);
     services_.metrics->stream_failover(name);
-    services_.log->warning("stream_failover", {{"request_id", request_id_},
-                                               {"deployment", t.target->id},
-                                               {"model_group", t.group},
-                                               {"trigger", name},
-                                               {"mode", routing::to_string(fsm_.stream_mode())},
-                                               {"chunks_relayed", static_cast<std::int64_t>(chunks_relayed)}});
+    services_.log->warning("stream_failover",
+                           {{"request_id", request_id_},
+                            {"deployment", t.target->id},
+                            {"model_group", t.group},
+                            {"trigger", name},
+                            {"mode", routing::to_string(fsm_.stream_mode())},
+                            {"chunks_relayed", static_cast<std::int64_t>(chunks_relayed)}});
 }
 
 }  // namespace baton::daemon

@@ -25,7 +25,7 @@ struct call_services {
     upstream_transport* local = nullptr;    ///< local adapters (baton/echo)
     metrics_shard* metrics = nullptr;       ///< the reactor's shard
     const logger* log = nullptr;
-    std::mt19937_64* rng = nullptr;         ///< the routing draws
+    std::mt19937_64* rng = nullptr;              ///< the routing draws
     routing::health_registry* health = nullptr;  ///< cooldowns and health, shared by every reactor
 };
 
@@ -35,8 +35,9 @@ struct call_services {
 /// failure means lives in the machine. One call on one reactor; not thread-safe.
 class call_executor final : private call::call_observer {
 public:
-    call_executor(call_services services, std::shared_ptr<const snapshot> snap, providers::api_endpoint endpoint,
-                  response_sink& sink, std::string_view request_id, const client_key* key);
+    call_executor(call_services services, std::shared_ptr<const snapshot> snap,
+                  providers::api_endpoint endpoint, response_sink& sink, std::string_view request_id,
+                  const client_key* key);
     ~call_executor() override;
 
     /// Parses `body`, runs the call to its end and answers on the sink. Never throws for expected failures.
@@ -89,7 +90,8 @@ private:
     // call_observer: logs and metrics of what the machine decided.
     void plan_notes(const std::vector<std::string>& notes) override;
     void params_dropped(const routing::plan::try_deployment& t, std::string_view names) override;
-    void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> stream_hop) override;
+    void attempt_started(const routing::plan::try_deployment& t,
+                         std::optional<std::size_t> stream_hop) override;
     void attempt_ended(const routing::plan::try_deployment& t, routing::failure_reason reason, int status,
                        routing::duration latency, std::string_view detail) override;
     void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,

@@ -11,8 +11,8 @@
 #include "daemon/rate_limit_headers.hpp"
 #include "daemon/reactor.hpp"
 #include "daemon/response_sink.hpp"
-#include "net/wire_format.hpp"
 #include "keys/errc.hpp"
+#include "net/wire_format.hpp"
 #include "routing/deployment_health.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -42,7 +42,8 @@ net::task<void> respond(endpoint_context& ctx, unsigned status, std::string body
     co_await ctx.out.write_response(head, body);
 }
 
-net::task<void> respond_error(endpoint_context& ctx, boost::system::error_code ec, std::string_view message = {})
+net::task<void> respond_error(endpoint_context& ctx, boost::system::error_code ec,
+                              std::string_view message = {})
 {
     auto a = answer_for(ec, message);
     co_await respond(ctx, a.status, std::move(a.body));
@@ -63,7 +64,8 @@ std::string models_body(const routing::route_table& table, const client_key* key
         if (scope == nullptr || call::model_allowed(*scope, g)) data.push_back(model_object(g, "baton"));
     }
     for (const auto& a : table.aliases()) {
-        if (scope == nullptr || call::model_allowed(*scope, a.name)) data.push_back(model_object(a.name, "baton-alias"));
+        if (scope == nullptr || call::model_allowed(*scope, a.name))
+            data.push_back(model_object(a.name, "baton-alias"));
     }
     return json::serialize(json::object{{"object", "list"}, {"data", std::move(data)}});
 }
@@ -101,7 +103,9 @@ std::string health_body(const config& cfg)
                                          {"cooldowns_total", s.cooldowns_total},
                                          {"in_flight", d.health->in_flight()}};
     }
-    return json::serialize(json::object{{"status", all_healthy ? "healthy" : any_healthy ? "degraded" : "unhealthy"},
+    return json::serialize(json::object{{"status", all_healthy   ? "healthy"
+                                                   : any_healthy ? "degraded"
+                                                                 : "unhealthy"},
                                         {"deployments", std::move(deployments)}});
 }
 
@@ -116,11 +120,12 @@ std::string aliases_body(const routing::route_table& table)
     for (const auto& a : table.aliases()) {
         json::array chain;
         for (const auto& c : a.chain) chain.push_back(json::value(c));
-        list.push_back(json::object{{"name", a.name}, {"description", a.description}, {"chain", std::move(chain)}});
+        list.push_back(
+            json::object{{"name", a.name}, {"description", a.description}, {"chain", std::move(chain)}});
     }
     const auto& def = table.default_model;
-    return json::serialize(
-        json::object{{"default", def.empty() ? json::value(nullptr) : json::value(def)}, {"aliases", std::move(list)}});
+    return json::serialize(json::object{{"default", def.empty() ? json::value(nullptr) : json::value(def)},
+                                        {"aliases", std::move(list)}});
 }
 
 json::value nullable(std::uint64_t limit, std::uint64_t value)
@@ -143,7 +148,9 @@ std::string keys_body(const config& cfg, const keys::key_limiter& limiter, keys:
         for (const auto& m : k.backup_models) backups.push_back(json::value(m));
         const keys::key_limits l = k.limits();
         const keys::key_usage u = limiter.usage(k.name, l, now);
-        json::object limits{{"rpm_limit", l.rpm}, {"tpm_limit", l.tpm}, {"max_parallel_requests", l.max_parallel}};
+        json::object limits{{"rpm_limit", l.rpm},
+                            {"tpm_limit", l.tpm},
+                            {"max_parallel_requests", l.max_parallel}};
         json::object usage{{"requests_this_minute", u.requests},
                            {"tokens_this_minute", u.tokens},
                            {"in_flight", u.in_flight},
@@ -165,10 +172,13 @@ std::string keys_body(const config& cfg, const keys::key_limiter& limiter, keys:
 keys::errc errc_of(keys::limit_kind k)
 {
     switch (k) {
-    case keys::limit_kind::tpm: return keys::errc::tpm_exceeded;
-    case keys::limit_kind::parallel: return keys::errc::parallel_exceeded;
+    case keys::limit_kind::tpm:
+        return keys::errc::tpm_exceeded;
+    case keys::limit_kind::parallel:
+        return keys::errc::parallel_exceeded;
     case keys::limit_kind::rpm:
-    case keys::limit_kind::none: break;
+    case keys::limit_kind::none:
+        break;
     }
     return keys::errc::rpm_exceeded;
 }
@@ -176,15 +186,19 @@ keys::errc errc_of(keys::limit_kind k)
 std::string_view limit_name(keys::limit_kind k)
 {
     switch (k) {
-    case keys::limit_kind::tpm: return "tpm_limit";
-    case keys::limit_kind::parallel: return "max_parallel_requests";
+    case keys::limit_kind::tpm:
+        return "tpm_limit";
+    case keys::limit_kind::parallel:
+        return "max_parallel_requests";
     case keys::limit_kind::rpm:
-    case keys::limit_kind::none: break;
+    case keys::limit_kind::none:
+        break;
     }
     return "rpm_limit";
 }
 
-void log_refusal(const logger& log, std::string_view request_id, std::string_view key_name, const keys::verdict& v)
+void log_refusal(const logger& log, std::string_view request_id, std::string_view key_name,
+                 const keys::verdict& v)
 {
     log.warning("key_limited", {{"request_id", request_id},
                                 {"client_key", key_name},
@@ -226,7 +240,8 @@ net::task<void> refuse_limited(endpoint_context& ctx, const keys::verdict& v)
 std::string routes_body()
 {
     json::array data;
-    for (const auto& r : endpoint_table()) data.push_back(json::object{{"route", r.pattern}, {"method", r.method}});
+    for (const auto& r : endpoint_table())
+        data.push_back(json::object{{"route", r.pattern}, {"method", r.method}});
     return json::serialize(json::object{{"data", std::move(data)}});
 }
 
@@ -299,7 +314,8 @@ net::task<void> model(endpoint_context& ctx)
     auto body = model_body(ctx.snap->cfg.routes, ctx.key, ctx.param);
     if (body.empty()) {
         co_await respond_error(ctx, routing::errc::model_not_found,
-                               "The model `" + std::string(ctx.param) + "` does not exist or is not configured in baton");
+                               "The model `" + std::string(ctx.param) +
+                                   "` does not exist or is not configured in baton");
         co_return;
     }
     co_await respond(ctx, 200, std::move(body));
@@ -346,7 +362,8 @@ net::task<void> aliases(endpoint_context& ctx)
 
 net::task<void> keys_list(endpoint_context& ctx)
 {
-    co_await respond(ctx, 200, keys_body(ctx.snap->cfg, *ctx.r.shared().key_limiter, std::chrono::system_clock::now()));
+    co_await respond(ctx, 200,
+                     keys_body(ctx.snap->cfg, *ctx.r.shared().key_limiter, std::chrono::system_clock::now()));
 }
 
 net::task<void> inspect_routes(endpoint_context& ctx)
@@ -401,7 +418,8 @@ bool match_pattern(std::string_view pattern, std::string_view path, std::string_
     const auto close = pattern.find('}', open);
     const std::string_view prefix = pattern.substr(0, open);
     const std::string_view suffix = pattern.substr(close + 1);
-    if (path.size() <= prefix.size() + suffix.size() || !path.starts_with(prefix) || !path.ends_with(suffix)) {
+    if (path.size() <= prefix.size() + suffix.size() || !path.starts_with(prefix) ||
+        !path.ends_with(suffix)) {
         return false;
     }
     const std::string_view value = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());

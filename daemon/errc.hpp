@@ -22,12 +22,18 @@ enum class errc {
 constexpr std::string_view to_string(errc e) noexcept
 {
     switch (e) {
-    case errc::unknown_path: return "unknown_path";
-    case errc::method_not_allowed: return "method_not_allowed";
-    case errc::missing_api_key: return "missing_api_key";
-    case errc::invalid_api_key: return "invalid_api_key";
-    case errc::admin_only: return "admin_only";
-    case errc::not_found: return "not_found";
+    case errc::unknown_path:
+        return "unknown_path";
+    case errc::method_not_allowed:
+        return "method_not_allowed";
+    case errc::missing_api_key:
+        return "missing_api_key";
+    case errc::invalid_api_key:
+        return "invalid_api_key";
+    case errc::admin_only:
+        return "admin_only";
+    case errc::not_found:
+        return "not_found";
     }
     return "unknown_path";
 }
@@ -61,4 +67,5 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }  // namespace baton::daemon
 
 template <>
-struct boost::system::is_error_code_enum<baton::daemon::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::daemon::errc> : std::true_type {
+};

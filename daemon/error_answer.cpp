@@ -42,11 +42,16 @@ shape routing_shape(routing::errc e)
 {
     switch (e) {
     case routing::errc::model_not_found:
-        return {404, "invalid_request_error", "model_not_found", "the model does not exist or is not configured"};
-    case routing::errc::nothing_sent: return {503, "server_error", "fallbacks_exhausted", {}};
-    case routing::errc::all_rate_limited: return {429, "rate_limit_error", "fallbacks_exhausted", {}};
-    case routing::errc::all_timed_out: return {504, "server_error", "fallbacks_exhausted", {}};
-    case routing::errc::all_failed: return {502, "server_error", "fallbacks_exhausted", {}};
+        return {404, "invalid_request_error", "model_not_found",
+                "the model does not exist or is not configured"};
+    case routing::errc::nothing_sent:
+        return {503, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_rate_limited:
+        return {429, "rate_limit_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_timed_out:
+        return {504, "server_error", "fallbacks_exhausted", {}};
+    case routing::errc::all_failed:
+        return {502, "server_error", "fallbacks_exhausted", {}};
     case routing::errc::model_not_allowed:
         return {403, "permission_error", "model_not_allowed", "this key is not allowed to use this model"};
     case routing::errc::invalid_model_name:
@@ -66,20 +71,26 @@ shape upstream_shape(net::upstream_errc e)
 
 shape stream_shape(streaming::stream_trigger t)
 {
-    return {502, "server_error", "stream_failed", "upstream stream failed: " + std::string(streaming::to_string(t))};
+    return {502, "server_error", "stream_failed",
+            "upstream stream failed: " + std::string(streaming::to_string(t))};
 }
 
 shape daemon_shape(errc e)
 {
     switch (e) {
-    case errc::unknown_path: return {404, "invalid_request_error", "not_found", "unknown path"};
+    case errc::unknown_path:
+        return {404, "invalid_request_error", "not_found", "unknown path"};
     case errc::method_not_allowed:
         return {405, "invalid_request_error", "method_not_allowed", "method not allowed"};
     case errc::missing_api_key:
-        return {401, "invalid_request_error", "invalid_api_key", "missing API key: send Authorization: Bearer <key>"};
-    case errc::invalid_api_key: return {401, "invalid_request_error", "invalid_api_key", "invalid API key"};
-    case errc::admin_only: return {403, "permission_error", "forbidden", "this endpoint needs the master key"};
-    case errc::not_found: return {404, "invalid_request_error", "not_found", "not found"};
+        return {401, "invalid_request_error", "invalid_api_key",
+                "missing API key: send Authorization: Bearer <key>"};
+    case errc::invalid_api_key:
+        return {401, "invalid_request_error", "invalid_api_key", "invalid API key"};
+    case errc::admin_only:
+        return {403, "permission_error", "forbidden", "this endpoint needs the master key"};
+    case errc::not_found:
+        return {404, "invalid_request_error", "not_found", "not found"};
     }
     return {404, "invalid_request_error", "not_found", "not found"};
 }
@@ -105,11 +116,14 @@ shape http_shape(net::http_errc e)
         return {431, "invalid_request_error", "header_too_large", "request headers too large"};
     case net::http_errc::body_too_large:
         return {413, "invalid_request_error", "request_too_large", "request body too large"};
-    case net::http_errc::bad_request: return {400, "invalid_request_error", "bad_request", "malformed HTTP request"};
+    case net::http_errc::bad_request:
+        return {400, "invalid_request_error", "bad_request", "malformed HTTP request"};
     case net::http_errc::bad_request_body:
         return {400, "invalid_request_error", "bad_request", "malformed HTTP request body"};
-    case net::http_errc::overloaded: return {503, "server_error", "overloaded", "too many connections"};
-    case net::http_errc::internal_error: return {500, "server_error", "internal_error", "internal error"};
+    case net::http_errc::overloaded:
+        return {503, "server_error", "overloaded", "too many connections"};
+    case net::http_errc::internal_error:
+        return {500, "server_error", "internal_error", "internal error"};
     case net::http_errc::bad_transfer_encoding:
         return {400, "invalid_request_error", "bad_request",
                 "Transfer-Encoding must be chunked (the final coding, applied once) in HTTP/1.1"};
@@ -233,8 +247,8 @@ error_answer answer_for(const call::call_error& e)
     if (is_exhaustion(e.ec)) {
         return {s.status, exhausted_body(e, s)};
     }
-    return {s.status, openai_error_body(e.message.empty() ? std::string_view(s.default_message) : e.message, s.type,
-                                        s.code, e.param)};
+    return {s.status, openai_error_body(e.message.empty() ? std::string_view(s.default_message) : e.message,
+                                        s.type, s.code, e.param)};
 }
 
 error_answer answer_for(boost::system::error_code ec, std::string_view message, std::string_view param)

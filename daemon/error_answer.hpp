@@ -38,7 +38,8 @@ struct error_answer {
 error_answer answer_for(const call::call_error& e);
 
 /// answer_for a plain error code with an optional message.
-error_answer answer_for(boost::system::error_code ec, std::string_view message = {}, std::string_view param = {});
+error_answer answer_for(boost::system::error_code ec, std::string_view message = {},
+                        std::string_view param = {});
 
 /// The body of an OpenAI-style error: {"error":{"message","type","param","code"}}; `param` and `code` are
 /// null when empty.

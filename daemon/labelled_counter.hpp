@@ -41,13 +41,18 @@ public:
     labelled_counter() = default;
     /// Copies and moves forget the recently used series (they point into the source's map).
     labelled_counter(const labelled_counter& other) : samples_(other.samples_) {}
-    labelled_counter(labelled_counter&& other) noexcept : samples_(std::move(other.samples_)) { other.forget(); }
-    labelled_counter& operator=(const labelled_counter& other) {
+    labelled_counter(labelled_counter&& other) noexcept : samples_(std::move(other.samples_))
+    {
+        other.forget();
+    }
+    labelled_counter& operator=(const labelled_counter& other)
+    {
         samples_ = other.samples_;
         forget();
         return *this;
     }
-    labelled_counter& operator=(labelled_counter&& other) noexcept {
+    labelled_counter& operator=(labelled_counter&& other) noexcept
+    {
         samples_ = std::move(other.samples_);
         forget();
         other.forget();
@@ -93,7 +98,8 @@ public:
     const sample_map& samples() const noexcept { return samples_; }
 
 private:
-    static bool same(const labels& owned, const label_views& values) noexcept {
+    static bool same(const labels& owned, const label_views& values) noexcept
+    {
         for (std::size_t i = 0; i < N; ++i) {
             if (std::string_view(owned[i]) != values[i]) {
                 return false;
@@ -101,7 +107,8 @@ private:
         }
         return true;
     }
-    void forget() noexcept {
+    void forget() noexcept
+    {
         recent_.fill(nullptr);
         next_ = 0;
     }

@@ -51,7 +51,9 @@ void http_sink::stream_begin(const answer_meta& meta)
 {
     streaming_ = true;
     net::response_head h{200};
-    h.add("Content-Type", "text/event-stream").add("Cache-Control", "no-cache").add("x-accel-buffering", "no");
+    h.add("Content-Type", "text/event-stream")
+        .add("Cache-Control", "no-cache")
+        .add("x-accel-buffering", "no");
     add_meta(h, meta);
     head_ = std::move(h.finish_chunked(out_.close_after));
 }

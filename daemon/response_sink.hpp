@@ -1,7 +1,7 @@
 #pragma once
 
-#include "net/executor.hpp"
 #include "keys/key_window.hpp"
+#include "net/executor.hpp"
 #include "routing/deployment.hpp"
 
 #include <boost/system/error_code.hpp>
@@ -46,7 +46,8 @@ public:
     /// The stream's next bytes (whole SSE events). An error means the reader is gone: stop.
     virtual net::task<boost::system::error_code> stream_write(std::string_view data) = 0;
     /// The stream's last bytes (`data`, then `payload`, each when not empty) and its end.
-    virtual net::task<boost::system::error_code> stream_end(std::string_view data, std::string_view payload) = 0;
+    virtual net::task<boost::system::error_code> stream_end(std::string_view data,
+                                                            std::string_view payload) = 0;
     /// The stream ends with `event` (an in-band error event) instead of [DONE]; the connection is not reused.
     virtual net::task<void> stream_fail(std::string_view event) = 0;
 
@@ -86,7 +87,7 @@ public:
 
 private:
     net::downstream& out_;
-    std::string head_;  ///< a stream's head until its first write takes it
+    std::string head_;        ///< a stream's head until its first write takes it
     bool streaming_ = false;  ///< stream_begin was called
     bool ended_ = false;      ///< the answer is complete (or being written whole)
 };

@@ -16,11 +16,13 @@ public:
     std::string_view content_type() const noexcept override { return s_.content_type(); }
     std::string_view retry_after() const noexcept override { return s_.retry_after(); }
     net::task<boost::system::result<std::size_t, upstream_error>> read_some(
-        boost::beast::flat_buffer& out, std::chrono::milliseconds timeout, upstream_errc timeout_kind) override
+        boost::beast::flat_buffer& out, std::chrono::milliseconds timeout,
+        upstream_errc timeout_kind) override
     {
         return s_.read_some(out, timeout, timeout_kind);
     }
-    net::task<boost::system::result<std::string, upstream_error>> read_rest(std::chrono::milliseconds timeout) override
+    net::task<boost::system::result<std::string, upstream_error>> read_rest(
+        std::chrono::milliseconds timeout) override
     {
         return s_.read_rest(timeout);
     }
@@ -52,7 +54,8 @@ public:
         }
         co_return n;
     }
-    net::task<boost::system::result<std::string, upstream_error>> read_rest(std::chrono::milliseconds) override
+    net::task<boost::system::result<std::string, upstream_error>> read_rest(
+        std::chrono::milliseconds) override
     {
         std::string rest = bytes_.substr(offset_);
         offset_ = bytes_.size();

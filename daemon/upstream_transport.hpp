@@ -32,7 +32,8 @@ public:
     /// Appends the next body bytes to `out`; 0 at the end of the body; `timeout_kind` when nothing came
     /// within `timeout`.
     virtual net::task<boost::system::result<std::size_t, net::upstream_error>> read_some(
-        boost::beast::flat_buffer& out, std::chrono::milliseconds timeout, net::upstream_errc timeout_kind) = 0;
+        boost::beast::flat_buffer& out, std::chrono::milliseconds timeout,
+        net::upstream_errc timeout_kind) = 0;
     /// The rest of the body (an error body), bounded.
     virtual net::task<boost::system::result<std::string, net::upstream_error>> read_rest(
         std::chrono::milliseconds timeout) = 0;

@@ -9,8 +9,8 @@
 
 namespace baton::keys {
 
-/// Why a client key's request was refused before routing: one of its limits (SPEC §3). daemon/error_answer.hpp
-/// alone turns it into a 429 with an OpenAI error. Values start at 1.
+/// Why a client key's request was refused before routing: one of its limits (SPEC §3).
+/// daemon/error_answer.hpp alone turns it into a 429 with an OpenAI error. Values start at 1.
 enum class errc {
     rpm_exceeded = 1,   ///< requests this minute reached rpm_limit
     tpm_exceeded,       ///< tokens this minute reached tpm_limit
@@ -21,9 +21,12 @@ enum class errc {
 constexpr std::string_view to_string(errc e) noexcept
 {
     switch (e) {
-    case errc::rpm_exceeded: return "rpm_exceeded";
-    case errc::tpm_exceeded: return "tpm_exceeded";
-    case errc::parallel_exceeded: return "parallel_exceeded";
+    case errc::rpm_exceeded:
+        return "rpm_exceeded";
+    case errc::tpm_exceeded:
+        return "tpm_exceeded";
+    case errc::parallel_exceeded:
+        return "parallel_exceeded";
     }
     return "rpm_exceeded";
 }
@@ -58,4 +61,5 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }  // namespace baton::keys
 
 template <>
-struct boost::system::is_error_code_enum<baton::keys::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::keys::errc> : std::true_type {
+};

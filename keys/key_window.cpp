@@ -126,8 +126,8 @@ std::string refusal_message(std::string_view key_name, const verdict& v)
     const key_usage& u = v.usage;
     switch (v.refused_by) {
     case limit_kind::parallel:
-        m += "parallel requests: Limit " + number(u.limits.max_parallel) + ", In flight " + number(u.in_flight) +
-             ". Please try again when one of them has finished.";
+        m += "parallel requests: Limit " + number(u.limits.max_parallel) + ", In flight " +
+             number(u.in_flight) + ". Please try again when one of them has finished.";
         return m;
     case limit_kind::rpm:
         m += "requests per minute (RPM): Limit " + number(u.limits.rpm) + ", Used " + number(u.requests) +

@@ -42,8 +42,8 @@ struct key_window {
 /// Where a key stands at `now`, as the x-ratelimit-* headers and GET /v1/keys tell it.
 struct key_usage {
     key_limits limits;
-    std::uint64_t requests = 0;            ///< this minute, this request included once admitted
-    std::uint64_t tokens = 0;              ///< this minute
+    std::uint64_t requests = 0;  ///< this minute, this request included once admitted
+    std::uint64_t tokens = 0;    ///< this minute
     std::uint64_t in_flight = 0;
     std::uint64_t requests_remaining = 0;  ///< rpm - requests (0 when over; meaningless when rpm is 0)
     std::uint64_t tokens_remaining = 0;    ///< tpm - tokens (as above)

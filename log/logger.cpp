@@ -18,7 +18,8 @@ namespace baton {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
+bool iequals(std::string_view a, std::string_view b) noexcept
+{
     if (a.size() != b.size()) {
         return false;
     }
@@ -39,11 +40,12 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 constexpr std::array<std::string_view, 9> secret_names = {
-    "api_key", "api_keys", "master_key", "authorization", "x-api-key",
+    "api_key", "api_keys", "master_key",     "authorization", "x-api-key",
     "key",     "password", "redis_password", "secret",
 };
 
-bool is_secret_name(std::string_view name) noexcept {
+bool is_secret_name(std::string_view name) noexcept
+{
     for (std::string_view s : secret_names) {
         if (iequals(name, s)) {
             return true;
@@ -54,13 +56,15 @@ bool is_secret_name(std::string_view name) noexcept {
 
 void redact_value(boost::json::value& v);
 
-void redact_array(boost::json::array& a) {
+void redact_array(boost::json::array& a)
+{
     for (boost::json::value& v : a) {
         redact_value(v);
     }
 }
 
-void redact_value(boost::json::value& v) {
+void redact_value(boost::json::value& v)
+{
     if (auto* o = v.if_object()) {
         redact(*o);
     } else if (auto* a = v.if_array()) {
@@ -69,7 +73,8 @@ void redact_value(boost::json::value& v) {
 }
 
 // ISO 8601 UTC with milliseconds: 2026-11-23T20:14:19.123Z.
-void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts) {
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts)
+{
     using namespace std::chrono;
     const auto ms = floor<milliseconds>(ts);
     const auto secs = floor<seconds>(ms);
@@ -77,25 +82,28 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts
     std::tm tm{};
     gmtime_r(&t, &tm);
     std::array<char, 32> buf{};
-    const int n = std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                                static_cast<int>((ms - secs).count()));
+    const int n = std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                                tm.tm_sec, static_cast<int>((ms - secs).count()));
     out.append(buf.data(), static_cast<std::size_t>(n));
 }
 
-void append_string(std::string& out, std::string_view s) {
+void append_string(std::string& out, std::string_view s)
+{
     out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
 }
 
 template <class T>
-void append_number(std::string& out, T v) {
+void append_number(std::string& out, T v)
+{
     std::array<char, 32> buf{};
     const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
     out.append(buf.data(), r.ptr);
 }
 
 // Boost.JSON writes doubles as 1.25E1; operators reading journalctl deserve 12.5.
-void append_value(std::string& out, const boost::json::value& v) {
+void append_value(std::string& out, const boost::json::value& v)
+{
     switch (v.kind()) {
     case boost::json::kind::null:
         out += "null";
@@ -150,13 +158,15 @@ void append_value(std::string& out, const boost::json::value& v) {
     }
 }
 
-bool is_reserved(std::string_view key) noexcept {
+bool is_reserved(std::string_view key) noexcept
+{
     return key == "ts" || key == "level" || key == "event";
 }
 
 }  // namespace
 
-std::optional<log_level> log_level_from_string(std::string_view name) noexcept {
+std::optional<log_level> log_level_from_string(std::string_view name) noexcept
+{
     if (iequals(name, "debug")) {
         return log_level::debug;
     }
@@ -172,7 +182,8 @@ std::optional<log_level> log_level_from_string(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-std::string_view to_string(log_level level) noexcept {
+std::string_view to_string(log_level level) noexcept
+{
     switch (level) {
     case log_level::debug:
         return "debug";
@@ -186,7 +197,8 @@ std::string_view to_string(log_level level) noexcept {
     return "error";
 }
 
-int syslog_priority(log_level level) noexcept {
+int syslog_priority(log_level level) noexcept
+{
     switch (level) {
     case log_level::debug:
         return 7;
@@ -200,7 +212,8 @@ int syslog_priority(log_level level) noexcept {
     return 3;
 }
 
-void redact(boost::json::object& fields) {
+void redact(boost::json::object& fields)
+{
     for (auto& m : fields) {
         if (is_secret_name(m.key())) {
             m.value() = "[redacted]";
@@ -210,10 +223,13 @@ void redact(boost::json::object& fields) {
     }
 }
 
-logger::logger(int fd, log_level level, clock_function clock) noexcept : fd_(fd), level_(level), clock_(clock) {}
+logger::logger(int fd, log_level level, clock_function clock) noexcept : fd_(fd), level_(level), clock_(clock)
+{
+}
 
-std::string logger::format_line(log_level level, std::chrono::system_clock::time_point ts, std::string_view event,
-                                const boost::json::object& fields) {
+std::string logger::format_line(log_level level, std::chrono::system_clock::time_point ts,
+                                std::string_view event, const boost::json::object& fields)
+{
     std::string line;
     line.reserve(96 + event.size() + fields.size() * 24);
     line += '<';
@@ -240,7 +256,8 @@ std::string logger::format_line(log_level level, std::chrono::system_clock::time
     return line;
 }
 
-void logger::write(log_level level, std::string_view event, boost::json::object fields) const noexcept {
+void logger::write(log_level level, std::string_view event, boost::json::object fields) const noexcept
+{
     if (!enabled(level)) {
         return;
     }
@@ -267,19 +284,23 @@ void logger::write(log_level level, std::string_view event, boost::json::object 
     }
 }
 
-void logger::debug(std::string_view event, boost::json::object fields) const noexcept {
+void logger::debug(std::string_view event, boost::json::object fields) const noexcept
+{
     write(log_level::debug, event, std::move(fields));
 }
 
-void logger::info(std::string_view event, boost::json::object fields) const noexcept {
+void logger::info(std::string_view event, boost::json::object fields) const noexcept
+{
     write(log_level::info, event, std::move(fields));
 }
 
-void logger::warning(std::string_view event, boost::json::object fields) const noexcept {
+void logger::warning(std::string_view event, boost::json::object fields) const noexcept
+{
     write(log_level::warning, event, std::move(fields));
 }
 
-void logger::error(std::string_view event, boost::json::object fields) const noexcept {
+void logger::error(std::string_view event, boost::json::object fields) const noexcept
+{
     write(log_level::error, event, std::move(fields));
 }
 

@@ -30,12 +30,18 @@ enum class http_errc {
 constexpr std::string_view to_string(http_errc e) noexcept
 {
     switch (e) {
-    case http_errc::header_too_large: return "header_too_large";
-    case http_errc::body_too_large: return "request_too_large";
-    case http_errc::bad_request: return "bad_request";
-    case http_errc::bad_request_body: return "bad_request_body";
-    case http_errc::overloaded: return "overloaded";
-    case http_errc::internal_error: return "internal_error";
+    case http_errc::header_too_large:
+        return "header_too_large";
+    case http_errc::body_too_large:
+        return "request_too_large";
+    case http_errc::bad_request:
+        return "bad_request";
+    case http_errc::bad_request_body:
+        return "bad_request_body";
+    case http_errc::overloaded:
+        return "overloaded";
+    case http_errc::internal_error:
+        return "internal_error";
     case http_errc::bad_transfer_encoding:
         return "bad_transfer_encoding";
     case http_errc::unsupported_transfer_encoding:
@@ -80,4 +86,5 @@ inline boost::system::error_code make_error_code(http_errc e) noexcept
 }  // namespace baton::net
 
 template <>
-struct boost::system::is_error_code_enum<baton::net::http_errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::net::http_errc> : std::true_type {
+};

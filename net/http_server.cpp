@@ -389,9 +389,9 @@ task<void> http_server::accept_loop(tcp_acceptor& acceptor)
             const auto now = std::chrono::steady_clock::now();
             if (now - last_accept_warning_ >= std::chrono::seconds(1)) {
                 last_accept_warning_ = now;
-                log_.error("accept_failed", {{"error", ec.message()},
-                                             {"open_connections",
-                                              static_cast<std::int64_t>(connection_count_->load())}});
+                log_.error("accept_failed",
+                           {{"error", ec.message()},
+                            {"open_connections", static_cast<std::int64_t>(connection_count_->load())}});
             }
             if (no_fds) refuse_with_reserve(acceptor);
             steady_timer pause{ioc_.get_executor(), std::chrono::milliseconds(50)};

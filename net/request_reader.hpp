@@ -26,10 +26,10 @@ struct admission {
 struct incoming_request {
     std::string method;  ///< as sent, e.g. "POST"
     std::string target;
-    std::string authorization;  ///< Authorization
-    std::string api_key;        ///< api-key
-    std::string x_api_key;      ///< x-api-key
-    std::string content_type;   ///< Content-Type (uploads read their multipart boundary from it)
+    std::string authorization;    ///< Authorization
+    std::string api_key;          ///< api-key
+    std::string x_api_key;        ///< x-api-key
+    std::string content_type;     ///< Content-Type (uploads read their multipart boundary from it)
     std::string idempotency_key;  ///< Idempotency-Key (POST /v1/batches)
     std::string body;
     admission admitted;  ///< set by request_handler::admit on the head, before the body is read

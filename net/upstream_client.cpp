@@ -240,7 +240,8 @@ bool is_timeout(const boost::system::error_code& ec)
 /// The request's bytes, written with one write (see wire_format.hpp).
 std::string make_request(const upstream_request& r)
 {
-    return serialize_post(r.target, r.where->host, r.streamed ? "text/event-stream" : "application/json", r.headers, r.body);
+    return serialize_post(r.target, r.where->host, r.streamed ? "text/event-stream" : "application/json",
+                          r.headers, r.body);
 }
 
 /// Maps a read/write error to the exchange's failure class.

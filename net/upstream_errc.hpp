@@ -32,17 +32,28 @@ enum class upstream_errc {
 constexpr std::string_view to_string(upstream_errc e) noexcept
 {
     switch (e) {
-    case upstream_errc::connect_timeout: return "connect_timeout";
-    case upstream_errc::tls_timeout: return "tls_timeout";
-    case upstream_errc::head_timeout: return "head_timeout";
-    case upstream_errc::first_event_timeout: return "first_event_timeout";
-    case upstream_errc::idle_timeout: return "idle_timeout";
-    case upstream_errc::total_timeout: return "total_timeout";
-    case upstream_errc::connection: return "connection";
-    case upstream_errc::tls: return "tls";
-    case upstream_errc::bad_response: return "bad_response";
-    case upstream_errc::bad_target: return "bad_target";
-    case upstream_errc::cancelled: return "cancelled";
+    case upstream_errc::connect_timeout:
+        return "connect_timeout";
+    case upstream_errc::tls_timeout:
+        return "tls_timeout";
+    case upstream_errc::head_timeout:
+        return "head_timeout";
+    case upstream_errc::first_event_timeout:
+        return "first_event_timeout";
+    case upstream_errc::idle_timeout:
+        return "idle_timeout";
+    case upstream_errc::total_timeout:
+        return "total_timeout";
+    case upstream_errc::connection:
+        return "connection";
+    case upstream_errc::tls:
+        return "tls";
+    case upstream_errc::bad_response:
+        return "bad_response";
+    case upstream_errc::bad_target:
+        return "bad_target";
+    case upstream_errc::cancelled:
+        return "cancelled";
     }
     return "connection";
 }
@@ -56,7 +67,10 @@ namespace detail {
 class upstream_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "baton.upstream"; }
-    std::string message(int ev) const override { return std::string(to_string(static_cast<upstream_errc>(ev))); }
+    std::string message(int ev) const override
+    {
+        return std::string(to_string(static_cast<upstream_errc>(ev)));
+    }
 };
 #pragma GCC diagnostic pop
 
@@ -93,4 +107,5 @@ constexpr bool is_timeout(upstream_errc e) noexcept
 }  // namespace baton::net
 
 template <>
-struct boost::system::is_error_code_enum<baton::net::upstream_errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::net::upstream_errc> : std::true_type {
+};

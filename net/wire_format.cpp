@@ -158,7 +158,8 @@ response_head& response_head::add_number(std::string_view name, std::int64_t val
     char digits[24];
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
     (void)ec;
-    append_line(name, std::string_view(digits, static_cast<std::size_t>(end - digits)));  // digits: nothing to clean
+    append_line(name, std::string_view(digits,
+                                       static_cast<std::size_t>(end - digits)));  // digits: nothing to clean
     return *this;
 }
 

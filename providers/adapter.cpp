@@ -34,7 +34,8 @@ deployment_route adapter::common_route(const routing::deployment& d, std::string
 deployment_route adapter::route(const routing::deployment& d, std::string_view base_path) const
 {
     deployment_route r = common_route(d, base_path);
-    for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
+    for (const auto e :
+         {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
         r.targets[static_cast<std::size_t>(e)] = r.base_path + std::string(endpoint_path(e));
     }
     if (!d.api_key.empty()) {
@@ -92,7 +93,8 @@ std::unique_ptr<stream_translator> adapter::translator(api_endpoint, std::int64_
 
 local_answer adapter::answer(api_endpoint, std::string_view, bool) const
 {
-    return {500, R"({"error":{"message":"not a local provider","type":"server_error","param":null,"code":null}})"};
+    return {500,
+            R"({"error":{"message":"not a local provider","type":"server_error","param":null,"code":null}})"};
 }
 
 }  // namespace baton::providers

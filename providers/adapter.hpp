@@ -88,8 +88,9 @@ public:
 
     /// The request target of one attempt: `r.targets[endpoint]`, unless `model` differs from the configured
     /// upstream model and the provider puts the model in the path (azure): then it is built into `scratch`.
-    virtual std::string_view target(const deployment_route& r, const routing::deployment& d, api_endpoint endpoint,
-                                    std::string_view model, std::string& scratch) const;
+    virtual std::string_view target(const deployment_route& r, const routing::deployment& d,
+                                    api_endpoint endpoint, std::string_view model,
+                                    std::string& scratch) const;
 
     /// Writes the upstream body of one attempt to the deployment routed by `r` into `out` (replacing its
     /// content): `body` is the client's OpenAI-shaped body with baton's own fields removed (the same object

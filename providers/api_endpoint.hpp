@@ -15,9 +15,12 @@ inline constexpr std::size_t endpoint_count = 3;
 constexpr std::string_view endpoint_path(api_endpoint e) noexcept
 {
     switch (e) {
-    case api_endpoint::chat_completions: return "/chat/completions";
-    case api_endpoint::completions: return "/completions";
-    case api_endpoint::embeddings: return "/embeddings";
+    case api_endpoint::chat_completions:
+        return "/chat/completions";
+    case api_endpoint::completions:
+        return "/completions";
+    case api_endpoint::embeddings:
+        return "/embeddings";
     }
     return "/chat/completions";
 }

@@ -40,7 +40,8 @@ std::string azure_target(const routing::deployment& d, std::string_view base, ap
 deployment_route azure_adapter::route(const routing::deployment& d, std::string_view base_path) const
 {
     deployment_route r = common_route(d, base_path);
-    for (const auto e : {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
+    for (const auto e :
+         {api_endpoint::chat_completions, api_endpoint::completions, api_endpoint::embeddings}) {
         r.targets[static_cast<std::size_t>(e)] = azure_target(d, r.base_path, e, d.upstream_model);
     }
     if (!d.api_key.empty()) {
@@ -50,7 +51,8 @@ deployment_route azure_adapter::route(const routing::deployment& d, std::string_
 }
 
 std::string_view azure_adapter::target(const deployment_route& r, const routing::deployment& d,
-                                       api_endpoint endpoint, std::string_view model, std::string& scratch) const
+                                       api_endpoint endpoint, std::string_view model,
+                                       std::string& scratch) const
 {
     // The model is part of the path: a wildcard deployment sends the requested name.
     if (model == d.upstream_model) {

@@ -86,7 +86,9 @@ std::int64_t prompt_words(api_endpoint endpoint, const json::object& request)
 
 json::object usage(std::int64_t prompt, std::int64_t completion)
 {
-    return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+    return {{"prompt_tokens", prompt},
+            {"completion_tokens", completion},
+            {"total_tokens", prompt + completion}};
 }
 
 /// Splits the reply into word pieces (each keeps its trailing space) for streaming.
@@ -146,13 +148,15 @@ std::string respond(api_endpoint endpoint, const json::object& request, std::str
             if (in->is_string()) {
                 add(in->get_string());
             } else if (in->is_array()) {
-                for (const auto& e : in->get_array()) add(e.is_string() ? std::string_view(e.get_string()) : "");
+                for (const auto& e : in->get_array())
+                    add(e.is_string() ? std::string_view(e.get_string()) : "");
             }
         }
-        return json::serialize(json::object{{"object", "list"},
-                                            {"data", std::move(data)},
-                                            {"model", model},
-                                            {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
+        return json::serialize(
+            json::object{{"object", "list"},
+                         {"data", std::move(data)},
+                         {"model", model},
+                         {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
     }
     const auto text = reply_text(endpoint, request);
     const auto u = usage(prompt_words(endpoint, request), words(text));
@@ -162,22 +166,23 @@ std::string respond(api_endpoint endpoint, const json::object& request, std::str
             {"object", "text_completion"},
             {"created", 0},
             {"model", model},
-            {"choices", json::array{{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", "stop"}}}},
+            {"choices",
+             json::array{{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", "stop"}}}},
             {"usage", u}});
     }
-    return json::serialize(json::object{
-        {"id", "chatcmpl-echo"},
-        {"object", "chat.completion"},
-        {"created", 0},
-        {"model", model},
-        {"choices", json::array{{{"index", 0},
-                                 {"message", {{"role", "assistant"}, {"content", text}}},
-                                 {"finish_reason", "stop"}}}},
-        {"usage", u}});
+    return json::serialize(
+        json::object{{"id", "chatcmpl-echo"},
+                     {"object", "chat.completion"},
+                     {"created", 0},
+                     {"model", model},
+                     {"choices", json::array{{{"index", 0},
+                                              {"message", {{"role", "assistant"}, {"content", text}}},
+                                              {"finish_reason", "stop"}}}},
+                     {"usage", u}});
 }
 
-std::vector<std::string> stream_events(api_endpoint endpoint, const json::object& request, std::string_view model,
-                                bool include_usage)
+std::vector<std::string> stream_events(api_endpoint endpoint, const json::object& request,
+                                       std::string_view model, bool include_usage)
 {
     std::vector<std::string> out;
     const auto text = reply_text(endpoint, request);
@@ -192,7 +197,8 @@ std::vector<std::string> stream_events(api_endpoint endpoint, const json::object
         return event(c);
     };
     if (chat) {
-        out.push_back(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}));
+        out.push_back(chunk(
+            {{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}}, {"finish_reason", nullptr}}));
     }
     for (auto& p : pieces(text)) {
         if (chat) {

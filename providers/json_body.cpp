@@ -128,12 +128,13 @@ private:
     streaming::token_usage usage_;
 };
 
-// --- the fast pass ------------------------------------------------------------------------------------------
-// One pass over the bytes that says "certainly one JSON object" (and reads the usage on the way) or "cannot
-// tell": then basic_parser decides. Everything it accepts, Boost.JSON accepts (tests/fuzz/fuzz_json_body.cpp
-// checks that against boost::json::parse); what is rare in an answer (\u escapes, integers of more than 18
-// digits, exponents of more than 2, nesting deeper than fast_max_depth) or wrong is left to basic_parser, so
-// its limits and error rules are the only ones. basic_parser's generic machinery cost ~3,400 instructions on
+// --- the fast pass
+// ------------------------------------------------------------------------------------------ One pass over
+// the bytes that says "certainly one JSON object" (and reads the usage on the way) or "cannot tell": then
+// basic_parser decides. Everything it accepts, Boost.JSON accepts (tests/fuzz/fuzz_json_body.cpp checks that
+// against boost::json::parse); what is rare in an answer (\u escapes, integers of more than 18 digits,
+// exponents of more than 2, nesting deeper than fast_max_depth) or wrong is left to basic_parser, so its
+// limits and error rules are the only ones. basic_parser's generic machinery cost ~3,400 instructions on
 // bench/callgrind.sh's 309-byte completion; this pass is the cheapest part of the request again.
 
 constexpr int fast_max_depth = 48;  // below basic_parser's 64, so its limit alone decides near it
@@ -223,7 +224,7 @@ const char* skip_utf8(const char* p, const char* end) noexcept
             p += std::countr_zero(hits);
         } else
 #endif
-        if (end - p >= 8) {
+            if (end - p >= 8) {
             const std::uint64_t hits = special8(p);
             if (hits == 0) {
                 p += 8;
@@ -242,7 +243,14 @@ const char* skip_utf8(const char* p, const char* end) noexcept
                 return nullptr;
             }
             switch (p[1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
                 escaped = true;
                 p += 2;
                 continue;
@@ -325,17 +333,23 @@ const char* skip_number(const char* p, const char* end, bool& integer, std::int6
 key_kind classify(std::string_view k) noexcept
 {
     switch (k.size()) {
-    case 5: return k == "usage" ? key_kind::usage : key_kind::other;
-    case 12: return k == "total_tokens" ? key_kind::total : key_kind::other;
-    case 13: return k == "prompt_tokens" ? key_kind::prompt : key_kind::other;
-    case 17: return k == "completion_tokens" ? key_kind::completion : key_kind::other;
-    default: return key_kind::other;
+    case 5:
+        return k == "usage" ? key_kind::usage : key_kind::other;
+    case 12:
+        return k == "total_tokens" ? key_kind::total : key_kind::other;
+    case 13:
+        return k == "prompt_tokens" ? key_kind::prompt : key_kind::other;
+    case 17:
+        return k == "completion_tokens" ? key_kind::completion : key_kind::other;
+    default:
+        return key_kind::other;
     }
 }
 
 /// From an object member's opening quote to the first byte of its value; false when unsure. Only keys at
 /// `depth` 1 and 2 can matter, so only those are told apart.
-[[gnu::always_inline]] inline bool read_key(const char*& p, const char* end, int depth, key_kind& key) noexcept
+[[gnu::always_inline]] inline bool read_key(const char*& p, const char* end, int depth,
+                                            key_kind& key) noexcept
 {
     if (*p != '"') {
         return false;

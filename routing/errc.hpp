@@ -18,20 +18,27 @@ enum class errc {
     all_timed_out,        ///< plan exhausted: every attempt sent timed out
     all_failed,           ///< plan exhausted: the attempts failed for other or mixed reasons
     model_not_allowed,    ///< the model is outside the calling key's `models` scope
-    invalid_model_name,   ///< a '*' in the model, or a wildcard capture that is no model name (model_name.hpp)
+    invalid_model_name,  ///< a '*' in the model, or a wildcard capture that is no model name (model_name.hpp)
 };
 
 /// Stable lower-case name ("model_not_found", ...).
 constexpr std::string_view to_string(errc e) noexcept
 {
     switch (e) {
-    case errc::model_not_found: return "model_not_found";
-    case errc::nothing_sent: return "nothing_sent";
-    case errc::all_rate_limited: return "all_rate_limited";
-    case errc::all_timed_out: return "all_timed_out";
-    case errc::all_failed: return "all_failed";
-    case errc::model_not_allowed: return "model_not_allowed";
-    case errc::invalid_model_name: return "invalid_model_name";
+    case errc::model_not_found:
+        return "model_not_found";
+    case errc::nothing_sent:
+        return "nothing_sent";
+    case errc::all_rate_limited:
+        return "all_rate_limited";
+    case errc::all_timed_out:
+        return "all_timed_out";
+    case errc::all_failed:
+        return "all_failed";
+    case errc::model_not_allowed:
+        return "model_not_allowed";
+    case errc::invalid_model_name:
+        return "invalid_model_name";
     }
     return "all_failed";
 }
@@ -66,4 +73,5 @@ inline boost::system::error_code make_error_code(errc e) noexcept
 }  // namespace baton::routing
 
 template <>
-struct boost::system::is_error_code_enum<baton::routing::errc> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::routing::errc> : std::true_type {
+};

@@ -103,7 +103,8 @@ plan::entry_result plan::add_entry(const std::string& entry, bool primary)
     // The model asked for is never a pattern: a literal '*' would reach the upstream. A fallback may name a
     // wildcard group by its pattern (it then serves the requested model: pattern_model()).
     if (primary && (entry.find('*') != std::string::npos || name.find('*') != std::string::npos)) {
-        invalid_detail_ = "model `" + entry + "` contains '*': a wildcard pattern is not a model; name one model";
+        invalid_detail_ =
+            "model `" + entry + "` contains '*': a wildcard pattern is not a model; name one model";
         return entry_result::invalid_name;
     }
     if (table_->group(name) != nullptr) {
@@ -160,7 +161,8 @@ plan::entry_result plan::add_group(const std::string& name, bool allowed)
     }
     std::string part;
     if (matched != name) {
-        const std::string_view capture = route_table::wildcard_capture(matched, name).value_or(std::string_view{});
+        const std::string_view capture =
+            route_table::wildcard_capture(matched, name).value_or(std::string_view{});
         // What '*' stands for goes upstream (a JSON body, a URL path) and into x-baton-resolved.
         if (!valid_model_capture(capture)) {
             invalid_detail_ = "model `" + name + "` is not valid for wildcard group `" + matched +

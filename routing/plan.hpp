@@ -7,8 +7,8 @@
 #include "routing/route_table.hpp"
 #include "routing/time.hpp"
 
-#include <functional>
 #include <boost/system/result.hpp>
+#include <functional>
 
 #include <map>
 #include <memory>
@@ -146,10 +146,11 @@ public:
     /// Why make() built no plan: the name refused, the request field it came from ("model", or "fallbacks"
     /// for a per-request fallback), and the reason in words for the client.
     struct refusal {
-        /// model_not_found: the model names no group, alias or wildcard match (or an alias none of whose chain
-        /// entries exists); model_not_allowed: the model is outside the key's scope; invalid_model_name: the
-        /// model holds a '*', or the model or a per-request fallback makes a wildcard group capture something
-        /// that is no model name (routing/model_name.hpp). A fallback may name a wildcard group by its pattern.
+        /// model_not_found: the model names no group, alias or wildcard match (or an alias none of whose
+        /// chain entries exists); model_not_allowed: the model is outside the key's scope;
+        /// invalid_model_name: the model holds a '*', or the model or a per-request fallback makes a wildcard
+        /// group capture something that is no model name (routing/model_name.hpp). A fallback may name a
+        /// wildcard group by its pattern.
         errc why = errc::model_not_found;
         std::string name;
         std::string param = "model";
@@ -160,11 +161,12 @@ public:
     /// (refusal). The key's scope (request_options::scope) applies to every entry: a name is in scope when
     /// it is listed as written (a rename is not followed: its own name must be listed), an alias in scope
     /// brings its whole chain, a wildcard group listed by its pattern ("openai/*") brings every name it
-    /// matches, and a deployment id is in scope when it or its group is listed. The model itself outside the scope refuses the request (model_not_allowed); any other entry
-    /// outside it (per-request fallbacks, backup_models, configured, default, context-window and
-    /// content-policy fallbacks, reached directly or through an alias or rename) is skipped with a note, as
-    /// are entries that name nothing and configured entries that are no valid model name. Each note is a line
-    /// of `notes` (when given) and of notes(). Does not touch the health registry.
+    /// matches, and a deployment id is in scope when it or its group is listed. The model itself outside the
+    /// scope refuses the request (model_not_allowed); any other entry outside it (per-request fallbacks,
+    /// backup_models, configured, default, context-window and content-policy fallbacks, reached directly or
+    /// through an alias or rename) is skipped with a note, as are entries that name nothing and configured
+    /// entries that are no valid model name. Each note is a line of `notes` (when given) and of notes(). Does
+    /// not touch the health registry.
     static boost::system::result<plan, refusal> make(const route_table& table, health_registry& health,
                                                      std::string_view model, request_options options,
                                                      std::vector<std::string>* notes = nullptr);

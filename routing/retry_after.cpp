@@ -94,7 +94,8 @@ std::optional<std::chrono::seconds> time_of_day(cursor& c)
 
 std::optional<sys_seconds> make_time(int year, int month, int day, std::chrono::seconds tod)
 {
-    const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+    const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                          std::chrono::month(static_cast<unsigned>(month)),
                                           std::chrono::day(static_cast<unsigned>(day))};
     if (!ymd.ok()) return std::nullopt;
     return sys_seconds(std::chrono::sys_days(ymd)) + tod;
@@ -184,8 +185,8 @@ std::optional<duration> delay_seconds(std::string_view v, duration cap)
 
 }  // namespace
 
-std::optional<duration> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point wall_now,
-                                          duration cap)
+std::optional<duration> parse_retry_after(std::string_view value,
+                                          std::chrono::system_clock::time_point wall_now, duration cap)
 {
     value = trim(value);
     if (value.empty()) return std::nullopt;

@@ -20,7 +20,8 @@ inline constexpr duration retry_after_ceiling = std::chrono::hours(24);
 ///   GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT", asctime "Sun Nov  6 08:49:37 1994"): the time from
 ///   `wall_now` to that date, 0 for a date in the past, at most `cap`.
 /// Surrounding spaces and tabs are ignored. Pure: the wall-clock time is an argument.
-std::optional<duration> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point wall_now,
+std::optional<duration> parse_retry_after(std::string_view value,
+                                          std::chrono::system_clock::time_point wall_now,
                                           duration cap = retry_after_ceiling);
 
 }  // namespace baton::routing

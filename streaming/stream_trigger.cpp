@@ -50,7 +50,10 @@ namespace {
 class stream_category_impl final : public boost::system::error_category {
 public:
     const char* name() const noexcept override { return "baton.stream"; }
-    std::string message(int ev) const override { return std::string(to_string(static_cast<stream_trigger>(ev))); }
+    std::string message(int ev) const override
+    {
+        return std::string(to_string(static_cast<stream_trigger>(ev)));
+    }
 };
 #pragma GCC diagnostic pop
 

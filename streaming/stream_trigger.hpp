@@ -42,4 +42,5 @@ inline boost::system::error_code make_error_code(stream_trigger t) noexcept
 }  // namespace baton::streaming
 
 template <>
-struct boost::system::is_error_code_enum<baton::streaming::stream_trigger> : std::true_type {};
+struct boost::system::is_error_code_enum<baton::streaming::stream_trigger> : std::true_type {
+};

@@ -61,9 +61,8 @@ void parse_client_keys(yaml_reader& reader, const YAML::Node& node, config_draft
         if (!m) {
             continue;
         }
-        m->warn_unknown(reader.diag(),
-                        {"name", "key", "key_sha256", "models", "backup_models", "rpm_limit", "tpm_limit",
-                         "max_parallel_requests"});
+        m->warn_unknown(reader.diag(), {"name", "key", "key_sha256", "models", "backup_models", "rpm_limit",
+                                        "tpm_limit", "max_parallel_requests"});
         const std::size_t errors_before = reader.diag().error_count();
         client_key k;
         if (const auto* e = m->find("name")) {

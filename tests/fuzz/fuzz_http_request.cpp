@@ -117,8 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if ((waiting(pieces) && whole.ec) || (waiting(whole) && pieces.ec)) return 0;
     // A request read whole must be the same request read in pieces; two unfinished heads may differ in what
     // the parser has filled so far.
-    if (whole.ec != pieces.ec || whole.finished != pieces.finished || (whole.finished && !(whole == pieces))) {
-        std::fprintf(stderr, "fuzz_http_request: one read: '%s' finished=%d; reads of %zu: '%s' finished=%d\n",
+    if (whole.ec != pieces.ec || whole.finished != pieces.finished ||
+        (whole.finished && !(whole == pieces))) {
+        std::fprintf(stderr,
+                     "fuzz_http_request: one read: '%s' finished=%d; reads of %zu: '%s' finished=%d\n",
                      whole.ec.message().c_str(), whole.finished, step, pieces.ec.message().c_str(),
                      pieces.finished);
         std::abort();

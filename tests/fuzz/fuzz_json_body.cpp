@@ -1,8 +1,8 @@
 // libFuzzer target for providers/json_body (issue #11, defect 7): the one-pass check of a 2xx body and the
 // basic_parser reference it falls back on.
-// Invariants: no crash or sanitizer report; read_json_body and read_json_body_exact both call a body an object
-// exactly when boost::json::parse (max_depth 64, as read_json_body_exact's) parses it to an object; when they
-// do, both read the same usage.
+// Invariants: no crash or sanitizer report; read_json_body and read_json_body_exact both call a body an
+// object exactly when boost::json::parse (max_depth 64, as read_json_body_exact's) parses it to an object;
+// when they do, both read the same usage.
 #include "providers/json_body.hpp"
 
 #include <boost/json.hpp>

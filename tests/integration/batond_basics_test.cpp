@@ -138,11 +138,21 @@ struct fixture {
     {
         test_config c;
         c.deployments = {
-            {.group = "grp", .id = "dep-1", .api_base = fake.base_url("dep"), .api_key = std::string(upstream_key),
+            {.group = "grp",
+             .id = "dep-1",
+             .api_base = fake.base_url("dep"),
+             .api_key = std::string(upstream_key),
              .model = "up-model"},
-            {.group = "az", .id = "az-1", .api_base = fake.root_url() + "/az", .api_key = std::string(azure_key),
-             .provider = "azure", .model = "my-deploy"},
-            {.group = "dead", .id = "dead-1", .api_base = dead.url(), .api_key = "sk-dead-key-000000000000",
+            {.group = "az",
+             .id = "az-1",
+             .api_base = fake.root_url() + "/az",
+             .api_key = std::string(azure_key),
+             .provider = "azure",
+             .model = "my-deploy"},
+            {.group = "dead",
+             .id = "dead-1",
+             .api_base = dead.url(),
+             .api_key = "sk-dead-key-000000000000",
              .model = "dead-model"},
         };
         c.top =

@@ -95,9 +95,11 @@ BOOST_AUTO_TEST_CASE(a_capture_with_crlf_or_dot_segments_is_refused_and_nothing_
         "openai/../../v1/models",
         "openai/a//b",
         "openai/a b",
-        "openai/a\x01" "b",
+        "openai/a\x01"
+        "b",
         "azure/../../../../w/v1/chat/completions?x=",
-        "azure/x/chat/completions?api-version=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}POST /az/v1/x",
+        "azure/x/chat/completions?api-version=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}POST "
+        "/az/v1/x",
         "azure/a%2f..%2fb",
         "openai/" + std::string(300, 'm'),
     };
@@ -126,7 +128,8 @@ BOOST_AUTO_TEST_CASE(a_capture_with_crlf_or_dot_segments_is_refused_and_nothing_
     const auto c = calls();
     BOOST_TEST_REQUIRE(c.size() == 2u);
     BOOST_TEST(c[0].at("json").at("model").as_string() == "meta-llama/Llama-3.1-8B-Instruct:free");
-    BOOST_TEST(str(c[1], "path") == "/az/v1/openai/deployments/gpt-4o_mini.2024/chat/completions?api-version=2024-10-21");
+    BOOST_TEST(str(c[1], "path") ==
+               "/az/v1/openai/deployments/gpt-4o_mini.2024/chat/completions?api-version=2024-10-21");
 }
 
 // Before the fix: a request for the pattern itself (`openai/*`), or for `*` with a catch-all group, sent
@@ -134,7 +137,8 @@ BOOST_AUTO_TEST_CASE(a_capture_with_crlf_or_dot_segments_is_refused_and_nothing_
 BOOST_AUTO_TEST_CASE(a_literal_star_never_reaches_the_upstream)
 {
     // `'*'`: a YAML plain scalar cannot start with '*' (an alias).
-    start(config(fake, {{.group = "'*'", .id = "any", .model = "*"}, {.group = "openai/*", .id = "w", .model = "*"}}));
+    start(config(fake, {{.group = "'*'", .id = "any", .model = "*"},
+                        {.group = "openai/*", .id = "w", .model = "*"}}));
     for (const std::string model : {"*", "openai/*", "openai/gpt-*", "**"}) {
         BOOST_TEST_CONTEXT("model " << model)
         {
@@ -184,7 +188,8 @@ std::string scope_config(const fake_upstream_process& fake, const std::vector<st
                   "keys:\n"
                   "  - name: team\n"
                   "    key: sk-team-scope-0042\n"
-                  "    models: " + models + "\n" + key_lines);
+                  "    models: " +
+                      models + "\n" + key_lines);
 }
 
 }  // namespace
@@ -233,7 +238,8 @@ BOOST_AUTO_TEST_CASE(configured_and_backup_hops_outside_the_scope_are_skipped_wi
     BOOST_TEST(names_of(calls()) == (std::vector<std::string>{"a"}), tt::per_element());
     const auto line = baton->wait_log("\"event\":\"plan_note\"", deadline_after(5s), from);
     BOOST_TEST_REQUIRE(line.has_value());
-    for (const auto* name : {"'al'", "'other'", "'wide'"}) BOOST_TEST(line->find(name) != std::string::npos, *line);
+    for (const auto* name : {"'al'", "'other'", "'wide'"})
+        BOOST_TEST(line->find(name) != std::string::npos, *line);
     // Once per request: one line carries every note.
     BOOST_TEST(events("plan_note", from).size() == 1u);
 
@@ -400,8 +406,8 @@ BOOST_AUTO_TEST_CASE(an_upstream_error_that_echoes_the_deployments_key_is_masked
 {
     const std::string key = "sk-echoed-secret-7731";
     start(config(fake, {{.group = "grp", .id = "a", .api_key = key}}));
-    const std::string echoed = R"({"error":{"message":"Incorrect API key provided: )" + key +
-                               R"(. Check )" + key + R"(","type":"invalid_request_error","param":null,"code":null}})";
+    const std::string echoed = R"({"error":{"message":"Incorrect API key provided: )" + key + R"(. Check )" +
+                               key + R"(","type":"invalid_request_error","param":null,"code":null}})";
     fake.set_script("a", json::object{{"status", 422}, {"body", echoed}});
     const auto r = chat("grp");
     BOOST_TEST(r.status == 422u);
@@ -427,14 +433,18 @@ std::string limits_config(const fake_upstream_process& fake, const std::string& 
     return config_yaml(fake, {{{"grp", "a"}},
                               {},
                               "keys:\n"
-                              "  - name: " + key_name + "\n"
-                              "    key: sk-team-scope-0042\n" + limit_lines,
+                              "  - name: " +
+                                  key_name +
+                                  "\n"
+                                  "    key: sk-team-scope-0042\n" +
+                                  limit_lines,
                               {"master_key: " + master_key}});
 }
 
 std::int64_t wall_minute()
 {
-    return std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::minutes>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -481,7 +491,9 @@ BOOST_AUTO_TEST_CASE(rpm_limit_refuses_with_429_retry_after_and_openai_headers)
         BOOST_TEST(e.shaped);
         BOOST_TEST(e.code == "rate_limit_exceeded");
         BOOST_TEST(e.type == "requests");
-        BOOST_TEST(e.message.find("Rate limit reached for key `team` on requests per minute (RPM): Limit 2, Used 2") == 0u,
+        BOOST_TEST(e.message.find(
+                       "Rate limit reached for key `team` on requests per minute (RPM): Limit 2, Used 2") ==
+                       0u,
                    e.message);
         const int retry = std::stoi(header(r, "Retry-After"));
         BOOST_TEST(retry >= 1);
@@ -534,7 +546,8 @@ BOOST_AUTO_TEST_CASE(tpm_limit_counts_usage_of_unary_and_streamed_answers)
 BOOST_AUTO_TEST_CASE(max_parallel_requests_refuses_while_the_slot_is_taken)
 {
     start(limits_config(fake, "    max_parallel_requests: 1\n"));
-    fake.set_script("a", json::object{{"steps", json::array{json::object{{"delay_ms", 1500}}}}, {"then", json::object{}}});
+    fake.set_script("a", json::object{{"steps", json::array{json::object{{"delay_ms", 1500}}}},
+                                      {"then", json::object{}}});
     http_response first;
     std::thread slow([&] { first = chat("grp", {}, team); });
     const bool arrived = fake.wait_calls("a", 1);
@@ -543,7 +556,8 @@ BOOST_AUTO_TEST_CASE(max_parallel_requests_refuses_while_the_slot_is_taken)
     BOOST_TEST(refused.status == 429u, refused.body);
     BOOST_TEST(header(refused, "Retry-After") == "1");
     BOOST_TEST(error_of(refused).code == "rate_limit_exceeded");
-    BOOST_TEST(error_of(refused).message.find("parallel requests: Limit 1, In flight 1") != std::string::npos);
+    BOOST_TEST(error_of(refused).message.find("parallel requests: Limit 1, In flight 1") !=
+               std::string::npos);
     slow.join();
     BOOST_TEST(first.status == 200u, first.body);
     // The slot is free again once the first request ended.
@@ -565,7 +579,8 @@ BOOST_AUTO_TEST_CASE(get_v1_keys_shows_scope_limits_and_usage_to_the_master_key_
                                  "    tpm_limit: 1000\n"
                                  "    max_parallel_requests: 3\n"
                                  "  - name: open\n"
-                                 "    key_sha256: " + std::string(64, 'c') + "\n",
+                                 "    key_sha256: " +
+                                     std::string(64, 'c') + "\n",
                                  {"master_key: " + master_key}}));
         BOOST_TEST_REQUIRE(chat("grp", {}, team).status == 200u);
         http_client c{baton->port()};
@@ -582,7 +597,8 @@ BOOST_AUTO_TEST_CASE(get_v1_keys_shows_scope_limits_and_usage_to_the_master_key_
         const auto& t = data[0].as_object();
         BOOST_TEST(str(t, "name") == "team");
         BOOST_TEST(json::serialize(t.at("models")) == R"(["grp"])");
-        BOOST_TEST(json::serialize(t.at("limits")) == R"({"rpm_limit":5,"tpm_limit":1000,"max_parallel_requests":3})");
+        BOOST_TEST(json::serialize(t.at("limits")) ==
+                   R"({"rpm_limit":5,"tpm_limit":1000,"max_parallel_requests":3})");
         const auto& u = t.at("usage").as_object();
         BOOST_TEST(num(u, "requests_this_minute") == 1u);
         BOOST_TEST(num(u, "tokens_this_minute") == 12u);

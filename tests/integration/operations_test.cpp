@@ -218,12 +218,8 @@ BOOST_AUTO_TEST_CASE(metrics_count_alias_resolutions_fallbacks_requests_tokens_a
 
     bt::test_config p;
     p.deployments = {
-        {"g-a", "a"},
-        {"g-b", "b"},
-        {.group = "g-dead", .id = "dead", .api_base = dead.url()},
-        {"g-pair", "p1", 1},
-        {"g-pair", "p2", 0},
-        {"g-s", "s"},
+        {"g-a", "a"},        {"g-b", "b"},        {.group = "g-dead", .id = "dead", .api_base = dead.url()},
+        {"g-pair", "p1", 1}, {"g-pair", "p2", 0}, {"g-s", "s"},
     };
     p.top =
         "aliases:\n"
@@ -575,7 +571,8 @@ BOOST_AUTO_TEST_CASE(master_key_guards_admin_endpoints_and_client_keys_get_403)
             p.top =
                 "keys:\n"
                 "  - name: team-a\n"
-                "    key: " + client + "\n";
+                "    key: " +
+                client + "\n";
             p.general = {from_env ? "master_key: os.environ/BATON_OPS_MASTER_KEY"
                                   : "master_key: \"" + master + "\""};
             bt::baton_process::options o;
@@ -645,7 +642,8 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     p.top =
         "keys:\n"
         "  - name: team-a\n"
-        "    key: " + client_key + "\n";
+        "    key: " +
+        client_key + "\n";
     p.general = {"master_key: os.environ/BATON_OPS_MK", "log_level: debug"};
     const std::vector<std::pair<std::string, std::string>> env{{"BATON_OPS_MK", master_key}};
     bt::baton_process::options o;
@@ -692,7 +690,8 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_logs_metrics_endpoints_errors_or_ch
     keep("admin with client key", r);
     {
         bt::http_client sc(baton.port());
-        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-st", true), bt::deadline_after(10s), as_client);
+        auto head = sc.open_stream("/v1/chat/completions", chat_body("g-st", true), bt::deadline_after(10s),
+                                   as_client);
         BOOST_TEST(head.status == 200u);
         const auto res = sc.read_events(bt::deadline_after(10s));
         BOOST_TEST(res.final_status == bt::stream_status::end);
@@ -751,11 +750,7 @@ BOOST_AUTO_TEST_CASE(log_is_json_lines_with_access_and_routing_events)
 
     bt::test_config p;
     p.deployments = {
-        {"g-plain", "lp"},
-        {"g-f", "f1", 1},
-        {"g-f", "f2", 0},
-        {"g-bad", "bad"},
-        {"g-s", "ls"},
+        {"g-plain", "lp"}, {"g-f", "f1", 1}, {"g-f", "f2", 0}, {"g-bad", "bad"}, {"g-s", "ls"},
     };
     p.top =
         "aliases:\n"
@@ -892,7 +887,8 @@ BOOST_AUTO_TEST_CASE(log_level_warning_suppresses_access_lines)
     BOOST_REQUIRE(started);
     auto& baton = *started;
     bt::http_client c(port);
-    for (int i = 0; i < 3; ++i) BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-x")).status == 200u);
+    for (int i = 0; i < 3; ++i)
+        BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("g-x")).status == 200u);
     BOOST_TEST(c.post_json("/v1/chat/completions", chat_body("zz-nothing")).status == 404u);
     // After the exit the log is complete: nothing below warning and no access line, except the start-up
     // `listening` line, which is written whatever the level (tools wait for it; docs/operations.md).

@@ -224,8 +224,9 @@ BOOST_DATA_TEST_CASE(every_trigger_after_first_byte_fails_over_in_continue_and_r
     for (std::size_t i = 2; i < s.text_by_model.size(); ++i) BOOST_TEST(s.text_by_model[i].first == "up-B");
 
     const auto m = f.metrics();
-    BOOST_TEST(m.find("baton_stream_failovers_total", {{"reason", trig.reason}}).value_or(-1) == 1.0,
-               "metrics:\n" << m.raw);
+    BOOST_TEST(
+        m.find("baton_stream_failovers_total", {{"reason", trig.reason}}).value_or(-1) == 1.0, "metrics:\n"
+                                                                                                   << m.raw);
 }
 
 // 2. Mode off (router_settings): the same cut ends the stream with a final error event (stream_failed) and
@@ -553,12 +554,15 @@ BOOST_AUTO_TEST_CASE(stream_start_per_hop_cooldown_and_failover_metric)
     BOOST_TEST_REQUIRE(cuts.has_value(), "metrics:\n" << m.raw);
     BOOST_TEST(*cuts >= 1.0);
     // One client request, however many hops: counted once, with the attempt to each deployment.
-    BOOST_TEST(m.find("baton_requests_total", {{"model_group", "chat"}, {"status", "200"}}).value_or(-1) == 1.0,
-               "metrics:\n" << m.raw);
-    BOOST_TEST(m.find("baton_upstream_requests_total", {{"deployment", "A"}, {"outcome", "connection"}}).value_or(-1) ==
-               1.0);
-    BOOST_TEST(m.find("baton_upstream_requests_total", {{"deployment", "B"}, {"outcome", "success"}}).value_or(-1) ==
-               1.0);
+    BOOST_TEST(m.find("baton_requests_total", {{"model_group", "chat"}, {"status", "200"}}).value_or(-1) ==
+                   1.0,
+               "metrics:\n"
+                   << m.raw);
+    BOOST_TEST(m.find("baton_upstream_requests_total", {{"deployment", "A"}, {"outcome", "connection"}})
+                   .value_or(-1) == 1.0);
+    BOOST_TEST(
+        m.find("baton_upstream_requests_total", {{"deployment", "B"}, {"outcome", "success"}}).value_or(-1) ==
+        1.0);
 
     // A is cooling down: the next stream goes straight to B.
     const auto next = f.chat(chat_request());

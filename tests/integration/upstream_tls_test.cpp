@@ -124,8 +124,7 @@ private:
 /// otherwise.
 const bt::config_defaults tls_defaults{
     .litellm_params = {"weight: 1", "timeout: 5", "stream_timeout: 3"},
-    .router_settings = {"num_retries: 0", "allowed_fails: 100", "cooldown_time: 1",
-                        "stream_idle_timeout: 1"},
+    .router_settings = {"num_retries: 0", "allowed_fails: 100", "cooldown_time: 1", "stream_idle_timeout: 1"},
     .general_settings = {"threads: 2", "graceful_shutdown_seconds: 3"},
 };
 
@@ -202,7 +201,8 @@ BOOST_AUTO_TEST_CASE(ssl_verify_false_relays_plain_and_streamed_completions_over
     BOOST_TEST(call_header(calls[0], "x-test-sni") == "localhost");  // the request really came through TLS
     BOOST_TEST(std::string(calls[0].at("json").at("model").as_string()) == "up-t");
 
-    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
+    const auto head =
+        client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "content-type").starts_with("text/event-stream"));
     const auto s = client.read_events(bt::deadline_after(10s));
@@ -260,7 +260,8 @@ BOOST_AUTO_TEST_CASE(default_ssl_verify_rejects_untrusted_certificate_as_connect
     BOOST_TEST(str(f[0], "model_group") == "g");
 
     // Streamed: the same, invisibly before the first byte (§6).
-    const auto head = client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
+    const auto head =
+        client.open_stream("/v1/chat/completions", chat_body("gs", true), bt::deadline_after(10s));
     BOOST_TEST(head.status == 200u, "batond: " << baton.log());
     BOOST_TEST(header(head, "x-baton-deployment-id") == "plains");
     const auto s = client.read_events(bt::deadline_after(10s));

@@ -20,8 +20,8 @@ std::vector<std::string> layered(const std::vector<std::string>& below, const st
 {
     std::vector<std::string> out;
     for (const auto& l : below) {
-        const bool replaced =
-            std::any_of(above.begin(), above.end(), [&](const std::string& a) { return key_of(a) == key_of(l); });
+        const bool replaced = std::any_of(above.begin(), above.end(),
+                                          [&](const std::string& a) { return key_of(a) == key_of(l); });
         if (!replaced) out.push_back(l);
     }
     out.insert(out.end(), above.begin(), above.end());
@@ -87,7 +87,8 @@ std::string config_yaml(const fake_upstream_process& fake, const test_config& co
 }
 
 std::string config(const fake_upstream_process& fake, const std::vector<dep>& deps,
-                   const std::vector<std::string>& router, const std::string& top, const config_defaults& defaults)
+                   const std::vector<std::string>& router, const std::string& top,
+                   const config_defaults& defaults)
 {
     return config_yaml(fake, {deps, router, top}, defaults);
 }

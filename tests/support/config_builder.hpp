@@ -55,9 +55,10 @@ struct config_defaults {
 /// A whole test config, besides the deployments' and the file's defaults.
 struct test_config {
     std::vector<dep> deployments;
-    std::vector<std::string> router = {};   ///< router_settings lines ("allowed_fails: 3")
-    std::string top = {};                   ///< top-level YAML written verbatim (aliases:, keys:, default_model:)
-    std::vector<std::string> general = {};  ///< general_settings lines ("master_key: ...", "log_level: debug")
+    std::vector<std::string> router = {};  ///< router_settings lines ("allowed_fails: 3")
+    std::string top = {};  ///< top-level YAML written verbatim (aliases:, keys:, default_model:)
+    std::vector<std::string> general =
+        {};  ///< general_settings lines ("master_key: ...", "log_level: debug")
 };
 
 /// `model_list:` with one entry per deployment, in order (see dep). `litellm_params` are every
@@ -66,7 +67,8 @@ std::string model_list(const fake_upstream_process& fake, const std::vector<dep>
                        const std::vector<std::string>& litellm_params = config_defaults{}.litellm_params);
 
 /// `router_settings:` with `defaults`, then `lines`. With neither, the section is empty (batond's defaults).
-std::string router_settings(const std::vector<std::string>& lines, const std::vector<std::string>& defaults = {});
+std::string router_settings(const std::vector<std::string>& lines,
+                            const std::vector<std::string>& defaults = {});
 
 /// `general_settings:` with `listen: 127.0.0.1:0` (batond logs the port the OS chose; baton_process reads
 /// it) and `threads: 1` (one reactor), then `defaults`, then `lines`.

@@ -122,7 +122,10 @@ std::optional<std::string> http_response::header(std::string_view name) const {
 
 boost::json::value http_response::json() const { return boost::json::parse(body); }
 
-std::string header(const http_response& r, std::string_view name) { return r.header(name).value_or("<absent>"); }
+std::string header(const http_response& r, std::string_view name)
+{
+    return r.header(name).value_or("<absent>");
+}
 
 boost::json::value sse_event::json() const { return boost::json::parse(data); }
 

@@ -83,7 +83,8 @@ prom_text parse_prometheus(std::string text)
                     break;
                 }
                 const auto eq = line.find('=', i);
-                if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') bad("label without =\"");
+                if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"')
+                    bad("label without =\"");
                 std::string key = line.substr(i, eq - i);
                 std::string value;
                 i = eq + 2;

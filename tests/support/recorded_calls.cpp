@@ -32,6 +32,9 @@ std::string call_header(const boost::json::value& call, std::string_view name)
     return call_header(call.as_object(), name);
 }
 
-std::string auth_of(const boost::json::object& call) { return call_header(call, "authorization"); }
+std::string auth_of(const boost::json::object& call)
+{
+    return call_header(call, "authorization");
+}
 
 }  // namespace baton::test

@@ -28,7 +28,10 @@ refused_port::refused_port()
     port_ = ntohs(a.sin_port);
 }
 
-refused_port::~refused_port() { ::close(fd_); }
+refused_port::~refused_port()
+{
+    ::close(fd_);
+}
 
 std::string refused_port::url(std::string_view path) const
 {

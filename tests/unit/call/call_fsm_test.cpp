@@ -31,7 +31,8 @@ namespace baton::call {
 
 inline std::ostream& operator<<(std::ostream& os, action_kind k)
 {
-    static constexpr const char* names[] = {"send", "relay", "wait", "respond", "fail", "end_stream", "finish"};
+    static constexpr const char* names[] = {"send", "relay",      "wait",  "respond",
+                                            "fail", "end_stream", "finish"};
     return os << names[static_cast<int>(k)];
 }
 
@@ -43,7 +44,7 @@ namespace {
 struct recorder final : call::call_observer {
     std::vector<std::string> lines;
     std::vector<std::string> notes;
-    int note_calls = 0;  ///< plan_notes() calls: at most one per request
+    int note_calls = 0;                ///< plan_notes() calls: at most one per request
     std::vector<std::string> details;  ///< each attempt_ended()'s detail
 
     void plan_notes(const std::vector<std::string>& n) override
@@ -54,15 +55,18 @@ struct recorder final : call::call_observer {
     void attempt_started(const routing::plan::try_deployment& t, std::optional<std::size_t> hop) override
     {
         std::string l = "start " + t.target->id;
-        if (t.hop) l += " hop " + t.hop->from_group + "->" + t.hop->to_group + " " + std::string(to_string(t.hop->reason));
+        if (t.hop)
+            l += " hop " + t.hop->from_group + "->" + t.hop->to_group + " " +
+                 std::string(to_string(t.hop->reason));
         if (hop) l += " stream_hop " + std::to_string(*hop);
         lines.push_back(l);
     }
-    void attempt_ended(const routing::plan::try_deployment& t, failure_reason r, int status, routing::duration,
-                       std::string_view detail) override
+    void attempt_ended(const routing::plan::try_deployment& t, failure_reason r, int status,
+                       routing::duration, std::string_view detail) override
     {
         details.emplace_back(detail);
-        lines.push_back("end " + t.target->id + " " + std::string(to_string(r)) + " " + std::to_string(status));
+        lines.push_back("end " + t.target->id + " " + std::string(to_string(r)) + " " +
+                        std::to_string(status));
     }
     void stream_failed_over(const routing::plan::try_deployment& t, streaming::stream_trigger trigger,
                             std::size_t chunks) override
@@ -79,9 +83,9 @@ struct recorder final : call::call_observer {
 /// One scripted upstream answer to a send.
 struct reply {
     unsigned status = 200;
-    std::string body;                            ///< a whole body (any status), or the SSE bytes of a 2xx stream
-    std::optional<net::upstream_errc> transport; ///< set: the exchange failed without a status
-    bool cut = false;                            ///< a stream that ends with a cut instead of a clean EOF
+    std::string body;  ///< a whole body (any status), or the SSE bytes of a 2xx stream
+    std::optional<net::upstream_errc> transport;  ///< set: the exchange failed without a status
+    bool cut = false;                             ///< a stream that ends with a cut instead of a clean EOF
     std::string retry_after;
     std::chrono::system_clock::time_point received_at{};  ///< the wall clock of an HTTP-date Retry-After
 };
@@ -104,8 +108,12 @@ std::string chunk(std::string_view content, bool role = false)
     json::object delta;
     if (role) delta["role"] = "assistant";
     delta["content"] = content;
-    json::object c{{"id", "c"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"},
-                   {"choices", json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
+    json::object c{{"id", "c"},
+                   {"object", "chat.completion.chunk"},
+                   {"created", 1},
+                   {"model", "m"},
+                   {"choices",
+                    json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
     return "data: " + json::serialize(c) + "\n\n";
 }
 
@@ -164,11 +172,11 @@ struct outcome {
     std::vector<std::string> targets;
     std::vector<routing::duration> waits;
     action_kind last = action_kind::finish;
-    unsigned status = 0;        ///< respond: the status written
-    std::string body;           ///< respond: the body written
-    call::call_error error;     ///< fail: the error (its attempts pointer is cleared: it points into the fsm)
+    unsigned status = 0;     ///< respond: the status written
+    std::string body;        ///< respond: the body written
+    call::call_error error;  ///< fail: the error (its attempts pointer is cleared: it points into the fsm)
     std::vector<routing::attempt> attempts;  ///< fail: a copy of the error's attempts
-    std::string client;         ///< a stream: every byte written to the client
+    std::string client;                      ///< a stream: every byte written to the client
     bool committed = false;
     routing::time_point end;
 
@@ -188,7 +196,8 @@ struct outcome {
             if (!ch || !ch->is_array() || ch->as_array().empty()) continue;
             const auto* d = ch->as_array()[0].as_object().if_contains("delta");
             if (!d) continue;
-            if (const auto* c = d->as_object().if_contains("content"); c && c->is_string()) out += c->as_string();
+            if (const auto* c = d->as_object().if_contains("content"); c && c->is_string())
+                out += c->as_string();
         }
         return out;
     }
@@ -225,8 +234,9 @@ outcome drive(call::call_fsm& fsm, action_kind a, const script& up, routing::tim
             if (rep.transport) {
                 a = fsm.on_transport_error(*rep.transport, "scripted", now, 0.0);
             } else if (!o.streamed || rep.status < 200 || rep.status >= 300) {
-                a = fsm.on_response({rep.status, "application/json", rep.retry_after, rep.body, rep.received_at}, now,
-                                    0.0);
+                a = fsm.on_response({rep.status, "application/json", rep.retry_after, rep.body,
+                                     rep.received_at},
+                                    now, 0.0);
             } else {
                 a = fsm.on_stream_open(now);
                 BOOST_REQUIRE(a == action_kind::relay);
@@ -237,11 +247,21 @@ outcome drive(call::call_fsm& fsm, action_kind a, const script& up, routing::tim
                     if (!ev) break;
                     const auto act = fsm.on_event(*ev);
                     switch (act.kind) {
-                    case stream_action_kind::forward: r.client.append(in.substr(0, ev->size)); break;
-                    case stream_action_kind::replace: r.client.append(act.payload); break;
-                    case stream_action_kind::done: r.client.append(act.payload); ended = true; break;
-                    case stream_action_kind::fail: ended = true; break;
-                    case stream_action_kind::drop: break;
+                    case stream_action_kind::forward:
+                        r.client.append(in.substr(0, ev->size));
+                        break;
+                    case stream_action_kind::replace:
+                        r.client.append(act.payload);
+                        break;
+                    case stream_action_kind::done:
+                        r.client.append(act.payload);
+                        ended = true;
+                        break;
+                    case stream_action_kind::fail:
+                        ended = true;
+                        break;
+                    case stream_action_kind::drop:
+                        break;
                     }
                     in.remove_prefix(ev->size);
                 }
@@ -323,7 +343,8 @@ BOOST_AUTO_TEST_CASE(a_success_is_relayed_as_the_upstream_sent_it)
     BOOST_TEST(r.sent == (std::vector<std::string>{"A"}), boost::test_tools::per_element());
     BOOST_TEST(r.targets[0] == "/A/v1/chat/completions");
     BOOST_TEST(json::parse(r.bodies[0]).as_object().at("model") == "up-A");
-    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A", "end A none 200"}), boost::test_tools::per_element());
+    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A", "end A none 200"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(intra_group_failover_excludes_the_failed_deployment_then_falls_back)
@@ -339,9 +360,10 @@ BOOST_AUTO_TEST_CASE(intra_group_failover_excludes_the_failed_deployment_then_fa
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B", "F"}), boost::test_tools::per_element());
     BOOST_TEST(json::parse(r.bodies[2]).as_object().at("model") == "up-F");
-    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A", "end A server_error 500", "start B hop g->g server_error",
-                                                        "end B server_error 503", "start F hop g->fb server_error",
-                                                        "end F none 200"}),
+    BOOST_TEST(b.rec.lines ==
+                   (std::vector<std::string>{"start A", "end A server_error 500",
+                                             "start B hop g->g server_error", "end B server_error 503",
+                                             "start F hop g->fb server_error", "end F none 200"}),
                boost::test_tools::per_element());
 }
 
@@ -380,8 +402,9 @@ BOOST_AUTO_TEST_CASE(context_window_takes_its_own_path)
     b.add("L", "long");
     b.w.table.settings.fallbacks["g"] = {"fb"};
     b.w.table.settings.context_window_fallbacks["g"] = {"long"};
-    const auto r = run(b, chat_body("g"),
-                       per_deployment({{"A", {http(400, R"({"error":{"code":"context_length_exceeded"}})")}}}));
+    const auto r =
+        run(b, chat_body("g"),
+            per_deployment({{"A", {http(400, R"({"error":{"code":"context_length_exceeded"}})")}}}));
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "L"}), boost::test_tools::per_element());
 }
@@ -431,7 +454,8 @@ BOOST_AUTO_TEST_CASE(a_transport_failure_is_classified_in_nets_words)
     bench b;
     b.add("A", "g", 1);
     b.add("B", "g", 1);
-    const auto r = run(b, chat_body("g"), per_deployment({{"A", {transport(net::upstream_errc::connect_timeout)}}}));
+    const auto r =
+        run(b, chat_body("g"), per_deployment({{"A", {transport(net::upstream_errc::connect_timeout)}}}));
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(b.rec.lines[1] == "end A timeout 0");
 }
@@ -455,7 +479,8 @@ BOOST_AUTO_TEST_CASE(retries_wait_within_the_budget)
     bench b;
     b.add("A", "g");
     b.w.table.settings.num_retries = 2;
-    const auto r = run(b, chat_body("g"), per_deployment({{"A", {http(500), http(500), http(200, ok_body)}}}));
+    const auto r =
+        run(b, chat_body("g"), per_deployment({{"A", {http(500), http(500), http(200, ok_body)}}}));
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(r.waits.size() == 2u);
 
@@ -525,7 +550,8 @@ BOOST_AUTO_TEST_CASE(an_alias_chain_is_followed_and_the_served_group_is_known)
     b.add("G", "groq");
     b.w.table.add_alias({"fast", "", {"local", "groq"}});
     call::call_fsm fsm(b.context(), b.rec);
-    const auto a = fsm.start(parse(chat_body("fast")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    const auto a =
+        fsm.start(parse(chat_body("fast")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
     const auto r = drive(fsm, a, per_deployment({{"L", {http(502)}}}));
     BOOST_TEST(r.status == 200u);
     BOOST_REQUIRE(fsm.served() != nullptr);
@@ -567,8 +593,9 @@ BOOST_AUTO_TEST_CASE(per_request_fallbacks_and_disable_fallbacks)
     b.add("F", "fb");
     b.add("R", "req-fb");
     b.w.table.settings.fallbacks["g"] = {"fb"};
-    const auto r = run(b, R"({"model":"g","messages":[{"role":"user","content":"x"}],"fallbacks":["req-fb"]})",
-                       per_deployment({}, http(500)));
+    const auto r =
+        run(b, R"({"model":"g","messages":[{"role":"user","content":"x"}],"fallbacks":["req-fb"]})",
+            per_deployment({}, http(500)));
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "R", "F"}), boost::test_tools::per_element());
     // Fallbacks are not part of what goes upstream.
     BOOST_TEST(!json::parse(r.bodies[0]).as_object().contains("fallbacks"));
@@ -577,8 +604,9 @@ BOOST_AUTO_TEST_CASE(per_request_fallbacks_and_disable_fallbacks)
     c.add("A", "g");
     c.add("F", "fb");
     c.w.table.settings.fallbacks["g"] = {"fb"};
-    const auto s = run(c, R"({"model":"g","messages":[{"role":"user","content":"x"}],"disable_fallbacks":true})",
-                       per_deployment({}, http(500)));
+    const auto s =
+        run(c, R"({"model":"g","messages":[{"role":"user","content":"x"}],"disable_fallbacks":true})",
+            per_deployment({}, http(500)));
     BOOST_TEST(s.sent == (std::vector<std::string>{"A"}), boost::test_tools::per_element());
 }
 
@@ -600,7 +628,8 @@ BOOST_AUTO_TEST_CASE(a_clean_stream_is_relayed_byte_for_byte)
     BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A stream_hop 0", "end A none 200"}),
                boost::test_tools::per_element());
     // Upstreams are always asked for usage.
-    BOOST_TEST(json::parse(r.bodies[0]).as_object().at("stream_options").as_object().at("include_usage") == true);
+    BOOST_TEST(json::parse(r.bodies[0]).as_object().at("stream_options").as_object().at("include_usage") ==
+               true);
 }
 
 BOOST_AUTO_TEST_CASE(a_failure_before_the_first_event_fails_over_invisibly)
@@ -609,7 +638,8 @@ BOOST_AUTO_TEST_CASE(a_failure_before_the_first_event_fails_over_invisibly)
     b.add("A", "g", 1);
     b.add("B", "g", 1);
     const std::string good = whole_stream({"hello"});
-    const auto r = run(b, chat_body("g", true), per_deployment({{"A", {http(503)}}, {"B", {http(200, good)}}}));
+    const auto r =
+        run(b, chat_body("g", true), per_deployment({{"A", {http(503)}}, {"B", {http(200, good)}}}));
     BOOST_TEST(r.client == good);
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B"}), boost::test_tools::per_element());
 }
@@ -633,9 +663,10 @@ BOOST_AUTO_TEST_CASE(a_cut_mid_stream_continues_on_the_next_candidate_as_one_mes
     const auto& msgs = second.at("messages").as_array();
     BOOST_TEST(msgs.size() == 3u);
     BOOST_TEST(msgs[1].as_object().at("content") == "Hello ");
-    BOOST_TEST(b.rec.lines == (std::vector<std::string>{"start A stream_hop 0", "end A connection 0",
-                                                        "stream_failover A connection_cut 2",
-                                                        "start B hop g->g connection stream_hop 1", "end B none 200"}),
+    BOOST_TEST(b.rec.lines ==
+                   (std::vector<std::string>{"start A stream_hop 0", "end A connection 0",
+                                             "stream_failover A connection_cut 2",
+                                             "start B hop g->g connection stream_hop 1", "end B none 200"}),
                boost::test_tools::per_element());
 }
 
@@ -670,7 +701,9 @@ BOOST_AUTO_TEST_CASE(an_in_band_rate_limit_error_is_classified_from_its_body)
     bench b;
     b.add("A", "g", 1);
     b.add("B", "g", 1);
-    const std::string err = R"(data: {"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limit_exceeded"}})" "\n\n";
+    const std::string err =
+        R"(data: {"error":{"message":"slow down","type":"rate_limit_error","code":"rate_limit_exceeded"}})"
+        "\n\n";
     const auto r = run(b, chat_body("g", true),
                        per_deployment({{"A", {http(200, err)}}, {"B", {http(200, whole_stream({"ok"}))}}}));
     BOOST_TEST(r.text() == "ok");
@@ -681,7 +714,8 @@ BOOST_AUTO_TEST_CASE(every_stream_failing_before_commit_is_a_json_error)
 {
     bench b;
     b.add("A", "g");
-    const auto r = run(b, chat_body("g", true), per_deployment({}, transport(net::upstream_errc::first_event_timeout)));
+    const auto r =
+        run(b, chat_body("g", true), per_deployment({}, transport(net::upstream_errc::first_event_timeout)));
     BOOST_TEST(r.last == action_kind::fail);
     BOOST_TEST((r.error.ec == routing::errc::all_timed_out));
     BOOST_TEST(!r.committed);
@@ -700,10 +734,12 @@ BOOST_AUTO_TEST_CASE(a_local_deployment_is_a_send_through_a_local_adapter)
     bench b;
     b.add("E", "echo", std::nullopt, "baton");
     call::call_fsm fsm(b.context(), b.rec);
-    const auto a = fsm.start(parse(chat_body("echo")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    const auto a =
+        fsm.start(parse(chat_body("echo")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
     BOOST_TEST(a == action_kind::send);
     BOOST_TEST(fsm.order().via->local());
-    const auto answer = fsm.order().via->answer(providers::api_endpoint::chat_completions, fsm.order().body, false);
+    const auto answer =
+        fsm.order().via->answer(providers::api_endpoint::chat_completions, fsm.order().body, false);
     const auto next = fsm.on_response({answer.status, "application/json", {}, answer.body}, at(0), 0.0);
     BOOST_TEST(next == action_kind::respond);
     BOOST_TEST(json::parse(fsm.answer().body).at("choices").at(0).at("message").at("content") == "hi");
@@ -747,8 +783,10 @@ BOOST_AUTO_TEST_CASE(a_translated_stream_reaches_the_client_as_openai_chunks)
     auto ctx = b.context();
     b.routes[0].via = &toy;
     call::call_fsm fsm(ctx, b.rec);
-    const auto a = fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
-    const auto r = drive(fsm, a, per_deployment({{"T", {http(200, "data: one\n\ndata:  two\n\ndata: END\n\n")}}}));
+    const auto a =
+        fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    const auto r =
+        drive(fsm, a, per_deployment({{"T", {http(200, "data: one\n\ndata:  two\n\ndata: END\n\n")}}}));
     BOOST_TEST(r.last == action_kind::finish);
     BOOST_TEST(r.text() == "one two");
     BOOST_TEST(r.client.ends_with("data: [DONE]\n\n"));
@@ -768,7 +806,8 @@ BOOST_AUTO_TEST_CASE(an_abandoned_call_ends_its_in_flight_attempt)
     b.add("A", "g");
     {
         call::call_fsm fsm(b.context(), b.rec);
-        const auto a = fsm.start(parse(chat_body("g")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+        const auto a =
+            fsm.start(parse(chat_body("g")), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
         BOOST_TEST(a == action_kind::send);
         BOOST_TEST(b.w.cell("A").in_flight() == 1);
         BOOST_TEST(fsm.attempts_sent(true) == 1);
@@ -782,12 +821,17 @@ BOOST_AUTO_TEST_CASE(stream_usage_is_summed_over_hops)
     bench b;
     b.add("A", "g", 1);
     b.add("B", "g", 1);
-    const std::string usage1 = R"(data: {"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}})" "\n\n";
-    const std::string usage2 = R"(data: {"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}})" "\n\n";
+    const std::string usage1 =
+        R"(data: {"id":"c","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}})"
+        "\n\n";
+    const std::string usage2 =
+        R"(data: {"id":"c","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}})"
+        "\n\n";
     reply cut = http(200, chunk("", true) + chunk("a ") + usage1);
     cut.cut = true;
     call::call_fsm fsm(b.context(), b.rec);
-    const auto a = fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
+    const auto a =
+        fsm.start(parse(chat_body("g", true)), nullptr, routing::stream_failover_mode::continue_, at(0), 0.0);
     const std::string rest = chunk("b") + finish_chunk() + usage2 + "data: [DONE]\n\n";
     const auto r = drive(fsm, a, per_deployment({{"A", {cut}}, {"B", {http(200, rest)}}}));
     BOOST_TEST(r.text() == "a b");
@@ -1243,8 +1287,9 @@ BOOST_AUTO_TEST_CASE(a_2xx_that_breaks_after_its_first_byte_fails_over_as_bad_re
     bench b;
     b.add("A", "g", 1);
     b.add("B", "g", 1);
-    const auto r = run(b, chat_body("g"),
-                       per_deployment({{"A", {http(200, R"({"id":"x","object":"chat.completion","choices":[)")}}}));
+    const auto r =
+        run(b, chat_body("g"),
+            per_deployment({{"A", {http(200, R"({"id":"x","object":"chat.completion","choices":[)")}}}));
     BOOST_TEST(r.status == 200u);
     BOOST_TEST(r.body == ok_body);
     BOOST_TEST(r.sent == (std::vector<std::string>{"A", "B"}), boost::test_tools::per_element());
@@ -1262,12 +1307,14 @@ BOOST_AUTO_TEST_CASE(an_upstream_error_given_back_never_carries_the_deployments_
     d.upstream_model = "up-K";
     d.api_key = "sk-live-0123456789";
     b.w.add(std::move(d));
-    const std::string echoed = R"x({"error":{"message":"bad key sk-live-0123456789 (sk-live-0123456789)","type":"invalid_request_error","param":null,"code":null}})x";
+    const std::string echoed =
+        R"x({"error":{"message":"bad key sk-live-0123456789 (sk-live-0123456789)","type":"invalid_request_error","param":null,"code":null}})x";
     const auto r = run(b, chat_body("k"), per_deployment({{"K", {http(422, echoed)}}}));
     BOOST_TEST(r.last == action_kind::respond);
     BOOST_TEST(r.status == 422u);
-    BOOST_TEST(r.body ==
-               R"x({"error":{"message":"bad key [redacted] ([redacted])","type":"invalid_request_error","param":null,"code":null}})x");
+    BOOST_TEST(
+        r.body ==
+        R"x({"error":{"message":"bad key [redacted] ([redacted])","type":"invalid_request_error","param":null,"code":null}})x");
 }
 
 BOOST_AUTO_TEST_CASE(retry_after_as_an_http_date_is_counted_from_the_answers_wall_clock)
@@ -1291,11 +1338,13 @@ BOOST_AUTO_TEST_CASE(a_stream_that_ends_without_done_tells_its_trigger)
     bench b;
     b.add("A", "g", 1);
     b.add("B", "g", 0);
-    const auto r = run(b, chat_body("g", true),
-                       per_deployment({{"A", {http(200, chunk("", true))}}, {"B", {http(200, whole_stream({"ok"}))}}}));
+    const auto r =
+        run(b, chat_body("g", true),
+            per_deployment({{"A", {http(200, chunk("", true))}}, {"B", {http(200, whole_stream({"ok"}))}}}));
     BOOST_TEST(r.text() == "ok");
     BOOST_TEST(b.rec.lines[1] == "end A connection 0");
-    BOOST_TEST(b.rec.details[0] == "eof_before_done: the upstream stream ended before [DONE] or a finish_reason");
+    BOOST_TEST(b.rec.details[0] ==
+               "eof_before_done: the upstream stream ended before [DONE] or a finish_reason");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

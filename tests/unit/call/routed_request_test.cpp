@@ -8,14 +8,15 @@
 #include <boost/test/unit_test.hpp>
 
 namespace json = boost::json;
-using baton::providers::api_endpoint;
 using baton::call::parse_routed_request;
 using baton::call::request_error;
 using baton::call::routed_request;
+using baton::providers::api_endpoint;
 
 namespace {
 
-routed_request ok(std::string_view body, api_endpoint e = api_endpoint::chat_completions, bool default_model = false)
+routed_request ok(std::string_view body, api_endpoint e = api_endpoint::chat_completions,
+                  bool default_model = false)
 {
     auto r = parse_routed_request(body, e, default_model);
     BOOST_REQUIRE_MESSAGE(std::holds_alternative<routed_request>(r), "refused: " << body);
@@ -32,7 +33,8 @@ std::string upstream_body(routed_request& r, std::string_view model)
     return out;
 }
 
-request_error refused(std::string_view body, api_endpoint e = api_endpoint::chat_completions, bool default_model = false)
+request_error refused(std::string_view body, api_endpoint e = api_endpoint::chat_completions,
+                      bool default_model = false)
 {
     auto r = parse_routed_request(body, e, default_model);
     BOOST_REQUIRE_MESSAGE(std::holds_alternative<request_error>(r), "accepted: " << body);
@@ -48,14 +50,16 @@ BOOST_AUTO_TEST_CASE(model_is_rewritten_and_baton_fields_removed)
                    "stream_failover":"restart","user":"u1"})");
     BOOST_TEST(r.model == "gpt-4o");
     BOOST_REQUIRE(r.options.fallbacks.has_value());
-    BOOST_TEST(*r.options.fallbacks == (std::vector<std::string>{"a", "b"}), boost::test_tools::per_element());
+    BOOST_TEST(*r.options.fallbacks == (std::vector<std::string>{"a", "b"}),
+               boost::test_tools::per_element());
     BOOST_TEST(r.options.num_retries.value() == 2);
     BOOST_TEST(r.options.disable_fallbacks);
     BOOST_TEST((r.stream_failover == baton::routing::stream_failover_mode::restart));
     BOOST_TEST(!r.stream);
     const auto sent = json::parse(upstream_body(r, "gpt-4o-2024-08-06")).as_object();
-    BOOST_TEST(json::serialize(sent) ==
-               R"({"model":"gpt-4o-2024-08-06","messages":[{"role":"user","content":"hi"}],"temperature":5E-1,"user":"u1"})");
+    BOOST_TEST(
+        json::serialize(sent) ==
+        R"({"model":"gpt-4o-2024-08-06","messages":[{"role":"user","content":"hi"}],"temperature":5E-1,"user":"u1"})");
     // Another attempt sends its own deployment's model, nothing of the previous one.
     BOOST_TEST(json::parse(upstream_body(r, "claude-sonnet")).as_object().at("model") == "claude-sonnet");
 }
@@ -80,7 +84,8 @@ BOOST_AUTO_TEST_CASE(streams_always_ask_upstreams_for_usage)
 
 BOOST_AUTO_TEST_CASE(default_model_allows_a_missing_model)
 {
-    BOOST_TEST(ok(R"({"messages":[{"role":"user","content":"x"}]})", api_endpoint::chat_completions, true).model.empty());
+    BOOST_TEST(ok(R"({"messages":[{"role":"user","content":"x"}]})", api_endpoint::chat_completions, true)
+                   .model.empty());
     const auto e = refused(R"({"messages":[{"role":"user","content":"x"}]})");
     BOOST_TEST(e.message == "you must provide a model parameter");
     BOOST_TEST(to_string(e.code) == "missing_required_parameter");
@@ -98,15 +103,17 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_with_their_param)
     };
     const std::vector<bad_case> cases{
         {"{bad", api_endpoint::chat_completions,
-         "We could not parse the JSON body of your request. The body must be a JSON object.", "invalid_json", ""},
+         "We could not parse the JSON body of your request. The body must be a JSON object.", "invalid_json",
+         ""},
         {"[1,2]", api_endpoint::chat_completions,
-         "We could not parse the JSON body of your request. The body must be a JSON object.", "invalid_json", ""},
-        {R"({"model":5,"messages":[{}]})", api_endpoint::chat_completions, "`model` must be a string", "invalid_type",
-         "model"},
+         "We could not parse the JSON body of your request. The body must be a JSON object.", "invalid_json",
+         ""},
+        {R"({"model":5,"messages":[{}]})", api_endpoint::chat_completions, "`model` must be a string",
+         "invalid_type", "model"},
         {R"({"model":"m"})", api_endpoint::chat_completions, "missing required parameter `messages`",
          "missing_required_parameter", "messages"},
-        {R"({"model":"m","messages":[]})", api_endpoint::chat_completions, "invalid `messages`", "invalid_type",
-         "messages"},
+        {R"({"model":"m","messages":[]})", api_endpoint::chat_completions, "invalid `messages`",
+         "invalid_type", "messages"},
         {R"({"model":"m"})", api_endpoint::completions, "missing required parameter `prompt`",
          "missing_required_parameter", "prompt"},
         {R"({"model":"m","input":3})", api_endpoint::embeddings, "invalid `input`", "invalid_type", "input"},
@@ -116,7 +123,8 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_refused_with_their_param)
          "`fallbacks` must be an array of model names", "invalid_type", "fallbacks"},
         // Issue #11, defect 9: at most 16 per-request fallbacks.
         {R"({"model":"m","messages":[{}],"fallbacks":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]})",
-         api_endpoint::chat_completions, "`fallbacks` may name at most 16 models (got 17)", "invalid_value", "fallbacks"},
+         api_endpoint::chat_completions, "`fallbacks` may name at most 16 models (got 17)", "invalid_value",
+         "fallbacks"},
         {R"({"model":"m","messages":[{}],"num_retries":11})", api_endpoint::chat_completions,
          "`num_retries` must be an integer from 0 to 10", "invalid_type", "num_retries"},
         {R"({"model":"m","messages":[{}],"disable_fallbacks":"yes"})", api_endpoint::chat_completions,

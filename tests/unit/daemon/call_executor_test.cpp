@@ -12,10 +12,10 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <deque>
 #include <map>
-#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -37,16 +37,18 @@ struct exchange_script {
 
 class scripted_body final : public upstream_body {
 public:
-    explicit scripted_body(exchange_script s) : s_(std::move(s)), pieces_(s_.pieces.begin(), s_.pieces.end()) {}
+    explicit scripted_body(exchange_script s) : s_(std::move(s)), pieces_(s_.pieces.begin(), s_.pieces.end())
+    {
+    }
     unsigned status() const noexcept override { return s_.status; }
     std::string_view content_type() const noexcept override { return "text/event-stream"; }
     std::string_view retry_after() const noexcept override { return s_.retry_after; }
-    net::task<boost::system::result<std::size_t, net::upstream_error>> read_some(boost::beast::flat_buffer& out,
-                                                                                 std::chrono::milliseconds,
-                                                                                 net::upstream_errc kind) override
+    net::task<boost::system::result<std::size_t, net::upstream_error>> read_some(
+        boost::beast::flat_buffer& out, std::chrono::milliseconds, net::upstream_errc kind) override
     {
         if (pieces_.empty()) {
-            if (s_.end == exchange_script::end_kind::cut) co_return net::upstream_error{net::upstream_errc::connection, {}};
+            if (s_.end == exchange_script::end_kind::cut)
+                co_return net::upstream_error{net::upstream_errc::connection, {}};
             if (s_.end == exchange_script::end_kind::idle) co_return net::upstream_error{kind, {}};
             co_return std::size_t{0};
         }
@@ -57,7 +59,8 @@ public:
         out.commit(p.size());
         co_return p.size();
     }
-    net::task<boost::system::result<std::string, net::upstream_error>> read_rest(std::chrono::milliseconds) override
+    net::task<boost::system::result<std::string, net::upstream_error>> read_rest(
+        std::chrono::milliseconds) override
     {
         co_return s_.body;
     }
@@ -82,8 +85,8 @@ public:
 
     exchange_script next(const exchange& x)
     {
-        requests.push_back({std::string(x.request.target), std::string(x.request.headers), std::string(x.request.body),
-                            x.request.streamed});
+        requests.push_back({std::string(x.request.target), std::string(x.request.headers),
+                            std::string(x.request.body), x.request.streamed});
         const std::string_view t = x.request.target;
         const std::string id(t.substr(1, t.find('/', 1) - 1));
         auto& q = scripts[id];
@@ -93,8 +96,8 @@ public:
         return s;
     }
 
-    net::task<boost::system::result<net::upstream_response, net::upstream_error>> send(const exchange& x,
-                                                                                       net::upstream_abort*) override
+    net::task<boost::system::result<net::upstream_response, net::upstream_error>> send(
+        const exchange& x, net::upstream_abort*) override
     {
         auto s = next(x);
         if (s.error) co_return net::upstream_error{*s.error, "scripted"};
@@ -126,7 +129,8 @@ public:
     bool failed = false;
     int heads = 0;
 
-    net::task<void> respond(unsigned s, std::string_view, std::string_view b, const answer_meta& meta) override
+    net::task<void> respond(unsigned s, std::string_view, std::string_view b,
+                            const answer_meta& meta) override
     {
         status = s;
         body = std::string(b);
@@ -169,8 +173,12 @@ std::string chunk(std::string_view content, bool role = false)
     json::object delta;
     if (role) delta["role"] = "assistant";
     delta["content"] = content;
-    json::object c{{"id", "c"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "m"},
-                   {"choices", json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
+    json::object c{{"id", "c"},
+                   {"object", "chat.completion.chunk"},
+                   {"created", 1},
+                   {"model", "m"},
+                   {"choices",
+                    json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
     return "data: " + json::serialize(c) + "\n\n";
 }
 
@@ -178,7 +186,8 @@ const std::string finish =
     R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
     "\n\ndata: [DONE]\n\n";
 
-const std::string ok_body = R"({"id":"x","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}})";
+const std::string ok_body =
+    R"({"id":"x","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}})";
 
 /// A logger writing into a temporary file, read back line by line.
 struct captured_log {
@@ -212,11 +221,15 @@ struct rig {
         for (const std::string id : {"A", "B"}) {
             yaml += "  - model_name: g\n    litellm_params:\n      model: openai/up-" + id +
                     "\n      api_base: http://127.0.0.1:9/" + id + "/v1\n      api_key: key-" + id +
-                    "\n      weight: " + (id == "A" ? "1000000" : "1") + "\n    model_info:\n      id: " + id + "\n";
+                    "\n      weight: " + (id == "A" ? "1000000" : "1") +
+                    "\n    model_info:\n      id: " + id + "\n";
         }
-        yaml += "  - model_name: echo\n    litellm_params:\n      model: baton/echo\n    model_info:\n      id: E\n";
+        yaml +=
+            "  - model_name: echo\n    litellm_params:\n      model: baton/echo\n    model_info:\n      id: "
+            "E\n";
         yaml += "router_settings:\n  num_retries: 0\n" + extra_router;
-        auto loaded = load_config_text(yaml, "test.yaml", [](std::string_view) { return std::nullopt; }, health);
+        auto loaded = load_config_text(
+            yaml, "test.yaml", [](std::string_view) { return std::nullopt; }, health);
         BOOST_REQUIRE_MESSAGE(loaded.ok(), "config: " << (loaded.errors.empty() ? "" : loaded.errors[0]));
         snap = make_snapshot(std::move(*loaded.value));
     }

@@ -243,7 +243,8 @@ BOOST_AUTO_TEST_CASE(concurrent_writers_never_interleave_lines) {
     ::unlink(path);
 }
 
-BOOST_AUTO_TEST_CASE(default_logger_is_stderr_at_info) {
+BOOST_AUTO_TEST_CASE(default_logger_is_stderr_at_info)
+{
     // There is no process-wide logger: the daemon constructs one and injects it (log/logger.hpp).
     const logger log;
     BOOST_TEST((log.level() == log_level::info));

@@ -1,6 +1,6 @@
+#include "daemon/metrics.hpp"
 #include "daemon/labelled_counter.hpp"
 #include "daemon/latency_histogram.hpp"
-#include "daemon/metrics.hpp"
 #include "daemon/metrics_shard.hpp"
 #include "daemon/process_stats.hpp"
 
@@ -108,7 +108,8 @@ BOOST_AUTO_TEST_SUITE(labelled_counter_suite)
 
 // The recently used series are a shortcut only: every series keeps its own count whatever the order of use
 // (more series than the shortcut holds, alternating), and copies and moves count on their own.
-BOOST_AUTO_TEST_CASE(counts_stay_per_series_through_the_recent_shortcut_copies_and_moves) {
+BOOST_AUTO_TEST_CASE(counts_stay_per_series_through_the_recent_shortcut_copies_and_moves)
+{
     using baton::daemon::labelled_counter;
     labelled_counter<2> c;
     const std::vector<std::string> groups{"a", "b", "ab", "c", "d", "e"};

@@ -42,9 +42,10 @@ BOOST_AUTO_TEST_CASE(rpm_admits_up_to_the_limit_then_refuses_until_the_minute_en
     BOOST_TEST(refused.usage.requests_remaining == 0u);
     BOOST_TEST(w.refused_total == 1u);
     BOOST_TEST(w.in_flight == 0u);  // a refusal is never in flight
-    BOOST_TEST(refusal_message("team-a", refused) ==
-               "Rate limit reached for key `team-a` on requests per minute (RPM): Limit 2, Used 2, Requested 1. "
-               "Please try again in 29.75s.");
+    BOOST_TEST(
+        refusal_message("team-a", refused) ==
+        "Rate limit reached for key `team-a` on requests per minute (RPM): Limit 2, Used 2, Requested 1. "
+        "Please try again in 29.75s.");
     // The next minute starts afresh.
     const auto next = admit(l, w, at(60));
     BOOST_TEST(next.admitted());
@@ -68,7 +69,8 @@ BOOST_AUTO_TEST_CASE(tpm_admits_while_under_the_limit_whatever_the_request_will_
     BOOST_TEST(third.usage.tokens == 24u);
     BOOST_TEST(third.usage.tokens_remaining == 0u);
     BOOST_TEST(refusal_message("k", third) ==
-               "Rate limit reached for key `k` on tokens per minute (TPM): Limit 20, Used 24. Please try again in 55s.");
+               "Rate limit reached for key `k` on tokens per minute (TPM): Limit 20, Used 24. Please try "
+               "again in 55s.");
     BOOST_TEST(w.tokens_total == 24u);
 }
 
@@ -92,7 +94,8 @@ BOOST_AUTO_TEST_CASE(parallel_requests_are_bounded_by_what_is_in_flight)
     BOOST_TEST((refused.refused_by == limit_kind::parallel));
     BOOST_TEST(refused.retry_after.count() == 1000);
     BOOST_TEST(refusal_message("k", refused) ==
-               "Rate limit reached for key `k` on parallel requests: Limit 2, In flight 2. Please try again when one "
+               "Rate limit reached for key `k` on parallel requests: Limit 2, In flight 2. Please try again "
+               "when one "
                "of them has finished.");
     settle(w, 0, at(2));
     BOOST_TEST(admit(l, w, at(2)).admitted());

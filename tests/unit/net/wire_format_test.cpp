@@ -79,7 +79,10 @@ BOOST_AUTO_TEST_CASE(four_argument_add_concatenates_the_three_parts)
 BOOST_AUTO_TEST_CASE(control_bytes_in_values_are_written_as_spaces)
 {
     response_head h{200};
-    h.add("x-baton-resolved", "openai", "/", "x\r\nSet-Cookie: a=b").add("x-one", std::string_view("a\nb\rc\0d\x7f" "e\tf", 11));
+    h.add("x-baton-resolved", "openai", "/", "x\r\nSet-Cookie: a=b")
+        .add("x-one", std::string_view("a\nb\rc\0d\x7f"
+                                       "e\tf",
+                                       11));
     BOOST_TEST(h.finish(0, false) ==
                "HTTP/1.1 200 OK\r\n"
                "x-baton-resolved: openai/x  Set-Cookie: a=b\r\n"
@@ -87,25 +90,25 @@ BOOST_AUTO_TEST_CASE(control_bytes_in_values_are_written_as_spaces)
                "Content-Length: 0\r\n\r\n");
 }
 
-// Values are checked eight bytes at a time (short ones as one word of two 4-byte halves): every forbidden byte
-// (each control but HTAB, and DEL) is found at every position of values of every size up to 19, and bytes next to the bounds (0x1f/0x20, 0x7e/0x7f/0x80) are judged
-// right.
+// Values are checked eight bytes at a time (short ones as one word of two 4-byte halves): every forbidden
+// byte (each control but HTAB, and DEL) is found at every position of values of every size up to 19, and
+// bytes next to the bounds (0x1f/0x20, 0x7e/0x7f/0x80) are judged right.
 BOOST_AUTO_TEST_CASE(every_forbidden_byte_is_found_at_every_position)
 {
     for (unsigned c = 0; c < 256; ++c) {
         const bool forbidden = (c < 0x20 && c != '\t') || c == 0x7f;
         for (std::size_t size = 1; size <= 19; ++size) {
-        for (std::size_t at = 0; at < size; ++at) {
-            std::string value(size, 'a');
-            value[at] = static_cast<char>(c);
-            std::string expected = value;
-            if (forbidden) expected[at] = ' ';
-            response_head h{200};
-            h.add("x-v", value);
-            BOOST_TEST(h.finish(0, false) ==
-                           "HTTP/1.1 200 OK\r\nx-v: " + expected + "\r\nContent-Length: 0\r\n\r\n",
-                       "byte " << c << " at " << at << " of " << size);
-        }
+            for (std::size_t at = 0; at < size; ++at) {
+                std::string value(size, 'a');
+                value[at] = static_cast<char>(c);
+                std::string expected = value;
+                if (forbidden) expected[at] = ' ';
+                response_head h{200};
+                h.add("x-v", value);
+                BOOST_TEST(h.finish(0, false) ==
+                               "HTTP/1.1 200 OK\r\nx-v: " + expected + "\r\nContent-Length: 0\r\n\r\n",
+                           "byte " << c << " at " << at << " of " << size);
+            }
         }
     }
 }
@@ -144,7 +147,8 @@ BOOST_AUTO_TEST_CASE(add_millis_agrees_with_to_chars)
     for (int i = -20000; i <= 200000; ++i) {
         for (const double ms : {i / 997.0, i * 0.0005, i * 0.0015 + 1e-12, i * 1.25e-4, i * 3.1}) {
             char digits[64];
-            const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
+            const auto [end, ec] =
+                std::to_chars(digits, digits + sizeof digits, ms, std::chars_format::fixed, 3);
             BOOST_REQUIRE(ec == std::errc{});
             const std::string expected(digits, end);
             if (millis_text(ms) != expected) {
@@ -244,8 +248,8 @@ BOOST_AUTO_TEST_CASE(post_with_bearer_auth_header)
 
 BOOST_AUTO_TEST_CASE(post_with_azure_api_key_header)
 {
-    BOOST_TEST(serialize_post("/az/openai/deployments/d/chat/completions?api-version=2024-10-21", "127.0.0.1:8080",
-                              "text/event-stream", "api-key: azure-key\r\n", "{}") ==
+    BOOST_TEST(serialize_post("/az/openai/deployments/d/chat/completions?api-version=2024-10-21",
+                              "127.0.0.1:8080", "text/event-stream", "api-key: azure-key\r\n", "{}") ==
                "POST /az/openai/deployments/d/chat/completions?api-version=2024-10-21 HTTP/1.1\r\n"
                "Host: 127.0.0.1:8080\r\n"
                "User-Agent: baton/0.1\r\n"
@@ -274,9 +278,10 @@ BOOST_AUTO_TEST_CASE(post_without_auth_header)
 BOOST_AUTO_TEST_CASE(post_with_several_provider_headers)
 {
     // Anthropic-style: more than one header line, written as given, in order.
-    BOOST_TEST(serialize_post("/v1/messages", "h", "*/*", "x-api-key: k\r\nanthropic-version: 2023-06-01\r\n", "") ==
-               "POST /v1/messages HTTP/1.1\r\nHost: h\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\n"
-               "Accept: */*\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\nContent-Length: 0\r\n\r\n");
+    BOOST_TEST(
+        serialize_post("/v1/messages", "h", "*/*", "x-api-key: k\r\nanthropic-version: 2023-06-01\r\n", "") ==
+        "POST /v1/messages HTTP/1.1\r\nHost: h\r\nUser-Agent: baton/0.1\r\nContent-Type: application/json\r\n"
+        "Accept: */*\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\nContent-Length: 0\r\n\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(post_with_empty_body_has_content_length_zero)

@@ -53,7 +53,8 @@ BOOST_AUTO_TEST_CASE(a_missing_total_is_the_sum_and_missing_usage_is_zero)
     const auto b = read_json_body(R"({"object":"embedding","data":[]})");
     BOOST_TEST(b.object);
     BOOST_TEST(b.usage.total_tokens == 0);
-    const auto c = read_json_body(R"({"usage":{"prompt_tokens":"many","completion_tokens":-3,"total_tokens":2.5}})");
+    const auto c =
+        read_json_body(R"({"usage":{"prompt_tokens":"many","completion_tokens":-3,"total_tokens":2.5}})");
     BOOST_TEST(c.object);
     BOOST_TEST(c.usage.prompt_tokens == 0);
     BOOST_TEST(c.usage.completion_tokens == 0);
@@ -62,17 +63,21 @@ BOOST_AUTO_TEST_CASE(a_missing_total_is_the_sum_and_missing_usage_is_zero)
 
 BOOST_AUTO_TEST_CASE(a_long_key_never_passes_for_a_short_one)
 {
-    const auto r = read_json_body(R"({"usage":{"prompt_tokens_but_much_longer_than_the_buffer":9,"prompt_tokens":2}})");
+    const auto r =
+        read_json_body(R"({"usage":{"prompt_tokens_but_much_longer_than_the_buffer":9,"prompt_tokens":2}})");
     BOOST_TEST(r.object);
     BOOST_TEST(r.usage.prompt_tokens == 2);
 }
 
 BOOST_AUTO_TEST_CASE(anything_but_one_whole_object_is_refused)
 {
-    for (const std::string& body : std::vector<std::string>{"", " ", "{", R"({"id":"x")", R"({"id":"x","choices":[)", R"({"id":"x"} trailing)", R"({"id":"x",})",
-          R"({"a":1}{"b":2})", "[1,2]", "\"text\"", "42", "null", "this is not json{{", R"({"a":"\x"})",
-          R"({"a":"\ud800"} )", "{\"a\":\"\xff\"}", R"({/*c*/"a":1})", std::string(100, '[') + std::string(100, ']'),
-          "{\"a\":" + std::string(70, '[') + std::string(70, ']') + "}"}) {
+    for (const std::string& body :
+         std::vector<std::string>{"", " ", "{", R"({"id":"x")", R"({"id":"x","choices":[)",
+                                  R"({"id":"x"} trailing)", R"({"id":"x",})", R"({"a":1}{"b":2})", "[1,2]",
+                                  "\"text\"", "42", "null", "this is not json{{", R"({"a":"\x"})",
+                                  R"({"a":"\ud800"} )", "{\"a\":\"\xff\"}", R"({/*c*/"a":1})",
+                                  std::string(100, '[') + std::string(100, ']'),
+                                  "{\"a\":" + std::string(70, '[') + std::string(70, ']') + "}"}) {
         BOOST_TEST(!read_json_body(body).object, body);
     }
 }
@@ -102,13 +107,35 @@ BOOST_AUTO_TEST_CASE(every_truncation_of_a_completion_is_refused)
 
 BOOST_AUTO_TEST_CASE(trailing_bytes_and_html_after_the_brace_are_refused)
 {
-    for (const std::string& body : std::vector<std::string>{
-             completion + " x", completion + "}", completion + std::string(1, '\0'), completion + ",", completion + completion,
-             "{<html><body>502 Bad Gateway</body></html>", "{\"a\":1}<html>", "{\"a\":1 \"b\":2}",
-             "{\"a\" 1}", "{\"a\":}", "{\"a\":[1,]}", "{\"a\":[1 2]}", "{\"a\":tru}", "{\"a\":nul}",
-             "{\"a\":True}", "{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":+1}",
-             "{\"a\":[}", "{\"a\":{]}", "{1:2}", "{\"a\":\"\t\"}", "{\"a\":\"x\n\"}", "{'a':1}",
-             "\xef\xbb\xbf{}", "{\"a\":\"x\"}\x0b"}) {
+    for (const std::string& body : std::vector<std::string>{completion + " x",
+                                                            completion + "}",
+                                                            completion + std::string(1, '\0'),
+                                                            completion + ",",
+                                                            completion + completion,
+                                                            "{<html><body>502 Bad Gateway</body></html>",
+                                                            "{\"a\":1}<html>",
+                                                            "{\"a\":1 \"b\":2}",
+                                                            "{\"a\" 1}",
+                                                            "{\"a\":}",
+                                                            "{\"a\":[1,]}",
+                                                            "{\"a\":[1 2]}",
+                                                            "{\"a\":tru}",
+                                                            "{\"a\":nul}",
+                                                            "{\"a\":True}",
+                                                            "{\"a\":01}",
+                                                            "{\"a\":-}",
+                                                            "{\"a\":1.}",
+                                                            "{\"a\":.5}",
+                                                            "{\"a\":1e}",
+                                                            "{\"a\":+1}",
+                                                            "{\"a\":[}",
+                                                            "{\"a\":{]}",
+                                                            "{1:2}",
+                                                            "{\"a\":\"\t\"}",
+                                                            "{\"a\":\"x\n\"}",
+                                                            "{'a':1}",
+                                                            "\xef\xbb\xbf{}",
+                                                            "{\"a\":\"x\"}\x0b"}) {
         BOOST_TEST(!read_json_body(body).object, body);
         same_as_exact(body);
     }
@@ -116,13 +143,13 @@ BOOST_AUTO_TEST_CASE(trailing_bytes_and_html_after_the_brace_are_refused)
 
 BOOST_AUTO_TEST_CASE(escaped_quotes_and_brackets_inside_strings_are_text)
 {
-    for (const std::string& body : std::vector<std::string>{
-             R"({"a":"\"}]\"{[","b":"\\","c":"\\\"","usage":{"prompt_tokens":2}})",
-             R"({"a":"\\\\\"\\\"]}","usage":{"prompt_tokens":2}})",
-             R"({"a":"\/\b\f\n\r\t","usage":{"prompt_tokens":2}})",
-             R"({"a":"\u0022}","usage":{"prompt_tokens":2}})",
-             R"({"us\u0061ge":{"prompt_tokens":2}})",
-             R"({"a":"a long string of more than eight bytes with \"quotes\" and ] } brackets","usage":{"prompt_tokens":2}})"}) {
+    for (
+        const std::string& body : std::vector<std::string>{
+            R"({"a":"\"}]\"{[","b":"\\","c":"\\\"","usage":{"prompt_tokens":2}})",
+            R"({"a":"\\\\\"\\\"]}","usage":{"prompt_tokens":2}})",
+            R"({"a":"\/\b\f\n\r\t","usage":{"prompt_tokens":2}})",
+            R"({"a":"\u0022}","usage":{"prompt_tokens":2}})", R"({"us\u0061ge":{"prompt_tokens":2}})",
+            R"({"a":"a long string of more than eight bytes with \"quotes\" and ] } brackets","usage":{"prompt_tokens":2}})"}) {
         const auto r = read_json_body(body);
         BOOST_TEST(r.object, body);
         BOOST_TEST(r.usage.prompt_tokens == 2, body);
@@ -143,11 +170,12 @@ BOOST_AUTO_TEST_CASE(utf8_is_checked_as_boost_json_does)
         BOOST_TEST(read_json_body(body).object, body);
         same_as_exact(body);
     }
-    for (const std::string& body : std::vector<std::string>{
-             "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xc1\xbf\"}", "{\"a\":\"\xe0\x80\xaf\"}",
-             "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf0\x80\x80\xaf\"}", "{\"a\":\"\xf4\x90\x80\x80\"}",
-             "{\"a\":\"\xf5\x80\x80\x80\"}", "{\"a\":\"\x80\"}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xe2\x82\"}",
-             "{\"a\":\"abcdefgh\xff\"}", "{\"a\":1}\xc3\xa9"}) {
+    for (const std::string& body :
+         std::vector<std::string>{"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xc1\xbf\"}", "{\"a\":\"\xe0\x80\xaf\"}",
+                                  "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf0\x80\x80\xaf\"}",
+                                  "{\"a\":\"\xf4\x90\x80\x80\"}", "{\"a\":\"\xf5\x80\x80\x80\"}",
+                                  "{\"a\":\"\x80\"}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xe2\x82\"}",
+                                  "{\"a\":\"abcdefgh\xff\"}", "{\"a\":1}\xc3\xa9"}) {
         BOOST_TEST(!read_json_body(body).object, body);
         same_as_exact(body);
     }
@@ -169,7 +197,8 @@ BOOST_AUTO_TEST_CASE(numbers_and_depth_agree_with_the_reference)
              "{\"a\":" + std::string(64, '[') + std::string(64, ']') + "}"}) {
         same_as_exact(body);
     }
-    BOOST_TEST(read_json_body(R"({"usage":{"prompt_tokens":-0,"completion_tokens":3}})").usage.total_tokens == 3);
+    BOOST_TEST(read_json_body(R"({"usage":{"prompt_tokens":-0,"completion_tokens":3}})").usage.total_tokens ==
+               3);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -205,14 +205,16 @@ BOOST_AUTO_TEST_CASE(deployment_path_api_version_and_api_key_header)
     const auto d = make("azure", "gpt4o-deploy", "az-key");
     const auto& a = providers::adapter_for("azure");
     const auto r = a.route(d, "/base");
-    BOOST_TEST(r.targets[0] == "/base/openai/deployments/gpt4o-deploy/chat/completions?api-version=2024-10-21");
+    BOOST_TEST(r.targets[0] ==
+               "/base/openai/deployments/gpt4o-deploy/chat/completions?api-version=2024-10-21");
     BOOST_TEST(r.targets[2] == "/base/openai/deployments/gpt4o-deploy/embeddings?api-version=2024-10-21");
     BOOST_TEST(r.headers == "api-key: az-key\r\n");
     // A wildcard deployment sends the requested model: it is part of the path.
     std::string scratch;
     BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "other", scratch) ==
                "/base/openai/deployments/other/chat/completions?api-version=2024-10-21");
-    BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "gpt4o-deploy", scratch).data() == r.targets[0].data());
+    BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "gpt4o-deploy", scratch).data() ==
+               r.targets[0].data());
 }
 
 // Issue #11: the model is one path segment whatever it holds (routing refuses such names before; this is
@@ -223,8 +225,9 @@ BOOST_AUTO_TEST_CASE(the_model_is_one_percent_encoded_path_segment)
     const auto& a = providers::adapter_for("azure");
     const auto r = a.route(d, "/base");
     std::string scratch;
-    BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "../x y/\r\n?#%", scratch) ==
-               "/base/openai/deployments/..%2Fx%20y%2F%0D%0A%3F%23%25/chat/completions?api-version=2024-10-21");
+    BOOST_TEST(
+        a.target(r, d, api_endpoint::chat_completions, "../x y/\r\n?#%", scratch) ==
+        "/base/openai/deployments/..%2Fx%20y%2F%0D%0A%3F%23%25/chat/completions?api-version=2024-10-21");
     BOOST_TEST(a.target(r, d, api_endpoint::chat_completions, "gpt-4o_mini.1~", scratch) ==
                "/base/openai/deployments/gpt-4o_mini.1~/chat/completions?api-version=2024-10-21");
 }
@@ -308,8 +311,9 @@ BOOST_AUTO_TEST_SUITE(echo)
 BOOST_AUTO_TEST_CASE(answers_chat_with_the_last_user_message)
 {
     const auto& a = providers::adapter_for("baton");
-    const auto r = a.answer(api_endpoint::chat_completions,
-                            R"({"model":"echo","messages":[{"role":"user","content":"hello baton"}]})", false);
+    const auto r =
+        a.answer(api_endpoint::chat_completions,
+                 R"({"model":"echo","messages":[{"role":"user","content":"hello baton"}]})", false);
     BOOST_TEST(r.status == 200u);
     const auto v = json::parse(r.body);
     BOOST_TEST(v.at("choices").at(0).at("message").at("content") == "hello baton");

@@ -87,10 +87,12 @@ BOOST_AUTO_TEST_CASE(backup_configured_default_and_special_fallbacks_are_filtere
     strings notes;
     plan p = w.make("grp", o, &notes);
     BOOST_TEST((groups_tried(p) == strings{"grp", "wide"}));
-    BOOST_TEST(notes == (strings{"backup_models entry 'ren' is outside the key's models; skipped",
-                                 "router_settings.fallbacks entry 'other' is outside the key's models; skipped",
-                                 "router_settings.default_fallbacks entry 'al' is outside the key's models; skipped"}),
-               boost::test_tools::per_element());
+    BOOST_TEST(
+        notes ==
+            (strings{"backup_models entry 'ren' is outside the key's models; skipped",
+                     "router_settings.fallbacks entry 'other' is outside the key's models; skipped",
+                     "router_settings.default_fallbacks entry 'al' is outside the key's models; skipped"}),
+        boost::test_tools::per_element());
 
     // A context-window failure switches to context_window_fallbacks: the scope holds there as well.
     w.table.settings.context_window_fallbacks["grp"] = {"other", "wide"};
@@ -169,15 +171,17 @@ BOOST_AUTO_TEST_CASE(a_capture_that_is_no_model_name_refuses_the_request)
 {
     world w;
     scope_world(w);
-    for (const std::string model : {"openai/x\r\nSet-Cookie: a=b", "openai/../v1/models", "openai/a//b", "openai/a b"}) {
+    for (const std::string model :
+         {"openai/x\r\nSet-Cookie: a=b", "openai/../v1/models", "openai/a//b", "openai/a b"}) {
         const auto r = refusal_of(w, model);
         BOOST_TEST((r.why == errc::invalid_model_name));
         BOOST_TEST(r.param == "model");
         BOOST_TEST(r.name == model);
-        BOOST_TEST(r.message == "model `" + model +
-                                    "` is not valid for wildcard group `openai/*`: what '*' stands for must be 1 to "
-                                    "256 letters, digits or - _ . : @ + /, with no empty, '.' or '..' segment "
-                                    "between slashes");
+        BOOST_TEST(r.message ==
+                   "model `" + model +
+                       "` is not valid for wildcard group `openai/*`: what '*' stands for must be 1 to "
+                       "256 letters, digits or - _ . : @ + /, with no empty, '.' or '..' segment "
+                       "between slashes");
     }
 }
 
@@ -220,12 +224,15 @@ BOOST_AUTO_TEST_CASE(a_bad_per_request_fallback_refuses_and_a_bad_configured_one
     BOOST_TEST(tries[1].group == "openai/*");
     BOOST_TEST(tries[1].upstream_model == "grp");
     BOOST_TEST(tries[2].group == "wide");
-    BOOST_TEST(notes == (strings{"router_settings.fallbacks entry 'openai/a\nb' is not a valid model name; skipped"}),
+    BOOST_TEST(notes ==
+                   (strings{
+                       "router_settings.fallbacks entry 'openai/a\nb' is not a valid model name; skipped"}),
                boost::test_tools::per_element());
     strings chain_notes;
     plan q = w.make("bad-chain", {}, &chain_notes);
     BOOST_TEST(q.primary_group() == "other");
-    BOOST_TEST(chain_notes == strings{"alias 'bad-chain': chain entry 'openai/../y' is not a valid model name; skipped"});
+    BOOST_TEST(chain_notes ==
+               strings{"alias 'bad-chain': chain entry 'openai/../y' is not a valid model name; skipped"});
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_model_says_so)

@@ -48,9 +48,11 @@ BOOST_AUTO_TEST_CASE(the_three_http_date_forms)
     BOOST_TEST((at_example("Sun, 06 Nov 1994 08:49:37 GMT") == duration(30s)));
     BOOST_TEST((at_example("Sunday, 06-Nov-94 08:49:37 GMT") == duration(30s)));
     BOOST_TEST((at_example("Sun Nov  6 08:49:37 1994") == duration(30s)));
-    BOOST_TEST((at_example("Sun Nov 16 08:49:37 1994", std::chrono::days(30)) == duration(std::chrono::days(10) + 30s)));
+    BOOST_TEST((at_example("Sun Nov 16 08:49:37 1994", std::chrono::days(30)) ==
+                duration(std::chrono::days(10) + 30s)));
     // The wall clock's sub-second part counts.
-    BOOST_TEST((parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 1500ms) == duration(1500ms)));
+    BOOST_TEST(
+        (parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", rfc_example - 1500ms) == duration(1500ms)));
 }
 
 BOOST_AUTO_TEST_CASE(a_past_date_is_now_and_a_far_date_is_the_cap)
@@ -67,8 +69,8 @@ BOOST_AUTO_TEST_CASE(unreadable_values_are_nothing)
     for (const std::string v :
          {"", "   ", "soon", "-1", "+5", "1e3", "1.", ".5", "5s", "0x10", "Sun, 06 Nov 1994 08:49:37 UTC",
           "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
-          "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 GMT trailing", "Sun Nov 6 08:49:37 1994",
-          "Sunday, 06-Nov-1994 08:49:37 GMT", "06 Nov 1994 08:49:37 GMT"}) {
+          "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+          "Sun Nov 6 08:49:37 1994", "Sunday, 06-Nov-1994 08:49:37 GMT", "06 Nov 1994 08:49:37 GMT"}) {
         BOOST_TEST(!parse_retry_after(v, rfc_example).has_value(), "'" << v << "'");
     }
 }
