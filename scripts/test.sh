@@ -61,7 +61,7 @@ integration_against() {
 }
 
 # The unit tests of pure code (no Asio: fast to build and run under the sanitizers).
-asan_units="routing_tests streaming_tests providers_tests call_tests batches_tests config_tests ops_tests"
+asan_units="routing_tests streaming_tests providers_tests call_tests batches_tests keys_tests config_tests ops_tests"
 
 asan_tier() {
     bash scripts/build.sh  # build/'s integration tests drive the sanitized daemon (a no-op after main)
@@ -79,11 +79,11 @@ asan_tier() {
 tsan_tier() {
     bash scripts/build.sh
     cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=thread >/dev/null
-    cmake --build build-tsan -j "$(nproc)" --target routing_tests ops_tests batond fake_upstream
+    cmake --build build-tsan -j "$(nproc)" --target routing_tests ops_tests keys_tests batond fake_upstream
     export TSAN_OPTIONS=log_path=$reports/tsan:halt_on_error=1:second_deadlock_stack=1
-    # health_registry_test and logger_test start threads; batond_basics and operations run batond on two
+    # health_registry_test, logger_test and local_key_limiter_test start threads; batond_basics and operations run batond on two
     # reactors (reload, drain, metrics gathered across reactors, the shared health registry).
-    ctest --test-dir build-tsan --output-on-failure -R '^(routing_tests|ops_tests)$'
+    ctest --test-dir build-tsan --output-on-failure -R '^(routing_tests|ops_tests|keys_tests)$'
     check_reports tsan-unit
     integration_against build-tsan -R '^(batond_basics_tests|operations_tests)$'
     check_reports tsan-integration
