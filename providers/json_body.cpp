@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -481,7 +482,11 @@ json_body read_json_body(std::string_view body) noexcept
     }
     out.object = true;
     if (out.usage.total_tokens == 0) {
-        out.usage.total_tokens = out.usage.prompt_tokens + out.usage.completion_tokens;
+        // Saturating: a hostile upstream may send counts whose sum overflows.
+        if (__builtin_add_overflow(out.usage.prompt_tokens, out.usage.completion_tokens,
+                                   &out.usage.total_tokens)) {
+            out.usage.total_tokens = std::numeric_limits<decltype(out.usage.total_tokens)>::max();
+        }
     }
     return out;
 }
@@ -500,7 +505,11 @@ json_body read_json_body_exact(std::string_view body) noexcept
     out.object = true;
     out.usage = parser.handler().usage();
     if (out.usage.total_tokens == 0) {
-        out.usage.total_tokens = out.usage.prompt_tokens + out.usage.completion_tokens;
+        // Saturating: a hostile upstream may send counts whose sum overflows.
+        if (__builtin_add_overflow(out.usage.prompt_tokens, out.usage.completion_tokens,
+                                   &out.usage.total_tokens)) {
+            out.usage.total_tokens = std::numeric_limits<decltype(out.usage.total_tokens)>::max();
+        }
     }
     return out;
 }

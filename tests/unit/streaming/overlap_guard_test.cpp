@@ -208,7 +208,8 @@ BOOST_AUTO_TEST_CASE(the_held_text_is_bounded)
     std::size_t relayed_at = 0;
     std::string out;
     for (std::size_t i = 0; i < n.size(); ++i) {
-        const auto r = g.feed(n.substr(i, 1));
+        const std::string piece = n.substr(i, 1);  // r.text views what was fed: keep it alive
+        const auto r = g.feed(piece);
         BOOST_TEST_REQUIRE(g.held() <= overlap_guard::hold_limit);
         if (r.what == overlap_guard::verdict::relay && relayed_at == 0) {
             relayed_at = i + 1;
