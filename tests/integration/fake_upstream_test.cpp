@@ -20,7 +20,8 @@ using namespace baton::test;
 namespace {
 
 // Straight to the fake, whose deployments answer any model: the model only has to be there.
-json::value chat(std::string_view model = "gpt-test", bool stream = false, bool include_usage = false) {
+json::value chat(std::string_view model = "gpt-test", bool stream = false, bool include_usage = false)
+{
     return chat_body(model, stream, include_usage);
 }
 
@@ -29,7 +30,8 @@ struct fake_fixture {
     http_client client{fake.port()};
 
     // Opens a chat stream on deployment `name` and checks the head is an SSE 200.
-    void open_chat_stream(std::string_view name, bool include_usage = false) {
+    void open_chat_stream(std::string_view name, bool include_usage = false)
+    {
         const auto head = client.open_stream("/" + std::string(name) + "/v1/chat/completions",
                                              chat("gpt-test", true, include_usage), deadline_after(5s));
         BOOST_REQUIRE_EQUAL(head.status, 200u);
@@ -37,7 +39,8 @@ struct fake_fixture {
         BOOST_TEST(head.header("transfer-encoding").value_or("") == "chunked");
     }
 
-    std::string content_of(const sse_event& e) {
+    std::string content_of(const sse_event& e)
+    {
         return std::string(e.json().at("choices").at(0).at("delta").at("content").as_string());
     }
 };
@@ -46,7 +49,8 @@ struct fake_fixture {
 
 BOOST_FIXTURE_TEST_SUITE(fake_upstream, fake_fixture)
 
-BOOST_AUTO_TEST_CASE(default_chat_completion_echoes_model_and_usage) {
+BOOST_AUTO_TEST_CASE(default_chat_completion_echoes_model_and_usage)
+{
     const auto r = client.post_json("/a/v1/chat/completions", chat("my-model"));
     BOOST_REQUIRE_EQUAL(r.status, 200u);
     const auto body = r.json();
@@ -59,7 +63,8 @@ BOOST_AUTO_TEST_CASE(default_chat_completion_echoes_model_and_usage) {
     BOOST_TEST(body.at("usage").at("total_tokens").as_int64() == 12);
 }
 
-BOOST_AUTO_TEST_CASE(v1_paths_belong_to_default_and_other_endpoints_have_shapes) {
+BOOST_AUTO_TEST_CASE(v1_paths_belong_to_default_and_other_endpoints_have_shapes)
+{
     const auto chat_r = client.post_json("/v1/chat/completions", chat());
     BOOST_TEST(chat_r.json().at("choices").at(0).at("message").at("content").as_string() ==
                "ok from default");
@@ -85,7 +90,8 @@ BOOST_AUTO_TEST_CASE(v1_paths_belong_to_default_and_other_endpoints_have_shapes)
     BOOST_TEST(fake.calls().size() == 4u);
 }
 
-BOOST_AUTO_TEST_CASE(status_and_error_scripts) {
+BOOST_AUTO_TEST_CASE(status_and_error_scripts)
+{
     fake.set_script("a", json::parse(R"({"status": 429, "headers": {"retry-after": "7"},
                                           "error": {"message": "slow down", "type": "rate_limit_error",
                                                     "code": "rate_limit_exceeded"}})"));
@@ -108,14 +114,15 @@ BOOST_AUTO_TEST_CASE(status_and_error_scripts) {
     BOOST_TEST(c.status == 503u);
     BOOST_TEST(c.json().at("error").at("type").as_string() == "server_error");
 
-    fake.set_script(
-        "d", json::parse(R"({"status": 400, "body": {"error": {"code": "context_length_exceeded"}}})"));
+    fake.set_script("d", json::parse(
+                             R"({"status": 400, "body": {"error": {"code": "context_length_exceeded"}}})"));
     const auto d = client.post_json("/d/v1/chat/completions", chat());
     BOOST_TEST(d.status == 400u);
     BOOST_TEST(d.body == R"({"error":{"code":"context_length_exceeded"}})");
 }
 
-BOOST_AUTO_TEST_CASE(steps_then_sequence) {
+BOOST_AUTO_TEST_CASE(steps_then_sequence)
+{
     fake.set_script("a", json::parse(R"({"steps": [{"status": 500}, {"status": 502}, {"content": "second"}],
                                           "then": {"content": "later"}})"));
     std::vector<unsigned> statuses;
@@ -137,7 +144,8 @@ BOOST_AUTO_TEST_CASE(steps_then_sequence) {
     BOOST_TEST(client.post_json("/a/v1/chat/completions", chat()).status == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(recorded_calls_have_headers_body_and_order) {
+BOOST_AUTO_TEST_CASE(recorded_calls_have_headers_body_and_order)
+{
     const std::string body = R"({"model":"m","messages":[],"x":1})";
     client.request("POST", "/a/v1/chat/completions", body,
                    {{"Authorization", "Bearer sk-upstream"}, {"X-Custom", "yes"}});
@@ -176,7 +184,8 @@ BOOST_AUTO_TEST_CASE(recorded_calls_have_headers_body_and_order) {
     BOOST_TEST(fake.calls("a").at(0).at("index").as_int64() == 0);
 }
 
-BOOST_AUTO_TEST_CASE(default_stream_shape) {
+BOOST_AUTO_TEST_CASE(default_stream_shape)
+{
     open_chat_stream("s");
     const auto r = client.read_events(deadline_after(5s));
     BOOST_TEST(r.final_status == stream_status::end);
@@ -201,7 +210,8 @@ BOOST_AUTO_TEST_CASE(default_stream_shape) {
     BOOST_TEST(client.post_json("/s/v1/chat/completions", chat()).status == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(usage_chunk_only_with_include_usage) {
+BOOST_AUTO_TEST_CASE(usage_chunk_only_with_include_usage)
+{
     fake.set_script("u", json::parse(R"({"stream": {"pieces": ["Hel", "lo"]}})"));
     open_chat_stream("u", true);
     const auto r = client.read_events(deadline_after(5s));
@@ -216,7 +226,8 @@ BOOST_AUTO_TEST_CASE(usage_chunk_only_with_include_usage) {
     BOOST_TEST(r.events[5].is_done());
 }
 
-BOOST_AUTO_TEST_CASE(text_completion_stream) {
+BOOST_AUTO_TEST_CASE(text_completion_stream)
+{
     const auto head = client.open_stream("/t/v1/completions",
                                          json::object{{"model", "m"}, {"prompt", "p"}, {"stream", true}},
                                          deadline_after(5s));
@@ -227,7 +238,8 @@ BOOST_AUTO_TEST_CASE(text_completion_stream) {
     BOOST_TEST(r.events[0].json().at("choices").at(0).at("text").as_string() == "t-0 ");
 }
 
-BOOST_AUTO_TEST_CASE(cut_after_truncates_the_body) {
+BOOST_AUTO_TEST_CASE(cut_after_truncates_the_body)
+{
     fake.set_script("c", json::parse(R"({"stream": {"chunks": 5, "cut_after": 2}})"));
     open_chat_stream("c");
     const auto r = client.read_events(deadline_after(5s));
@@ -240,7 +252,8 @@ BOOST_AUTO_TEST_CASE(cut_after_truncates_the_body) {
     BOOST_TEST(!call.at("client_closed").as_bool());
 }
 
-BOOST_AUTO_TEST_CASE(error_after_sends_in_band_error_and_ends) {
+BOOST_AUTO_TEST_CASE(error_after_sends_in_band_error_and_ends)
+{
     fake.set_script("e", json::parse(R"({"stream": {"error_after": 1}})"));
     open_chat_stream("e");
     const auto r = client.read_events(deadline_after(5s));
@@ -251,7 +264,8 @@ BOOST_AUTO_TEST_CASE(error_after_sends_in_band_error_and_ends) {
     BOOST_TEST(err.at("error").at("code").as_string() == "internal");
 }
 
-BOOST_AUTO_TEST_CASE(eof_after_no_done_and_garbage_after) {
+BOOST_AUTO_TEST_CASE(eof_after_no_done_and_garbage_after)
+{
     fake.set_script("eof", json::parse(R"({"stream": {"eof_after": 2}})"));
     open_chat_stream("eof");
     auto r = client.read_events(deadline_after(5s));
@@ -273,7 +287,8 @@ BOOST_AUTO_TEST_CASE(eof_after_no_done_and_garbage_after) {
     BOOST_TEST(r.events[5].is_done());
 }
 
-BOOST_AUTO_TEST_CASE(stall_then_client_close_is_recorded) {
+BOOST_AUTO_TEST_CASE(stall_then_client_close_is_recorded)
+{
     fake.set_script("st", json::parse(R"({"stream": {"stall_after": 1}})"));
     open_chat_stream("st");
     BOOST_TEST(client.next_event(deadline_after(5s)).status == stream_status::event);  // role
@@ -286,7 +301,8 @@ BOOST_AUTO_TEST_CASE(stall_then_client_close_is_recorded) {
     BOOST_TEST(!call.at("completed").as_bool());
 }
 
-BOOST_AUTO_TEST_CASE(hang_keeps_the_socket_until_the_peer_closes) {
+BOOST_AUTO_TEST_CASE(hang_keeps_the_socket_until_the_peer_closes)
+{
     fake.set_script("h", json::parse(R"({"hang": true})"));
     raw_connection c(fake.port());
     const std::string body = json::serialize(chat());
@@ -303,7 +319,8 @@ BOOST_AUTO_TEST_CASE(hang_keeps_the_socket_until_the_peer_closes) {
     BOOST_TEST(!fake.calls("h").at(0).at("completed").as_bool());
 }
 
-BOOST_AUTO_TEST_CASE(delay_and_interval_pace_the_stream) {
+BOOST_AUTO_TEST_CASE(delay_and_interval_pace_the_stream)
+{
     fake.set_script("p", json::parse(R"({"delay_ms": 150, "stream": {"chunks": 2, "first_delay_ms": 100,
                                                                      "interval_ms": 80}})"));
     // Lower bounds from the moment the request was sent: the fake waits at least that long before each
@@ -320,7 +337,8 @@ BOOST_AUTO_TEST_CASE(delay_and_interval_pace_the_stream) {
     BOOST_TEST((r.events[4].arrived - r.events[0].arrived) >= 80ms);
 }
 
-BOOST_AUTO_TEST_CASE(garbage_and_close_scripts) {
+BOOST_AUTO_TEST_CASE(garbage_and_close_scripts)
+{
     fake.set_script("g", json::parse(R"({"garbage": true})"));
     const auto g = client.post_json("/g/v1/chat/completions", chat());
     BOOST_TEST(g.status == 200u);
@@ -334,7 +352,8 @@ BOOST_AUTO_TEST_CASE(garbage_and_close_scripts) {
     BOOST_TEST(client.post_json("/g/v1/chat/completions", chat()).status == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(wait_times_out_with_408_and_reset_forgets_everything) {
+BOOST_AUTO_TEST_CASE(wait_times_out_with_408_and_reset_forgets_everything)
+{
     BOOST_TEST(!fake.wait_calls("nobody", 1, 100ms));
     fake.set_script("a", json::parse(R"({"status": 500})"));
     client.post_json("/a/v1/chat/completions", chat());
@@ -345,7 +364,8 @@ BOOST_AUTO_TEST_CASE(wait_times_out_with_408_and_reset_forgets_everything) {
     BOOST_TEST(fake.calls().at(0).at("index").as_int64() == 0);
 }
 
-BOOST_AUTO_TEST_CASE(wait_answers_as_soon_as_the_count_is_reached) {
+BOOST_AUTO_TEST_CASE(wait_answers_as_soon_as_the_count_is_reached)
+{
     // Whether the long poll registers before or after the calls arrive, it must answer 200 long before its
     // own timeout.
     auto waiter = std::async(std::launch::async, [port = fake.port()] {
@@ -450,7 +470,8 @@ BOOST_AUTO_TEST_CASE(endless_after_never_ends_its_event_until_the_peer_closes)
     BOOST_TEST(fake.wait_closed("big", 1, 5000ms));
 }
 
-BOOST_AUTO_TEST_CASE(bad_scripts_are_rejected) {
+BOOST_AUTO_TEST_CASE(bad_scripts_are_rejected)
+{
     BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"stauts": 500})")), std::runtime_error);
     BOOST_CHECK_THROW(fake.set_script("a", json::parse(R"({"stream": {"cut_after": -1}})")),
                       std::runtime_error);
@@ -465,7 +486,8 @@ BOOST_AUTO_TEST_CASE(bad_scripts_are_rejected) {
     BOOST_TEST(ok.body.find("script.steps[0].status") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(survives_bad_input) {
+BOOST_AUTO_TEST_CASE(survives_bad_input)
+{
     const auto unknown = client.post_json("/a/v1/nope", chat());
     BOOST_TEST(unknown.status == 404u);
     BOOST_TEST(unknown.json().at("error").at("message").is_string());
@@ -485,7 +507,8 @@ BOOST_AUTO_TEST_CASE(survives_bad_input) {
     BOOST_TEST(client.post_json("/a/v1/chat/completions", chat()).status == 200u);
 }
 
-BOOST_AUTO_TEST_CASE(sigterm_exits_zero) {
+BOOST_AUTO_TEST_CASE(sigterm_exits_zero)
+{
     fake.process().signal(SIGTERM);
     const auto status = fake.process().wait_exit(deadline_after(5s));
     BOOST_TEST_REQUIRE(status.has_value());
@@ -494,7 +517,8 @@ BOOST_AUTO_TEST_CASE(sigterm_exits_zero) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_CASE(script_file_and_threads) {
+BOOST_AUTO_TEST_CASE(script_file_and_threads)
+{
     temp_dir dir;
     const auto file = dir.write_file("scripts.json", R"({"scripts": {"f": {"status": 418},
                                                                    "st": {"stream": {"stall_after": 0}}}})");
@@ -517,7 +541,8 @@ BOOST_AUTO_TEST_CASE(script_file_and_threads) {
     BOOST_TEST(fake.wait_closed("st", 4, 5000ms));
 }
 
-BOOST_AUTO_TEST_CASE(bad_script_file_fails_start) {
+BOOST_AUTO_TEST_CASE(bad_script_file_fails_start)
+{
     temp_dir dir;
     const auto file = dir.write_file("scripts.json", R"({"status": "nope"})");
     fake_upstream_process::options opts;
@@ -530,17 +555,30 @@ namespace {
 // Points the harness (BATON_BIN_DIR) at another directory for one test.
 class scoped_bin_dir {
 public:
-    explicit scoped_bin_dir(const std::filesystem::path& dir) {
+    // BATON_DAEMON_DIR (a sanitized daemon, scripts/test.sh) takes precedence over BATON_BIN_DIR: both
+    // point at `dir` while this lives.
+    explicit scoped_bin_dir(const std::filesystem::path& dir)
+    {
         const char* old = std::getenv("BATON_BIN_DIR");
         saved_ = old != nullptr ? old : "";
+        const char* daemon = std::getenv("BATON_DAEMON_DIR");
+        had_daemon_ = daemon != nullptr;
+        saved_daemon_ = had_daemon_ ? daemon : "";
         ::setenv("BATON_BIN_DIR", dir.c_str(), 1);
+        if (had_daemon_) ::setenv("BATON_DAEMON_DIR", dir.c_str(), 1);
     }
-    ~scoped_bin_dir() { ::setenv("BATON_BIN_DIR", saved_.c_str(), 1); }
+    ~scoped_bin_dir()
+    {
+        ::setenv("BATON_BIN_DIR", saved_.c_str(), 1);
+        if (had_daemon_) ::setenv("BATON_DAEMON_DIR", saved_daemon_.c_str(), 1);
+    }
     scoped_bin_dir(const scoped_bin_dir&) = delete;
     scoped_bin_dir& operator=(const scoped_bin_dir&) = delete;
 
 private:
     std::string saved_;
+    std::string saved_daemon_;
+    bool had_daemon_ = false;
 };
 
 }  // namespace
@@ -548,7 +586,8 @@ private:
 // baton_process against a stand-in that follows batond's logging contract (priority-prefixed JSON lines on
 // stderr, "listening" with the address, SIGHUP reload, SIGTERM exit 0), so the harness is checked before
 // batond itself exists.
-BOOST_AUTO_TEST_CASE(baton_process_follows_the_batond_contract) {
+BOOST_AUTO_TEST_CASE(baton_process_follows_the_batond_contract)
+{
     temp_dir bin;
     const auto stub = bin.write_file("batond", R"(#!/bin/sh
 trap 'echo "<6>{\"event\":\"config_reloaded\"}" >&2' HUP
@@ -579,7 +618,8 @@ while :; do sleep 1 & wait $!; done
     BOOST_TEST(baton.log().find("stopped") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(baton_process_reports_a_daemon_that_never_listens) {
+BOOST_AUTO_TEST_CASE(baton_process_reports_a_daemon_that_never_listens)
+{
     temp_dir bin;
     const auto stub = bin.write_file("batond", "#!/bin/sh\necho 'config: bad things' >&2\nexit 1\n");
     std::filesystem::permissions(stub, std::filesystem::perms::owner_all);
