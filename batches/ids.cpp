@@ -4,14 +4,6 @@ namespace baton::batches {
 
 namespace {
 
-std::uint64_t mix(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void put_hex(std::string& out, std::uint64_t v, int digits)
 {
     static constexpr char hex[] = "0123456789abcdef";
@@ -21,6 +13,14 @@ void put_hex(std::string& out, std::uint64_t v, int digits)
 }
 
 }  // namespace
+
+std::uint64_t splitmix64(std::uint64_t x) noexcept
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 std::string make_id(std::string_view prefix, std::uint64_t random_a, std::uint64_t random_b)
 {
@@ -40,8 +40,8 @@ std::string derived_file_id(std::string_view batch_id, std::string_view role)
     for (const char c : role) {
         h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     }
-    const std::uint64_t a = mix(h);
-    return make_id("file-", a, mix(a));
+    const std::uint64_t a = splitmix64(h);
+    return make_id("file-", a, splitmix64(a));
 }
 
 bool plausible_id(std::string_view id) noexcept

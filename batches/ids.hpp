@@ -7,6 +7,9 @@
 namespace baton::batches {
 
 /// A new object id: `prefix` + 24 hex digits from the two random words (the caller draws them). Pure.
+/// splitmix64: a fixed, well-mixed function of its input (ids derived from it are stable across restarts).
+std::uint64_t splitmix64(std::uint64_t x) noexcept;
+
 std::string make_id(std::string_view prefix, std::uint64_t random_a, std::uint64_t random_b);
 
 /// The id of a file baton writes for a batch ("file-" + 24 hex digits), the same every time for the same

@@ -1,5 +1,7 @@
 #include "batches/output_row.hpp"
 
+#include "batches/ids.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -9,39 +11,14 @@ namespace baton::batches {
 
 namespace json = boost::json;
 
-namespace {
-
-/// splitmix64: a fixed, well-mixed function of its input (ids must be stable across restarts).
-std::uint64_t mix(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-void put_hex(std::string& out, std::uint64_t v, int digits)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    for (int i = digits - 1; i >= 0; --i) {
-        out += hex[(v >> (4 * i)) & 0xf];
-    }
-}
-
-}  // namespace
-
 std::string request_row_id(std::string_view batch_id, std::int64_t line)
 {
     std::uint64_t h = 1469598103934665603ULL;  // FNV-1a over the batch id
     for (const char c : batch_id) {
         h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     }
-    const std::uint64_t a = mix(h ^ static_cast<std::uint64_t>(line));
-    const std::uint64_t b = mix(a ^ 0x5bd1e995ULL);
-    std::string id = "batch_req_";
-    put_hex(id, a, 16);
-    put_hex(id, b, 8);
-    return id;
+    const std::uint64_t a = splitmix64(h ^ static_cast<std::uint64_t>(line));
+    return make_id("batch_req_", a, splitmix64(a ^ 0x5bd1e995ULL));
 }
 
 output_row response_row(std::string_view id, std::string_view custom_id, unsigned status,
