@@ -128,16 +128,6 @@ int application::run()
             }
         }
     }
-    for (const auto& ep : endpoints) {
-        json::object f{{"address", ep.address().to_string() + ":" + std::to_string(ep.port())},
-                       {"reactors", static_cast<std::int64_t>(threads)},
-                       {"config", config_path_}};
-        log_.info("listening", std::move(f));
-    }
-
-    // The listening line is written whatever the log level (tools wait for it); the level applies after.
-    apply_side_settings(snap->cfg);
-
     auto& main_ioc = reactors_.front()->ioc();
     signals_.emplace(main_ioc, SIGHUP, SIGTERM, SIGINT);
     wait_signals();
@@ -157,6 +147,16 @@ int application::run()
         auto* r = reactors_[i].get();
         r->thread = std::thread([r] { r->ioc().run(); });
     }
+    // The listening line is the last step of start-up: tools (and the tests) that wait for it find every
+    // descriptor batond keeps (the signal pipe among them) already open. It is written whatever
+    // the log level; the level applies after.
+    for (const auto& ep : endpoints) {
+        json::object f{{"address", ep.address().to_string() + ":" + std::to_string(ep.port())},
+                       {"reactors", static_cast<std::int64_t>(threads)},
+                       {"config", config_path_}};
+        log_.info("listening", std::move(f));
+    }
+    apply_side_settings(snap->cfg);
     sd_notify::ready();
     sd_notify::status("serving");
     main_ioc.run();
