@@ -16,9 +16,10 @@ void batch_sink::stream_begin(const answer_meta&)
     body_.clear();
 }
 
-net::task<boost::system::error_code> batch_sink::stream_write(std::string_view data)
+net::task<boost::system::error_code> batch_sink::stream_write(std::string_view data, std::string_view more)
 {
     body_.append(data);
+    body_.append(more);
     co_return boost::system::error_code{};
 }
 

@@ -15,7 +15,7 @@ public:
     net::task<void> respond(unsigned status, std::string_view content_type, std::string_view body,
                             const answer_meta& meta) override;
     void stream_begin(const answer_meta& meta) override;
-    net::task<boost::system::error_code> stream_write(std::string_view data) override;
+    net::task<boost::system::error_code> stream_write(std::string_view data, std::string_view more) override;
     net::task<boost::system::error_code> stream_end(std::string_view data, std::string_view payload) override;
     net::task<void> stream_fail(std::string_view event) override;
     void watch(void (*on_gone)(void*), void* ctx) override;

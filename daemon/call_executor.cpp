@@ -660,22 +660,13 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
     replaced_.clear();
 
     // Consecutive forwarded events are contiguous in the buffer: written as one chunk, straight from the
-    // bytes that were read (no copy). Whatever was replaced before them goes first.
-    auto flush = [&]() -> net::task<bool> {
-        if (!replaced_.empty()) {
-            auto ec = co_await sink_.stream_write(replaced_);
-            replaced_.clear();
-            if (ec) {
-                run_len = 0;
-                co_return false;
-            }
-        }
-        if (run_len == 0) {
-            co_return true;
-        }
-        auto ec = co_await sink_.stream_write(input.substr(run_start, run_len));
+    // bytes that were read (no copy). Whatever was replaced before them goes first, in the same chunk.
+    // `co_await flush()` is the sink's write itself: no coroutine frame of its own, per read of a stream.
+    auto flush = [&] { return sink_.stream_write(replaced_, input.substr(run_start, run_len)); };
+    auto flushed = [&](boost::system::error_code ec) {
+        replaced_.clear();
         run_len = 0;
-        co_return !ec;
+        return !ec;
     };
 
     while (ok && offset < input.size()) {
@@ -700,7 +691,7 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
                 run_len += ev->size;
             } else {
                 if (run_len != 0 || !replaced_.empty()) {
-                    ok = co_await flush();
+                    ok = flushed(co_await flush());
                 }
                 run_start = offset;
                 run_len = ev->size;
@@ -711,7 +702,7 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
         case stream_action_kind::replace:
             // A pending run goes first; the payload joins the replaced bytes of this read.
             if (run_len != 0) {
-                ok = co_await flush();
+                ok = flushed(co_await flush());
             }
             begin_stream_head();
             if (!first_token_at_) {
@@ -724,7 +715,7 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
             // asked for it) and the end of the body go out in one write.
             begin_stream_head();
             if (ok && run_len != 0 && !replaced_.empty()) {
-                ok = co_await flush();
+                ok = flushed(co_await flush());
             }
             if (ok) {
                 const std::string_view pending =
@@ -736,7 +727,9 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
             *ended = true;
             break;
         case stream_action_kind::fail:
-            ok = co_await flush();
+            if (run_len != 0 || !replaced_.empty()) {
+                ok = flushed(co_await flush());
+            }
             *ended = true;
             break;
         }
@@ -746,7 +739,7 @@ net::task<bool> call_executor::relay_buffered(bool* ended, bool* progress)
         }
     }
     if (ok && (run_len != 0 || !replaced_.empty())) {
-        ok = co_await flush();
+        ok = flushed(co_await flush());
     }
     // The parser's progress on a partial event stays valid: the unconsumed bytes start where its input did.
     buffer_.consume(offset);

@@ -58,12 +58,13 @@ void http_sink::stream_begin(const answer_meta& meta)
     head_ = std::move(h.finish_chunked(out_.close_after));
 }
 
-net::task<boost::system::error_code> http_sink::stream_write(std::string_view data)
+net::task<boost::system::error_code> http_sink::stream_write(std::string_view data, std::string_view more)
 {
-    // The head and the first events go out together: one write, one wake-up of the client.
-    auto ec = co_await out_.write_chunk(data, head_);
+    // The head and the first events go out together: one write, one wake-up of the client. No coroutine
+    // frame of its own (this runs for every read of a stream): the head moves into the write's.
+    auto write = out_.write_chunk(data, more, std::move(head_));
     head_.clear();
-    co_return ec;
+    return write;
 }
 
 net::task<boost::system::error_code> http_sink::stream_end(std::string_view data, std::string_view payload)
@@ -78,7 +79,7 @@ net::task<void> http_sink::stream_fail(std::string_view event)
 {
     ended_ = true;
     // Never a silent clean end: the client gets an error event and no [DONE].
-    const auto ec = co_await stream_write(event);
+    const auto ec = co_await stream_write(event, {});
     if (!ec) {
         co_await out_.write_last_chunk();
     }

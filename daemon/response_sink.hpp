@@ -43,8 +43,10 @@ public:
 
     /// A stream starts: its head (status 200, SSE) goes out with the first write.
     virtual void stream_begin(const answer_meta& meta) = 0;
-    /// The stream's next bytes (whole SSE events). An error means the reader is gone: stop.
-    virtual net::task<boost::system::error_code> stream_write(std::string_view data) = 0;
+    /// The stream's next bytes, `data` then `more` (whole SSE events; either may be empty), as one write.
+    /// An error means the reader is gone: stop.
+    virtual net::task<boost::system::error_code> stream_write(std::string_view data,
+                                                              std::string_view more) = 0;
     /// The stream's last bytes (`data`, then `payload`, each when not empty) and its end.
     virtual net::task<boost::system::error_code> stream_end(std::string_view data,
                                                             std::string_view payload) = 0;
@@ -76,7 +78,7 @@ public:
     net::task<void> respond(unsigned status, std::string_view content_type, std::string_view body,
                             const answer_meta& meta) override;
     void stream_begin(const answer_meta& meta) override;
-    net::task<boost::system::error_code> stream_write(std::string_view data) override;
+    net::task<boost::system::error_code> stream_write(std::string_view data, std::string_view more) override;
     net::task<boost::system::error_code> stream_end(std::string_view data, std::string_view payload) override;
     net::task<void> stream_fail(std::string_view event) override;
     void watch(void (*on_gone)(void*), void* ctx) override;

@@ -139,17 +139,27 @@ body_mode request_handler::body_mode_for(const incoming_request&)
     return {};
 }
 
-task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
+void downstream::begin_write() noexcept
 {
     deadline_.expires_after(
         stopping_ ? std::min(limits_.write_timeout, std::chrono::milliseconds(stopping_write_timeout))
                   : limits_.write_timeout);
     head_written = true;
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
-    (void)n;
+}
+
+boost::system::error_code downstream::end_write(boost::system::error_code ec) noexcept
+{
     deadline_.expires_never();
     if (ec && deadline_.expired()) ec = beast::error::timeout;
-    co_return ec;
+    return ec;
+}
+
+task<boost::system::error_code> downstream::write_buffers(auto const& buffers)
+{
+    begin_write();
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, use_tuple);
+    (void)n;
+    co_return end_write(ec);
 }
 
 task<boost::system::error_code> downstream::write_response(std::string_view head, std::string_view body)
@@ -188,14 +198,22 @@ asio::const_buffer buf(std::string_view s) noexcept
 
 }  // namespace
 
-task<boost::system::error_code> downstream::write_chunk(std::string_view data, std::string_view head)
+task<boost::system::error_code> downstream::write_chunk(std::string_view data, std::string_view more,
+                                                        std::string head)
 {
-    if (omit_body) data = {};
-    if (data.empty()) co_return co_await write_buffers(buf(head));  // an empty chunk would end the body
-    const chunk_frame frame{data.size()};
-    const std::array<asio::const_buffer, 4> parts{buf(head), asio::const_buffer(frame.size_line, frame.size_len),
-                                                  buf(data), buf(crlf)};
-    co_return co_await write_buffers(parts);
+    if (omit_body) data = more = {};
+    // An empty chunk would end the body: without data, only the head (if any) is written.
+    const chunk_frame frame{data.size() + more.size()};
+    const bool empty = data.size() + more.size() == 0;
+    const std::array<asio::const_buffer, 5> parts{buf(head),
+                                                  empty ? asio::const_buffer{}
+                                                        : asio::const_buffer(frame.size_line, frame.size_len),
+                                                  buf(data), buf(more),
+                                                  empty ? asio::const_buffer{} : buf(crlf)};
+    begin_write();
+    auto [ec, n] = co_await asio::async_write(socket_, parts, use_tuple);
+    (void)n;
+    co_return end_write(ec);
 }
 
 task<boost::system::error_code> downstream::write_last_chunk()

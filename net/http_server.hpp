@@ -77,9 +77,12 @@ public:
     /// caller keeps both alive until it completes.
     task<boost::system::error_code> write_response(std::string_view head, std::string_view body);
 
-    /// Writes one chunk made of `data` (no copy), after `head` (a chunked response's head not written yet,
-    /// or empty) in the same write; the caller keeps both alive until it completes.
-    task<boost::system::error_code> write_chunk(std::string_view data, std::string_view head = {});
+    /// Writes one chunk made of `data` then `more` (no copy; either may be empty, an empty chunk is never
+    /// written), after `head` (a chunked response's head not written yet, or empty: it moves into the
+    /// write) in the same write; the caller keeps `data` and `more` alive until it completes. The relay's
+    /// hot path: one coroutine frame, the write's own.
+    task<boost::system::error_code> write_chunk(std::string_view data, std::string_view more,
+                                                std::string head);
     /// Writes the last chunk of a chunked response.
     task<boost::system::error_code> write_last_chunk();
     /// Ends a chunked response with one write: `head` (when not written yet), `data` and `payload` as
@@ -110,6 +113,9 @@ public:
 private:
     friend class http_server;
     task<boost::system::error_code> write_buffers(auto const& buffers);
+    /// Around every write: the write deadline and head_written before, the deadline's verdict after.
+    void begin_write() noexcept;
+    boost::system::error_code end_write(boost::system::error_code ec) noexcept;
 
     tcp_socket& socket_;
     socket_deadline& deadline_;

@@ -145,9 +145,10 @@ public:
         head = meta;
         if (meta.served != nullptr) served_id = meta.served->id;
     }
-    net::task<boost::system::error_code> stream_write(std::string_view data) override
+    net::task<boost::system::error_code> stream_write(std::string_view data, std::string_view more) override
     {
         stream += data;
+        stream += more;
         co_return boost::system::error_code{};
     }
     net::task<boost::system::error_code> stream_end(std::string_view data, std::string_view payload) override
