@@ -8,7 +8,7 @@
 # error event (target 0), RSS and descriptors at start and end, sanitizer reports.
 #
 #   bench/soak.sh                          # build/batond
-#   SOAK_ASAN=1 bench/soak.sh              # an ASan+UBSan build of batond in build-asan/ (built when missing)
+#   SOAK_ASAN=1 bench/soak.sh              # an ASan+UBSan build of batond in build-asan/ (clang, scripts/sanitized-build.sh; built when missing)
 #
 # Knobs (environment):
 #   SOAK_DURATION=300 SOAK_PHASE=10        seconds of load; seconds per fault phase
@@ -45,8 +45,7 @@ if [ -z "${BATOND:-}" ]; then
     if [ -n "${SOAK_ASAN:-}" ]; then
         if [ ! -x build-asan/batond ]; then
             log "building an ASan+UBSan batond in build-asan/"
-            cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DBATON_SANITIZE=address,undefined >/dev/null
-            cmake --build build-asan -j "$(nproc)" --target batond >&2
+            bash scripts/sanitized-build.sh address batond >&2
         fi
         BATOND=$repo/build-asan/batond
     else

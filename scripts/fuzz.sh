@@ -1,22 +1,19 @@
 #!/usr/bin/env bash
-# Builds baton's libFuzzer targets (clang, ASan+UBSan, in build-fuzz/) and runs each one on its checked-in
-# corpus (tests/fuzz/corpus/<name>/) for BATON_FUZZ_SECONDS seconds (default 30). A crash, a sanitizer
-# report, a leak, an input slower than 10 s or over 2 GiB of memory fails the run; the input that did it is
-# kept as build-fuzz/artifacts/<target>-crash-<sha1> (rerun: build-fuzz/tests/fuzz/<target> <that file>).
-# New interesting inputs go to build-fuzz/corpus/<name>/, never into the checked-in corpus.
+# Builds baton's libFuzzer targets (clang, ASan+UBSan, in build-asan/, shared with the asan tier: see
+# scripts/sanitized-build.sh) and runs each one on its checked-in corpus (tests/fuzz/corpus/<name>/) for
+# BATON_FUZZ_SECONDS seconds (default 20). A crash, a sanitizer report, a leak, an input slower than 10 s or
+# over 2 GiB of memory fails the run; the input that did it is kept as build-asan/artifacts/<target>-crash-<sha1>
+# (rerun: build-asan/tests/fuzz/<target> <that file>). New interesting inputs go to build-asan/corpus/<name>/,
+# never into the checked-in corpus.
 #
-#   bash scripts/fuzz.sh                                   # every target, 30 s each (scripts/test.sh)
+#   bash scripts/fuzz.sh                                   # every target, 20 s each (scripts/test.sh)
 #   BATON_FUZZ_SECONDS=3600 bash scripts/fuzz.sh fuzz_http_request   # one target, an hour
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${BATON_FUZZ_SECONDS:-30}
-dir=${BATON_FUZZ_DIR:-build-fuzz}
-export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+seconds=${BATON_FUZZ_SECONDS:-20}
+dir=${BATON_ASAN_DIR:-build-asan}
 bash scripts/setup.sh
-
-CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DBATON_FUZZ=ON -DBATON_SANITIZE=address,undefined >/dev/null
-cmake --build "$dir" -j "$(nproc)" --target fuzzers
+BATON_ASAN_DIR=$dir bash scripts/sanitized-build.sh address fuzzers
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -3,11 +3,12 @@
 #   main  the C++ files changed since the base commit must match .clang-format (scripts/check-format.sh);
 #         then build/ (RelWithDebInfo): unit, integration (real batond, fake upstream, nginx on 127.0.0.1)
 #         and end-to-end (official openai npm client) tests;
-#   fuzz  every libFuzzer target on its checked-in corpus, 30 s each (scripts/fuzz.sh; clang);
-#   asan  build-asan/ (ASan+UBSan): the pure unit tests, then the whole integration tier of build/ against a
-#         sanitized batond and fake upstream (BATON_DAEMON_DIR);
-#   tsan  build-tsan/ (TSan): the multi-threaded unit tests, then the integration tests that run batond on
-#         several reactors, against a TSan batond.
+#   fuzz  every libFuzzer target on its checked-in corpus, 20 s each (scripts/fuzz.sh), in build-asan/
+#         (clang, ASan+UBSan: scripts/sanitized-build.sh);
+#   asan  the same build-asan/: the pure unit tests, then the whole integration tier of build/ against a
+#         sanitized batond (BATON_DAEMON_DIR);
+#   tsan  build-tsan/ (clang, TSan): the multi-threaded unit tests, then the integration tests that run
+#         batond on several reactors, against a TSan batond.
 # Sanitizer reports go to files: one anywhere — even one no test noticed, like a leak at batond's exit —
 # fails the run, and is printed. BATON_TEST_TIERS picks tiers (default "main fuzz asan tsan").
 set -euo pipefail
@@ -65,8 +66,7 @@ asan_units="routing_tests streaming_tests providers_tests call_tests batches_tes
 
 asan_tier() {
     bash scripts/build.sh  # build/'s integration tests drive the sanitized daemon (a no-op after main)
-    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=address,undefined >/dev/null
-    cmake --build build-asan -j "$(nproc)" --target $asan_units batond fake_upstream
+    bash scripts/sanitized-build.sh address $asan_units batond
     export ASAN_OPTIONS=log_path=$reports/asan:detect_leaks=1
     export UBSAN_OPTIONS=log_path=$reports/ubsan:halt_on_error=1:print_stacktrace=1
     ctest --test-dir build-asan --output-on-failure -j 2 -R "^(${asan_units// /|})\$"
@@ -78,8 +78,7 @@ asan_tier() {
 
 tsan_tier() {
     bash scripts/build.sh
-    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_SANITIZE=thread >/dev/null
-    cmake --build build-tsan -j "$(nproc)" --target routing_tests ops_tests keys_tests batond fake_upstream
+    bash scripts/sanitized-build.sh thread routing_tests ops_tests keys_tests batond
     export TSAN_OPTIONS=log_path=$reports/tsan:halt_on_error=1:second_deadlock_stack=1
     # health_registry_test, logger_test and local_key_limiter_test start threads; batond_basics and operations run batond on two
     # reactors (reload, drain, metrics gathered across reactors, the shared health registry).

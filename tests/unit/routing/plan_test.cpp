@@ -1168,11 +1168,9 @@ BOOST_AUTO_TEST_CASE(the_retry_after_wait_is_exactly_the_configured_limit_at_mos
     for (const auto& [asked, limit, waits] :
          std::vector<std::tuple<duration, double, bool>>{{3s, 3, true}, {3001ms, 3, false}, {6s, 8, true}}) {
         world w;
-        w.health.set_policy([&] {
-            cooldown_policy c;
-            c.retry_after_max_wait = seconds_to_duration(limit);
-            return c;
-        }());
+        cooldown_policy policy;
+        policy.retry_after_max_wait = seconds_to_duration(limit);
+        w.health.set_policy(policy);
         w.add("A", "g");
         w.add("F", "fb");
         w.table.settings.num_retries = 1;
