@@ -249,17 +249,25 @@ net::task<void> upload_file(endpoint_context& ctx)
     co_await answer(ctx, r);
 }
 
-net::task<void> list_files(endpoint_context& ctx)
+/// A list endpoint: the query's page (`rules`, by value: the coroutine starts after its caller returned),
+/// then `list` of the batch service for the caller.
+net::task<void> list_page(endpoint_context& ctx, batches::list_rules rules,
+                          net::task<api_result<std::string>> (batch_service::*list)(batch_caller, batches::list_query))
 {
-    auto q = batches::parse_list_query(query_of(ctx), {10000, 10000, true, true});
+    auto q = batches::parse_list_query(query_of(ctx), rules);
     if (auto* e = std::get_if<batches::api_error>(&q)) {
         co_await refuse(ctx, *e);
         co_return;
     }
     batch_caller who = caller_of(ctx);
     auto arg = std::get<batches::list_query>(q);
-    const auto r = co_await ctx.r.shared().batches->list_files(std::move(who), std::move(arg));
+    const auto r = co_await (ctx.r.shared().batches->*list)(std::move(who), std::move(arg));
     co_await answer(ctx, r);
+}
+
+net::task<void> list_files(endpoint_context& ctx)
+{
+    return list_page(ctx, {10000, 10000, true, true}, &batch_service::list_files);
 }
 
 net::task<void> retrieve_file(endpoint_context& ctx)
@@ -344,15 +352,7 @@ net::task<void> create_batch(endpoint_context& ctx)
 
 net::task<void> list_batches(endpoint_context& ctx)
 {
-    auto q = batches::parse_list_query(query_of(ctx), {20, 100, false, false});
-    if (auto* e = std::get_if<batches::api_error>(&q)) {
-        co_await refuse(ctx, *e);
-        co_return;
-    }
-    batch_caller who = caller_of(ctx);
-    auto arg = std::get<batches::list_query>(q);
-    const auto r = co_await ctx.r.shared().batches->list_batches(std::move(who), std::move(arg));
-    co_await answer(ctx, r);
+    return list_page(ctx, {20, 100, false, false}, &batch_service::list_batches);
 }
 
 net::task<void> retrieve_batch(endpoint_context& ctx)

@@ -252,22 +252,27 @@ net::task<api_result<T>> batch_service::on_batch_thread(F f)
 
 void batch_service::save_status(active_batch& ab, batch_status before)
 {
-    auto& r = ab.s.record;
-    db_->update_batch(r);
-    if (before != r.status) {
-        status_counts_[status_index(before)].fetch_sub(1, std::memory_order_relaxed);
-        status_counts_[status_index(r.status)].fetch_add(1, std::memory_order_relaxed);
-        json::object f{{"batch_id", r.id},
-                       {"from", batches::to_string(before)},
-                       {"to", batches::to_string(r.status)},
-                       {"total", r.counts.total},
-                       {"completed", r.counts.completed},
-                       {"failed", r.counts.failed}};
-        if (!ab.s.owner.empty()) {
-            f["client_key"] = ab.s.owner;
-        }
-        reactor_->log().info("batch_status", std::move(f));
+    db_->update_batch(ab.s.record);
+    if (before != ab.s.record.status) {
+        status_changed(ab, before);
     }
+}
+
+void batch_service::status_changed(const active_batch& ab, batch_status before)
+{
+    const auto& r = ab.s.record;
+    status_counts_[status_index(before)].fetch_sub(1, std::memory_order_relaxed);
+    status_counts_[status_index(r.status)].fetch_add(1, std::memory_order_relaxed);
+    json::object f{{"batch_id", r.id},
+                   {"from", batches::to_string(before)},
+                   {"to", batches::to_string(r.status)},
+                   {"total", r.counts.total},
+                   {"completed", r.counts.completed},
+                   {"failed", r.counts.failed}};
+    if (!ab.s.owner.empty()) {
+        f["client_key"] = ab.s.owner;
+    }
+    reactor_->log().info("batch_status", std::move(f));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -934,18 +939,7 @@ void batch_service::finalize(active_batch& ab, batch_status final_status)
             throw;
         }
         r = std::move(next);
-        status_counts_[status_index(before_final)].fetch_sub(1, std::memory_order_relaxed);
-        status_counts_[status_index(r.status)].fetch_add(1, std::memory_order_relaxed);
-        json::object f{{"batch_id", r.id},
-                       {"from", batches::to_string(before_final)},
-                       {"to", batches::to_string(r.status)},
-                       {"total", r.counts.total},
-                       {"completed", r.counts.completed},
-                       {"failed", r.counts.failed}};
-        if (!ab.s.owner.empty()) {
-            f["client_key"] = ab.s.owner;
-        }
-        reactor_->log().info("batch_status", std::move(f));
+        status_changed(ab, before_final);
         ab.done = true;
         ab.expiry->cancel();
     } catch (const batches::store_error& e) {

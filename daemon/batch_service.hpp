@@ -118,6 +118,8 @@ private:
     void abort_lines(active_batch& ab, bool upstream_too);
     void sweep();
     void save_status(active_batch& ab, batches::batch_status before);
+    /// The batch left `before`: the status gauges move and a `batch_status` line is logged.
+    void status_changed(const active_batch& ab, batches::batch_status before);
     void retry_later(active_batch& ab);
     active_batch* find_active(std::string_view id, const batch_caller& who);
 

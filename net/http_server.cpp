@@ -453,22 +453,30 @@ task<void> http_server::refuse(tcp_socket socket)
 void http_server::refuse_with_reserve(tcp_acceptor& acceptor)
 {
     if (reserve_fd_ < 0) {
+        // A refused connection still holds the reserve (or taking it back failed): try again now.
         reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         return;
     }
     ::close(reserve_fd_);
     reserve_fd_ = -1;
     const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-        // Best effort, without a coroutine (nothing may be allocated now): the request already sent is read
-        // and dropped so that the close does not reset the connection, then the 503 and a FIN.
-        std::array<char, 4096> scratch;
-        while (::recv(fd, scratch.data(), scratch.size(), MSG_DONTWAIT) > 0) {
-        }
-        (void)::send(fd, busy_.data(), busy_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        ::shutdown(fd, SHUT_WR);
-        ::close(fd);
+    boost::system::error_code ec;
+    tcp_socket socket{ioc_};
+    if (fd >= 0) socket.assign(acceptor.local_endpoint().protocol(), fd, ec);
+    if (fd < 0 || ec) {
+        if (fd >= 0 && !socket.is_open()) ::close(fd);
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        return;
     }
+    // The whole refusal, not a write and a close: a close before the client's request has been read resets
+    // the connection, and a reset can discard the 503 the client had not read yet.
+    asio::co_spawn(ioc_, reserve_refused(std::move(socket)), asio::detached);
+}
+
+task<void> http_server::reserve_refused(tcp_socket socket)
+{
+    co_await refuse(std::move(socket));
+    // The refused connection's descriptor was closed just now: it becomes the reserve again.
     reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

@@ -206,9 +206,11 @@ private:
     task<void> run_session(tcp_socket socket);
     /// Answers a connection over max_connections with the canned 503, then closes it gracefully.
     task<void> refuse(tcp_socket socket);
-    /// Out of descriptors: frees the reserve descriptor to take one pending connection, answers it 503 and
-    /// closes it (the client gets an answer rather than a hang), then takes the reserve back.
+    /// Out of descriptors: frees the reserve descriptor to take one pending connection and refuses it like
+    /// refuse() (the client gets an answer rather than a hang); the reserve is taken back once that
+    /// connection is closed (reserve_refused), so at most one such connection is open at a time.
     void refuse_with_reserve(tcp_acceptor& acceptor);
+    task<void> reserve_refused(tcp_socket socket);
 
     asio::io_context& ioc_;
     std::shared_ptr<request_handler> handler_;
