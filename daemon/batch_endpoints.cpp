@@ -252,7 +252,8 @@ net::task<void> upload_file(endpoint_context& ctx)
 /// A list endpoint: the query's page (`rules`, by value: the coroutine starts after its caller returned),
 /// then `list` of the batch service for the caller.
 net::task<void> list_page(endpoint_context& ctx, batches::list_rules rules,
-                          net::task<api_result<std::string>> (batch_service::*list)(batch_caller, batches::list_query))
+                          net::task<api_result<std::string>> (batch_service::*list)(batch_caller,
+                                                                                    batches::list_query))
 {
     auto q = batches::parse_list_query(query_of(ctx), rules);
     if (auto* e = std::get_if<batches::api_error>(&q)) {

@@ -263,12 +263,9 @@ void batch_service::status_changed(const active_batch& ab, batch_status before)
     const auto& r = ab.s.record;
     status_counts_[status_index(before)].fetch_sub(1, std::memory_order_relaxed);
     status_counts_[status_index(r.status)].fetch_add(1, std::memory_order_relaxed);
-    json::object f{{"batch_id", r.id},
-                   {"from", batches::to_string(before)},
-                   {"to", batches::to_string(r.status)},
-                   {"total", r.counts.total},
-                   {"completed", r.counts.completed},
-                   {"failed", r.counts.failed}};
+    json::object f{
+        {"batch_id", r.id},        {"from", batches::to_string(before)}, {"to", batches::to_string(r.status)},
+        {"total", r.counts.total}, {"completed", r.counts.completed},    {"failed", r.counts.failed}};
     if (!ab.s.owner.empty()) {
         f["client_key"] = ab.s.owner;
     }
