@@ -8,6 +8,7 @@
 #include "providers/registry.hpp"
 #include "routing/errc.hpp"
 #include "streaming/next_hop_request.hpp"
+#include "unit/call/chat_events.hpp"
 #include "unit/routing/routing_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -22,6 +23,8 @@
 namespace json = boost::json;
 using namespace baton;
 using call::action_kind;
+using call::test::chunk;
+using call::test::finish_chunk;
 using routing::failure_reason;
 using routing::test::at;
 using routing::test::world;
@@ -100,27 +103,6 @@ reply transport(net::upstream_errc e)
     reply r;
     r.transport = e;
     return r;
-}
-
-/// One SSE event carrying `content` as a chat delta.
-std::string chunk(std::string_view content, bool role = false)
-{
-    json::object delta;
-    if (role) delta["role"] = "assistant";
-    delta["content"] = content;
-    json::object c{{"id", "c"},
-                   {"object", "chat.completion.chunk"},
-                   {"created", 1},
-                   {"model", "m"},
-                   {"choices",
-                    json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
-    return "data: " + json::serialize(c) + "\n\n";
-}
-
-std::string finish_chunk()
-{
-    return R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
-           "\n\n";
 }
 
 std::string whole_stream(const std::vector<std::string>& words)

@@ -5,6 +5,7 @@
 
 #include "daemon/call_executor.hpp"
 #include "daemon/config/config_loader.hpp"
+#include "unit/call/chat_events.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -21,6 +22,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace baton;
 using namespace baton::daemon;
+using call::test::chunk;
 
 namespace {
 
@@ -169,23 +171,7 @@ public:
     void abandon() noexcept override {}
 };
 
-std::string chunk(std::string_view content, bool role = false)
-{
-    json::object delta;
-    if (role) delta["role"] = "assistant";
-    delta["content"] = content;
-    json::object c{{"id", "c"},
-                   {"object", "chat.completion.chunk"},
-                   {"created", 1},
-                   {"model", "m"},
-                   {"choices",
-                    json::array{json::object{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}}}};
-    return "data: " + json::serialize(c) + "\n\n";
-}
-
-const std::string finish =
-    R"(data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"
-    "\n\ndata: [DONE]\n\n";
+const std::string finish = call::test::finish_chunk() + "data: [DONE]\n\n";
 
 const std::string ok_body =
     R"({"id":"x","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":3,"total_tokens":5}})";
