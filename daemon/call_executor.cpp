@@ -354,8 +354,8 @@ net::task<action_kind> call_executor::relay_stream(const exchange& x, clock::tim
             if (!n || *n == 0) {
                 // The upstream body ended (cleanly, or cut), or no event came in time.
                 if (!n && n.error().code == net::upstream_errc::cancelled) {
-                    if (race_winner_ ==
-                        1) {  // not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway
+                    // Not `c ? co_await x : y`: GCC 12 evaluates the co_await anyway.
+                    if (race_winner_ == 1) {
                         co_return co_await serve_hedge();
                     }
                     co_return action_kind::finish;
